@@ -1,0 +1,162 @@
+"""Relational model of the archive.
+
+- ``Portal``: a government site from the registry.
+- ``CrawlRun``: one harvest of one portal, with its counts.
+- ``Document``: one URL ever fetched (homepage, section, listing page, article).
+- ``Snapshot``: one fetch of a document: time, status, headers, digest, WARC location.
+- ``Content``: what was read from one distinct body (keyed by its sha256): extracted text,
+  metadata and the parser's record. Identical bodies are extracted once.
+
+Schema changes go through Alembic (``storage/migrations``); this module is the source the
+migrations are written from.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored as UTC and always returned timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to a UTC column")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Portal(Base):
+    __tablename__ = "portals"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    family: Mapped[str | None] = mapped_column(String(32))
+    columns: Mapped[list] = mapped_column(JsonType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    runs: Mapped[list[CrawlRun]] = relationship(back_populates="portal")
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    portal_id: Mapped[str] = mapped_column(ForeignKey("portals.id"), index=True)
+    started: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # running / ok / partial / failed / blocked / interrupted
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    responses: Mapped[dict] = mapped_column(JsonType, default=dict)  # {"200": 31, "404": 1}
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new_reports: Mapped[int] = mapped_column(Integer, default=0)
+    changed_reports: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_reports: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    error_details: Mapped[list] = mapped_column(JsonType, default=list)  # [{"url":…, "error":…}]
+    warc_files: Mapped[list] = mapped_column(JsonType, default=list)
+
+    portal: Mapped[Portal] = relationship(back_populates="runs")
+
+
+class Content(Base):
+    __tablename__ = "contents"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[str | None] = mapped_column(String(10))  # ISO date as read from the page
+    text: Mapped[str | None] = mapped_column(Text)
+    extractor_version: Mapped[str] = mapped_column(String(32))
+    parser_version: Mapped[str | None] = mapped_column(String(32))
+    is_annual_report: Mapped[bool] = mapped_column(Boolean, default=False)
+    agency: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    format: Mapped[str | None] = mapped_column(String(16))
+    record: Mapped[dict | None] = mapped_column(JsonType)  # the parser's full record
+    error: Mapped[str | None] = mapped_column(Text)  # extraction/parse failure, the page stays archived
+    extracted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    portal_id: Mapped[str] = mapped_column(ForeignKey("portals.id"), index=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    # homepage / section / listing / article
+    kind: Mapped[str] = mapped_column(String(16))
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current_sha256: Mapped[str | None] = mapped_column(ForeignKey("contents.sha256"))
+    # Title as linked from the listing page (kept even if the page itself cannot be read).
+    link_text: Mapped[str | None] = mapped_column(Text)
+    is_report: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    content: Mapped[Content | None] = relationship()
+    snapshots: Mapped[list[Snapshot]] = relationship(
+        back_populates="document", order_by="Snapshot.fetched_at"
+    )
+
+
+class Snapshot(Base):
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict] = mapped_column(JsonType, default=dict)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    warc_file: Mapped[str] = mapped_column(Text)
+    warc_offset: Mapped[int] = mapped_column(BigInteger)
+    warc_length: Mapped[int] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str] = mapped_column(String(64))
+
+    document: Mapped[Document] = relationship(back_populates="snapshots")
+
+
+Index("ix_contents_report", Content.is_annual_report, Content.year)

@@ -1,0 +1,201 @@
+"""WARC archive: every fetch kept byte-exact, as request + response records (warcio, gzip).
+
+One ``WarcArchive`` per crawl of one portal writes files named
+``{portal}-{YYYYmmddHHMMSS}-{serial:05d}.warc.gz`` under the archive directory, each opening
+with a ``warcinfo`` record. ``write_exchange`` returns where the response record landed, so
+that the store can point a snapshot at it; ``read_record`` reads one back.
+
+Record IDs and dates can be injected (``record_id_factory``, ``clock``) so tests can check
+files byte for byte.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+SOFTWARE = "xxgk-harvester/0.1 (warcio)"
+# Headers describing how the body travelled; the archived body is already de-chunked.
+_HOP_HEADERS = {"transfer-encoding"}
+
+
+@dataclass(frozen=True)
+class ArchivedRecord:
+    """Where one response record was written, and the digest of its payload."""
+
+    warc_file: str  # file name relative to the archive directory
+    offset: int
+    length: int
+    record_id: str
+    sha256: str  # of the HTTP body as received
+    size: int
+
+
+def _warc_date(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _default_record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+class WarcArchive:
+    def __init__(
+        self,
+        directory: Path,
+        prefix: str,
+        *,
+        info: dict[str, str] | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        record_id_factory: Callable[[], str] | None = None,
+    ):
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.info = dict(info or {})
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.record_id = record_id_factory or _default_record_id
+        self.files: list[str] = []
+        self._fh: io.BufferedWriter | None = None
+        self._writer: WARCWriter | None = None
+        self._serial = 0
+
+    # -- file handling -------------------------------------------------------------------
+    def _open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = self.clock().astimezone(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
+        while True:
+            name = f"{self.prefix}-{stamp}-{self._serial:05d}.warc.gz"
+            self._serial += 1
+            path = self.directory / name
+            try:
+                # 'x': never append to or overwrite a file another crawl wrote.
+                self._fh = open(path, "xb")
+                break
+            except FileExistsError:
+                continue
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version="WARC/1.1")
+        self.files.append(name)
+        fields = {"software": SOFTWARE, "format": "WARC File Format 1.1"}
+        fields.update(self.info)
+        record = self._writer.create_warcinfo_record(name, fields)
+        # Our own record id and date, so tests can fix them.
+        for key, value in self._ids().items():
+            record.rec_headers.replace_header(key, value)
+        self._writer.write_record(record)
+
+    def _ids(self, **extra: str) -> dict[str, str]:
+        headers = {"WARC-Record-ID": self.record_id(), "WARC-Date": _warc_date(self.clock())}
+        headers.update(extra)
+        return headers
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+        self._fh = None
+        self._writer = None
+
+    # -- writing ---------------------------------------------------------------------------
+    def write_exchange(
+        self,
+        *,
+        url: str,
+        method: str,
+        request_headers: Iterable[tuple[str, str]],
+        request_body: bytes,
+        status: int,
+        reason: str,
+        protocol: str,
+        response_headers: Iterable[tuple[str, str]],
+        body: bytes,
+        fetched_at: dt.datetime,
+        ip_address: str | None = None,
+    ) -> ArchivedRecord:
+        if self._writer is None:
+            self._open()
+        assert self._writer is not None and self._fh is not None
+        date = _warc_date(fetched_at)
+        response_id = self.record_id()
+        resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
+        http_resp = StatusAndHeaders(f"{status} {reason}".strip(), resp_headers, protocol=protocol)
+        extra = {"WARC-Record-ID": response_id, "WARC-Date": date}
+        if ip_address:
+            extra["WARC-IP-Address"] = ip_address
+        response = self._writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            http_headers=http_resp,
+            warc_headers_dict=extra,
+        )
+        path = url.split("://", 1)[-1]
+        path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+        http_req = StatusAndHeaders(f"{method} {path} HTTP/1.1", list(request_headers), is_http_request=True)
+        request = self._writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(request_body),
+            length=len(request_body),
+            http_headers=http_req,
+            warc_headers_dict={
+                "WARC-Record-ID": self.record_id(),
+                "WARC-Date": date,
+                "WARC-Concurrent-To": response_id,
+            },
+        )
+        offset = self._fh.tell()
+        self._writer.write_record(response)
+        length = self._fh.tell() - offset
+        self._writer.write_record(request)
+        return ArchivedRecord(
+            warc_file=self.files[-1],
+            offset=offset,
+            length=length,
+            record_id=response_id,
+            sha256=hashlib.sha256(body).hexdigest(),
+            size=len(body),
+        )
+
+
+@dataclass
+class ReadBack:
+    url: str
+    record_type: str
+    status: int | None
+    headers: list[tuple[str, str]]
+    body: bytes
+    warc_headers: dict[str, str]
+
+
+def read_record(archive_dir: Path, warc_file: str, offset: int) -> ReadBack:
+    """Read the record at ``offset`` of ``warc_file``: the body is the payload as received."""
+    path = Path(archive_dir) / warc_file
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        for rec in ArchiveIterator(fh):
+            status = None
+            headers: list[tuple[str, str]] = []
+            if rec.http_headers is not None:
+                headers = list(rec.http_headers.headers)
+                code = rec.http_headers.get_statuscode()
+                status = int(code) if code and code.isdigit() else None
+            return ReadBack(
+                url=rec.rec_headers.get_header("WARC-Target-URI"),
+                record_type=rec.rec_type,
+                status=status,
+                headers=headers,
+                body=rec.content_stream().read(),
+                warc_headers=dict(rec.rec_headers.headers),
+            )
+    raise ValueError(f"{path}: no WARC record at offset {offset}")

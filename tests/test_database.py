@@ -1,0 +1,71 @@
+"""The store opens, migrates and keeps data on SQLite and on a real PostgreSQL."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from storage.database import DatabaseError, open_database, sqlite_url
+from storage.models import Content, CrawlRun, Document, Portal, Snapshot
+
+TABLES = {"portals", "crawl_runs", "documents", "snapshots", "contents", "alembic_version"}
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def _roundtrip(db):
+    fetched = dt.datetime(2025, 1, 31, 10, 0, tzinfo=CST)
+    with db.session() as s:
+        s.add(Portal(id="p", name="甲市人民政府", url="http://127.0.0.20/"))
+        s.flush()
+        s.add(Content(sha256="a" * 64, size=3, extractor_version="x", text="政府信息公开", record={"tables": {"applications": {"new": {"total": 17}}}}))
+        doc = Document(portal_id="p", url="http://127.0.0.20/a.html", kind="article", current_sha256="a" * 64, is_report=True)
+        s.add(doc)
+        s.flush()
+        s.add(Snapshot(document_id=doc.id, fetched_at=fetched, status=200, headers={"ETag": '"x"'}, sha256="a" * 64,
+                       size=3, warc_file="f.warc.gz", warc_offset=0, warc_length=10, warc_record_id="<urn:uuid:1>"))
+    with db.session() as s:
+        snap = s.scalars(select(Snapshot)).one()
+        # stored in UTC, returned aware, same instant
+        assert snap.fetched_at == fetched
+        assert snap.fetched_at.utcoffset() == dt.timedelta(0)
+        content = s.get(Content, "a" * 64)
+        assert content.record["tables"]["applications"]["new"]["total"] == 17
+        assert content.text == "政府信息公开"
+    with pytest.raises(IntegrityError):
+        with db.session() as s:
+            s.add(Document(portal_id="p", url="http://127.0.0.20/a.html", kind="article"))
+
+
+def test_sqlite_store(tmp_path):
+    db = open_database(sqlite_url(tmp_path / "h.db"))
+    assert TABLES <= set(inspect(db.engine).get_table_names())
+    _roundtrip(db)
+    # reopening runs no migration twice and keeps the data
+    db.dispose()
+    db2 = open_database(sqlite_url(tmp_path / "h.db"))
+    with db2.session() as s:
+        assert s.scalar(select(Document.url)) == "http://127.0.0.20/a.html"
+
+
+def test_postgresql_store(pg_url):
+    db = open_database(pg_url)
+    try:
+        assert TABLES <= set(inspect(db.engine).get_table_names())
+        _roundtrip(db)
+    finally:
+        db.dispose()
+
+
+def test_naive_datetimes_are_refused(tmp_path):
+    db = open_database(sqlite_url(tmp_path / "h.db"))
+    with pytest.raises(Exception, match="naive datetime"):
+        with db.session() as s:
+            s.add(Portal(id="p", name="n", url="http://a/"))
+            s.add(CrawlRun(portal_id="p", started=dt.datetime(2025, 1, 1)))
+
+
+def test_unusable_database_url_is_one_clear_error(tmp_path):
+    with pytest.raises(DatabaseError, match="cannot use database URL 'nosuchdb://x'"):
+        open_database("nosuchdb://x")
+    with pytest.raises(DatabaseError, match="cannot open database"):
+        open_database(sqlite_url(tmp_path / "missing-dir" / "h.db"))

@@ -1,0 +1,105 @@
+"""WARC archive: byte-exact bodies, deterministic records, readable by warcio's own checker."""
+import datetime as dt
+import gzip
+import hashlib
+import subprocess
+import sys
+from base64 import b32encode
+from itertools import count
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from storage.warc import WarcArchive, read_record
+
+T0 = dt.datetime(2025, 1, 31, 2, 0, 0, tzinfo=dt.timezone.utc)
+GBK_BODY = "<html><meta charset=gb2312><p>朱镕基 堃 政府信息公开</p></html>".encode("gb18030")
+
+
+def _archive(directory: Path) -> WarcArchive:
+    ids = count(1)
+    return WarcArchive(
+        directory,
+        "sim-a",
+        info={"isPartOf": "sim-a"},
+        clock=lambda: T0,
+        record_id_factory=lambda: f"<urn:uuid:00000000-0000-0000-0000-{next(ids):012d}>",
+    )
+
+
+def _write(arc: WarcArchive, body: bytes, url="http://127.0.0.20:8000/xxgk/gknb/202401/t20240115_1.html"):
+    return arc.write_exchange(
+        url=url,
+        method="GET",
+        request_headers=[("User-Agent", "xxgk-harvester/0.1"), ("Accept-Encoding", "gzip")],
+        request_body=b"",
+        status=200,
+        reason="OK",
+        protocol="HTTP/1.1",
+        response_headers=[("Content-Type", "text/html; charset=gb2312"), ("Transfer-Encoding", "chunked"), ("ETag", '"abc"')],
+        body=body,
+        fetched_at=T0,
+        ip_address="127.0.0.20",
+    )
+
+
+def test_body_is_archived_byte_exact_and_digests_match(tmp_path):
+    arc = _archive(tmp_path)
+    rec = _write(arc, GBK_BODY)
+    arc.close()
+    assert rec.sha256 == hashlib.sha256(GBK_BODY).hexdigest()
+    back = read_record(tmp_path, rec.warc_file, rec.offset)
+    assert back.record_type == "response"
+    assert back.body == GBK_BODY
+    assert back.status == 200
+    assert ("ETag", '"abc"') in back.headers
+    # the body is de-chunked, so the chunked framing header is not replayed
+    assert all(k.lower() != "transfer-encoding" for k, _ in back.headers)
+    sha1 = "sha1:" + b32encode(hashlib.sha1(GBK_BODY).digest()).decode()
+    assert back.warc_headers["WARC-Payload-Digest"] == sha1
+    assert back.warc_headers["WARC-IP-Address"] == "127.0.0.20"
+
+
+def test_file_layout_warcinfo_then_response_request_pairs(tmp_path):
+    arc = _archive(tmp_path)
+    r1 = _write(arc, GBK_BODY)
+    r2 = _write(arc, b"second", url="http://127.0.0.20:8000/b.html")
+    arc.close()
+    assert r1.warc_file == r2.warc_file == "sim-a-20250131020000-00000.warc.gz"
+    with open(tmp_path / r1.warc_file, "rb") as fh:
+        recs = [(r.rec_type, r.rec_headers.get_header("WARC-Record-ID"), r.rec_headers.get_header("WARC-Concurrent-To"))
+                for r in ArchiveIterator(fh)]
+    assert [r[0] for r in recs] == ["warcinfo", "response", "request", "response", "request"]
+    assert recs[2][2] == recs[1][1] == r1.record_id  # request points at its response
+    assert r2.offset > r1.offset + r1.length
+
+
+def test_same_inputs_give_identical_records(tmp_path):
+    outs = []
+    for name in ("one", "two"):
+        arc = _archive(tmp_path / name)
+        _write(arc, GBK_BODY)
+        arc.close()
+        outs.append(gzip.decompress((tmp_path / name / arc.files[0]).read_bytes()))
+    assert outs[0] == outs[1]
+    assert b"WARC/1.1\r\n" in outs[0]
+    assert b"WARC-Date: 2025-01-31T02:00:00.000000Z" in outs[0]
+
+
+def test_a_second_archive_never_overwrites_the_first(tmp_path):
+    a, b = _archive(tmp_path), _archive(tmp_path)
+    _write(a, b"a")
+    _write(b, b"b")
+    a.close(), b.close()
+    assert a.files != b.files
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_warcio_check_accepts_the_file(tmp_path):
+    arc = _archive(tmp_path)
+    _write(arc, GBK_BODY)
+    arc.close()
+    res = subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v", str(tmp_path / arc.files[0])],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "digest pass" in res.stdout
