@@ -1,0 +1,117 @@
+"""The portal registry: which government sites to harvest.
+
+A TOML file of ``[[portal]]`` tables::
+
+    [[portal]]
+    id = "meizhou"                       # letters, digits, - and _
+    name = "梅州市人民政府"
+    url = "https://www.meizhou.gov.cn/"  # the homepage
+    columns = ["https://…/gknb/"]        # optional: annual-report columns, skips discovery
+    family = "trs"                       # optional: trs, hanweb, gkmlpt, generic
+
+Every problem is reported with the file, the entry and the field.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+FAMILIES = ("trs", "hanweb", "gkmlpt", "generic")
+DEFAULT_REGISTRY = Path(__file__).with_name("portals.toml")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_KNOWN = {"id", "name", "url", "columns", "family"}
+
+
+class RegistryError(ValueError):
+    """The registry cannot be used; the message names the file, entry and field."""
+
+
+@dataclass(frozen=True)
+class PortalEntry:
+    id: str
+    name: str
+    url: str
+    columns: tuple[str, ...] = field(default_factory=tuple)
+    family: str | None = None
+
+
+def _is_http_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def parse_registry(text: str, source: str = "<registry>") -> list[PortalEntry]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{source}: not valid TOML: {exc}") from None
+    unknown_top = set(data) - {"portal"}
+    if unknown_top:
+        raise RegistryError(f"{source}: unknown top-level key(s) {sorted(unknown_top)}; expected [[portal]] tables")
+    tables = data.get("portal", [])
+    if not isinstance(tables, list) or not tables:
+        raise RegistryError(f"{source}: no [[portal]] entries")
+    entries: list[PortalEntry] = []
+    seen: dict[str, int] = {}
+    for n, t in enumerate(tables, start=1):
+        where = f"{source}: portal #{n}"
+        if isinstance(t, dict) and isinstance(t.get("id"), str):
+            where += f" (id {t['id']!r})"
+        if not isinstance(t, dict):
+            raise RegistryError(f"{where}: must be a table")
+        extra = set(t) - _KNOWN
+        if extra:
+            raise RegistryError(f"{where}: unknown field(s) {sorted(extra)}; allowed: {sorted(_KNOWN)}")
+        pid = t.get("id")
+        if not isinstance(pid, str) or not _ID.match(pid):
+            raise RegistryError(f"{where}: field 'id' must be 1-64 letters, digits, '-' or '_', got {pid!r}")
+        if pid in seen:
+            raise RegistryError(f"{where}: field 'id' duplicates portal #{seen[pid]}")
+        seen[pid] = n
+        name = t.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise RegistryError(f"{where}: field 'name' must be a non-empty string, got {name!r}")
+        url = t.get("url")
+        if not _is_http_url(url):
+            raise RegistryError(f"{where}: field 'url' must be an http(s) URL of the homepage, got {url!r}")
+        columns = t.get("columns", [])
+        if not isinstance(columns, list):
+            raise RegistryError(f"{where}: field 'columns' must be a list of URLs, got {columns!r}")
+        for c in columns:
+            if not _is_http_url(c):
+                raise RegistryError(f"{where}: field 'columns' has {c!r}, which is not an http(s) URL")
+        family = t.get("family")
+        if family is not None and family not in FAMILIES:
+            raise RegistryError(f"{where}: field 'family' must be one of {', '.join(FAMILIES)}, got {family!r}")
+        entries.append(PortalEntry(pid, name.strip(), url, tuple(columns), family))
+    return entries
+
+
+def load_registry(path: Path) -> list[PortalEntry]:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: portal registry not found") from None
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read portal registry: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not UTF-8 (byte {exc.start}); save the registry as UTF-8") from None
+    return parse_registry(text, str(path))
+
+
+def select(entries: list[PortalEntry], ids: list[str]) -> list[PortalEntry]:
+    by_id = {e.id: e for e in entries}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise RegistryError(
+            f"unknown portal id(s): {', '.join(unknown)} (registry has: {', '.join(sorted(by_id))})"
+        )
+    return [by_id[i] for i in ids]
