@@ -1,0 +1,53 @@
+"""Scrapy settings of the harvester (the `scrapy.cfg` default and the CLI's base).
+
+Project-specific settings start with HARVESTER_; components read them only in
+``from_crawler``. The CLI overrides HARVESTER_DB_URL and HARVESTER_ARCHIVE_DIR from
+``--data`` / ``--db``.
+"""
+BOT_NAME = "xxgk-harvester"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Where things land (overridden by the CLI).
+HARVESTER_DB_URL = "sqlite:///data/harvester.db"
+HARVESTER_ARCHIVE_DIR = "data/archive"
+# Who we are: sent in the User-Agent so site operators can reach us.
+HARVESTER_CONTACT = "xxgk-harvester@example.org"
+HARVESTER_VERSION = "0.1"
+# Bounds that keep a misbehaving site from trapping a crawl.
+HARVESTER_MAX_LIST_PAGES = 200      # listing pages followed per column
+HARVESTER_DISCOVERY_DEPTH = 3       # homepage -> section -> ... -> column
+HARVESTER_EXTRACT_THREADS = 2       # worker threads for extraction and parsing
+
+USER_AGENT = f"xxgk-harvester/{HARVESTER_VERSION} (+mailto:{HARVESTER_CONTACT})"
+ROBOTSTXT_OBEY = True
+
+# Politeness: at most 2 requests at once per host, adaptive delay.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 60
+RETRY_TIMES = 2
+
+# Every response is archived raw, before decompression: the archiving middleware sits
+# next to the downloader (HttpCompressionMiddleware is at 590, lower = closer to the engine).
+DOWNLOADER_MIDDLEWARES = {
+    "pipelines.archive.WarcArchiveMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.dedupe.KnownContentPipeline": 100,
+    "pipelines.extract.ExtractPipeline": 300,
+    "pipelines.store.StorePipeline": 800,
+}
+
+# Pages are archived, not cached: no HTTP cache, no cookies kept between portals.
+HTTPCACHE_ENABLED = False
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,38 @@
+"""Read article pages (text, metadata, report parse) in worker threads, off the reactor."""
+from __future__ import annotations
+
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
+
+from harvester.extraction import read_page
+from harvester.items import PageItem
+
+
+class ExtractPipeline:
+    def __init__(self, threads: int):
+        self.pool = ThreadPool(minthreads=1, maxthreads=threads, name="harvester-extract")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        threads = crawler.settings.getint("HARVESTER_EXTRACT_THREADS", 2)
+        if threads < 1:
+            raise NotConfigured("HARVESTER_EXTRACT_THREADS < 1: extraction disabled")
+        return cls(threads)
+
+    def open_spider(self, spider=None):
+        self.pool.start()
+
+    def close_spider(self, spider=None):
+        self.pool.stop()
+
+    async def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem) or item.kind != "article" or item.status != 200 or item.known_content:
+            return item
+        from twisted.internet import reactor  # the installed one, never at import time
+
+        d = deferToThreadPool(reactor, self.pool, read_page, item.body, item.url, item.content_type)
+
+        item.content = await maybe_deferred_to_future(d)
+        return item
