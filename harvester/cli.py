@@ -1,0 +1,252 @@
+"""The `harvester` command line.
+
+Every expected failure (unknown portal, unreadable registry, unwritable data directory,
+unreachable database) is one line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """Reported as one line: `harvester: error: …`."""
+
+
+def _config(args):
+    from harvester.config import Config
+
+    cfg = Config.from_args(args.data, args.db, args.portals)
+    return cfg
+
+
+def _open_db(cfg, *, prepare: bool = True):
+    from storage.database import open_database
+
+    if prepare:
+        cfg.prepare()
+    return open_database(cfg.db_url)
+
+
+# -- subcommands -------------------------------------------------------------------------------
+def cmd_crawl(args) -> int:
+    from harvester.crawl import run_crawl
+    from harvester.registry import load_registry, select
+
+    cfg = _config(args)
+    entries = load_registry(cfg.registry)
+    if args.all and args.portal_ids:
+        raise CliError("give portal ids or --all, not both")
+    if not args.all and not args.portal_ids:
+        raise CliError("name the portals to crawl, or --all")
+    chosen = entries if args.all else select(entries, args.portal_ids)
+    db = _open_db(cfg)
+    run_ids = run_crawl(db, chosen, str(cfg.archive_dir), _setting_overrides(args))
+    return _print_run_summary(db, run_ids)
+
+
+def _setting_overrides(args) -> dict:
+    out = {}
+    for item in getattr(args, "set", None) or []:
+        if "=" not in item:
+            raise CliError(f"--set expects NAME=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k] = v
+    if getattr(args, "quiet", False):
+        out["LOG_LEVEL"] = "WARNING"
+    return out
+
+
+def _print_run_summary(db, run_ids: list[int]) -> int:
+    from harvester.export import list_runs
+
+    runs = [r for r in list_runs(db) if r["id"] in set(run_ids)]
+    runs.sort(key=lambda r: r["id"])
+    failed = 0
+    for r in runs:
+        print(
+            f"{r['portal']}: {r['status']} — {r['pages']} pages, {r['requests']} requests, "
+            f"reports new {r['new_reports']} / changed {r['changed_reports']} / unchanged {r['unchanged_reports']}, "
+            f"errors {r['errors']}"
+        )
+        if r["status"] in ("failed", "blocked"):
+            failed += 1
+    if not runs:
+        print("no crawl ran", file=sys.stderr)
+        return 1
+    return 1 if failed else 0
+
+
+def cmd_sim_serve(args) -> int:
+    from harvester.sim.command import serve
+
+    return serve(
+        Path(args.portals_out) if args.portals_out else None,
+        seed=args.seed,
+        first_host=args.first_host,
+        n_portals=args.n_portals,
+        reports_per_portal=args.reports_per_portal,
+    )
+
+
+def cmd_demo(args) -> int:
+    from harvester.crawl import run_crawl
+    from harvester.export import list_runs
+    from harvester.registry import load_registry
+    from harvester.sim import SimServer, build_universe
+    from storage.models import Document
+    from sqlalchemy import func, select
+
+    cfg = _config(args)
+    db = _open_db(cfg)
+    started = time.monotonic()
+    universe = build_universe(seed=args.seed)
+    with SimServer(universe, first_host=args.first_host) as srv:
+        registry = cfg.data_dir / "sim-portals.toml"
+        srv.write_registry(registry)
+        entries = load_registry(registry)
+        print(f"simulated portals: {len(entries)} on loopback (registry {registry})")
+        for e in entries:
+            print(f"  {e.id}: {e.url}")
+        run_ids = run_crawl(db, entries, str(cfg.archive_dir), {"LOG_LEVEL": "WARNING", **_setting_overrides(args)})
+    elapsed = time.monotonic() - started
+    runs = [r for r in list_runs(db) if r["id"] in set(run_ids)]
+    with db.session() as s:
+        reports = s.scalar(select(func.count()).select_from(Document).where(Document.is_report.is_(True)))
+    expected = sum(len(p.reports) for p in universe.portals)
+    print(
+        f"demo: {len(runs)} portals, {sum(r['pages'] for r in runs)} pages, "
+        f"{sum(r['requests'] for r in runs)} requests, {reports} reports stored "
+        f"(the simulated portals publish {expected}), "
+        f"{sum(r['errors'] for r in runs)} errors, {elapsed:.1f} s"
+    )
+    print(f"data: {cfg.data_dir} (database {db.url}, WARC files in {cfg.archive_dir})")
+    status = 0 if all(r["status"] == "ok" for r in runs) and runs else 1
+    if args.no_serve:
+        return status
+    try:
+        from harvester.web import serve_browser  # the archive browser, once it exists
+    except ImportError:
+        print("the archive browser is not part of this version; try `harvester export reports --format jsonl`")
+        return status
+    return serve_browser(cfg, host=args.host, port=args.port)
+
+
+def cmd_export_reports(args) -> int:
+    from harvester.export import write_reports
+
+    cfg = _config(args)
+    db = _open_db(cfg)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+            n = write_reports(db, args.format, fh)
+        print(f"{n} reports written to {args.output}", file=sys.stderr)
+    else:
+        write_reports(db, args.format, sys.stdout)
+    return 0
+
+
+def cmd_runs(args) -> int:
+    from harvester.export import format_runs, list_runs
+
+    cfg = _config(args)
+    db = _open_db(cfg)
+    runs = list_runs(db, portal=args.portal, limit=args.limit)
+    if args.json:
+        print(json.dumps(runs, ensure_ascii=False, indent=1))
+    else:
+        print(format_runs(runs))
+    return 0
+
+
+def cmd_parse(args) -> int:
+    from harvester.parser.command import run
+
+    return run(args.paths, as_json=args.json, out=sys.stdout)
+
+
+# -- argument parsing ---------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="harvester",
+        description="Harvest, archive and read China's government information disclosure annual reports.",
+    )
+    p.add_argument("--data", metavar="DIR", help="data directory: harvester.db and archive/ (default ./data)")
+    p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (overrides the SQLite default)")
+    p.add_argument("--portals", metavar="FILE", help="portal registry TOML (default: the shipped registry)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    c = sub.add_parser("crawl", help="harvest the named portals (or --all)")
+    c.add_argument("portal_ids", nargs="*", metavar="PORTAL_ID")
+    c.add_argument("--all", action="store_true", help="every portal in the registry")
+    c.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
+    c.add_argument("--quiet", action="store_true", help="log warnings and errors only")
+    c.set_defaults(func=cmd_crawl)
+
+    sim = sub.add_parser("sim", help="the simulated government portals")
+    simsub = sim.add_subparsers(dest="sim_command", metavar="SIMCOMMAND")
+    simsub.required = True
+    s = simsub.add_parser("serve", help="serve the simulated portals on loopback until stopped")
+    s.add_argument("--portals-out", metavar="FILE", help="write a registry naming the portals here")
+    s.add_argument("--seed", type=int, default=2025)
+    s.add_argument("--first-host", type=int, default=20, help="first portal on 127.0.0.N")
+    s.add_argument("--n-portals", type=int, default=3)
+    s.add_argument("--reports-per-portal", type=int, default=22)
+    s.set_defaults(func=cmd_sim_serve)
+
+    d = sub.add_parser("demo", help="serve the simulated portals, harvest them all, print a summary")
+    d.add_argument("--no-serve", action="store_true", help="exit after the harvest")
+    d.add_argument("--seed", type=int, default=2025)
+    d.add_argument("--first-host", type=int, default=20)
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=8000)
+    d.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
+    d.set_defaults(func=cmd_demo)
+
+    e = sub.add_parser("export", help="export stored data")
+    esub = e.add_subparsers(dest="export_command", metavar="WHAT")
+    esub.required = True
+    er = esub.add_parser("reports", help="every stored report, one per line")
+    er.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    er.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    er.set_defaults(func=cmd_export_reports)
+
+    r = sub.add_parser("runs", help="crawl runs, newest first")
+    r.add_argument("--json", action="store_true")
+    r.add_argument("--portal", metavar="ID")
+    r.add_argument("--limit", type=int)
+    r.set_defaults(func=cmd_runs)
+
+    pa = sub.add_parser("parse", help="parse report files (HTML, text, DOCX, PDF, XLS(X), DOC, WPS)")
+    pa.add_argument("paths", nargs="+", metavar="PATH")
+    pa.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
+    pa.set_defaults(func=cmd_parse)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from harvester.config import ConfigError
+    from harvester.registry import RegistryError
+    from storage.database import DatabaseError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, ConfigError, RegistryError, DatabaseError) as exc:
+        print(f"harvester: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("harvester: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Running harvests of registry portals with Scrapy, in this process.
+
+A Twisted reactor runs once per process: ``run_crawl`` is called at most once per process
+(the CLI, a scheduled child process, a test's subprocess).
+"""
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from sqlalchemy import select
+
+from harvester.registry import PortalEntry
+from spiders import spider_for
+from storage.database import Database
+from storage.models import CrawlRun, Portal
+
+log = logging.getLogger(__name__)
+
+
+def crawl_settings(db_url: str, archive_dir: str, overrides: dict | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("harvester.settings", priority="project")
+    settings.set("HARVESTER_DB_URL", db_url, priority="cmdline")
+    settings.set("HARVESTER_ARCHIVE_DIR", archive_dir, priority="cmdline")
+    for k, v in (overrides or {}).items():
+        settings.set(k, v, priority="cmdline")
+    return settings
+
+
+def sync_portals(db: Database, entries: list[PortalEntry]) -> None:
+    """Registry entries become (or update) portal rows."""
+    with db.session() as s:
+        for e in entries:
+            p = s.get(Portal, e.id)
+            if p is None:
+                p = Portal(id=e.id)
+                s.add(p)
+            p.name, p.url, p.family, p.columns = e.name, e.url, e.family, list(e.columns)
+
+
+def run_crawl(db: Database, entries: list[PortalEntry], archive_dir: str, overrides: dict | None = None) -> list[int]:
+    """Harvest the portals side by side; return the ids of the runs this call created."""
+    sync_portals(db, entries)
+    with db.session() as s:
+        before = s.scalar(select(CrawlRun.id).order_by(CrawlRun.id.desc()).limit(1)) or 0
+    settings = crawl_settings(db.engine.url.render_as_string(hide_password=False), archive_dir, overrides)
+    process = CrawlerProcess(settings)
+    for e in entries:
+        d = process.crawl(spider_for(e.family), portal_id=e.id, url=e.url, columns=list(e.columns))
+        # One portal failing to start must not stop the others.
+        d.addErrback(lambda f, pid=e.id: log.error("portal %s could not be crawled: %s", pid, f.getErrorMessage()))
+    process.start()
+    with db.session() as s:
+        return list(s.scalars(select(CrawlRun.id).where(CrawlRun.id > before).order_by(CrawlRun.id)))

@@ -1,0 +1,106 @@
+"""Reading one archived page: clean text and metadata (trafilatura), then the report parser.
+
+``read_page`` is pure and blocking (CPU-heavy): the crawl pipeline runs it in worker threads,
+``harvester reparse`` can run it over the archive. It never raises: a page that cannot be read
+comes back with ``error`` set and stays archived.
+"""
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import trafilatura
+
+from harvester.parser import parse
+from harvester.parser.inputs import Decoded, InputError, decode
+
+EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}/1"
+_DATE = re.compile(r"(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})")
+_META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "SiteName", "ColumnName")
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = _DATE.search(value)
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def page_meta(html: str) -> dict[str, str]:
+    """The government-standard meta tags of a page (ArticleTitle, PubDate, ContentSource…)."""
+    try:
+        root = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return {}
+    out = {}
+    for name in _META_NAMES:
+        vals = root.xpath(f"//meta[@name=$n]/@content", n=name)
+        if vals and vals[0].strip():
+            out[name] = vals[0].strip()
+    return out
+
+
+def clean_text(decoded: Decoded, url: str | None) -> str:
+    """Main text of the page without navigation debris."""
+    if decoded.kind != "html":
+        return decoded.content
+    text = trafilatura.extract(
+        decoded.content,
+        url=url,
+        include_tables=True,
+        include_comments=False,
+        include_links=False,
+        include_images=False,
+        deduplicate=False,
+        favor_recall=True,
+    )
+    return text or ""
+
+
+def read_page(body: bytes, url: str | None = None, content_type: str | None = None) -> dict:
+    """Everything the store keeps about one distinct body."""
+    out: dict = {
+        "encoding": None,
+        "title": None,
+        "published": None,
+        "text": None,
+        "agency": None,
+        "is_annual_report": False,
+        "year": None,
+        "format": None,
+        "record": None,
+        "parser_version": None,
+        "error": None,
+        "extractor_version": EXTRACTOR_VERSION,
+    }
+    try:
+        decoded = decode(body, url=url, content_type=content_type)
+    except InputError as exc:
+        out["error"] = f"unreadable page: {exc}"
+        return out
+    out["encoding"] = decoded.encoding
+    meta = page_meta(decoded.content) if decoded.kind == "html" else {}
+    meta.update({k: v for k, v in decoded.meta.items() if v})
+    try:
+        out["text"] = clean_text(decoded, url)
+    except Exception as exc:  # trafilatura on hostile markup: keep going with the parser
+        out["error"] = f"text extraction failed: {type(exc).__name__}: {exc}"
+    record = parse(body, url=url, content_type=content_type)
+    out["record"] = record
+    out["parser_version"] = record.get("parser_version")
+    out["is_annual_report"] = bool(record.get("is_annual_report"))
+    out["year"] = record.get("year")
+    out["format"] = record.get("format")
+    out["title"] = meta.get("ArticleTitle") or record.get("title")
+    out["agency"] = record.get("agency") or meta.get("ContentSource")
+    out["published"] = _iso_date(meta.get("PubDate")) or record.get("published")
+    if not out["text"]:
+        out["text"] = record.get("text")
+    if record.get("error") and not out["error"]:
+        out["error"] = record["error"]
+    return out

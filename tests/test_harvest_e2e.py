@@ -1,0 +1,268 @@
+"""End to end: the CLI harvests the simulated portals over loopback into SQLite + WARC.
+
+One module-scoped harvest (three simulated TRS portals plus one dead portal), crawled twice,
+is shared by the tests below; each asserts one thing a user relies on.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from harvester.sim import SimServer, build_universe
+from storage.database import open_database, sqlite_url
+from storage.models import Content, CrawlRun, Document, Snapshot
+from storage.warc import read_record
+
+DEBRIS = ["今天是", "【打印本页】", "【关闭窗口】", "网站标识码", "ICP备", "当前位置", "【字体", "扫一扫在手机打开", "公网安备"]
+
+
+def harvester(*args, timeout=300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "harvester.cli", *map(str, args)],
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@dataclass
+class Harvest:
+    universe: object
+    urls: dict  # portal id -> base URL
+    data: Path
+    registry: Path
+    first: subprocess.CompletedProcess
+    second: subprocess.CompletedProcess
+    counts_after_first: dict
+    counts_after_second: dict
+
+    def db(self):
+        return open_database(sqlite_url(self.data / "harvester.db"))
+
+    def url(self, portal_id: str, path: str) -> str:
+        return self.urls[portal_id].rstrip("/") + path
+
+
+def _counts(data: Path) -> dict:
+    db = open_database(sqlite_url(data / "harvester.db"))
+    with db.session() as s:
+        out = {m.__tablename__: s.scalar(select(func.count()).select_from(m)) for m in (Document, Snapshot, Content, CrawlRun)}
+    db.dispose()
+    return out
+
+
+@pytest.fixture(scope="module")
+def harvest(tmp_path_factory) -> Harvest:
+    universe = build_universe(seed=11, n_portals=3, reports_per_portal=8)
+    data = tmp_path_factory.mktemp("harvest")
+    with SimServer(universe, first_host=60) as srv:
+        registry = srv.write_registry(data / "portals.toml")
+        # A portal that refuses connections: its failure must not stop the others.
+        with open(registry, "a", encoding="utf-8") as fh:
+            fh.write('\n[[portal]]\nid = "dead"\nname = "已停止服务的网站"\nurl = "http://127.0.0.59:9/"\n')
+        urls = {p.id: srv.base_url(p.id) for p in universe.portals}
+        first = harvester("--data", data, "--portals", registry, "crawl", "--all", "--quiet")
+        after_first = _counts(data)
+        second = harvester("--data", data, "--portals", registry, "crawl", "--all", "--quiet")
+        after_second = _counts(data)
+    return Harvest(universe, urls, data, registry, first, second, after_first, after_second)
+
+
+def test_crawl_reports_each_portal_and_fails_only_the_dead_one(harvest):
+    out = harvest.first.stdout
+    assert harvest.first.returncode == 1, harvest.first.stderr[-3000:]  # one portal failed
+    assert "Traceback" not in harvest.first.stderr
+    for p in harvest.universe.portals:
+        assert f"{p.id}: ok" in out
+    assert "dead: failed" in out
+
+
+def test_every_report_is_found_and_stored(harvest):
+    expected = {harvest.url(p.id, r.path) for p in harvest.universe.portals for r in p.reports}
+    db = harvest.db()
+    with db.session() as s:
+        stored = set(s.scalars(select(Document.url).where(Document.is_report.is_(True))))
+    assert stored == expected
+
+
+def test_non_report_items_are_archived_but_not_counted_as_reports(harvest):
+    non = {harvest.url(p.id, n.path) for p in harvest.universe.portals for n in p.non_reports}
+    assert non, "the simulated columns hold non-report items"
+    db = harvest.db()
+    with db.session() as s:
+        rows = dict(s.execute(select(Document.url, Document.is_report).where(Document.url.in_(non))).all())
+    assert set(rows) == non
+    assert not any(rows.values())
+
+
+def test_stored_text_has_the_report_body_and_no_debris(harvest):
+    db = harvest.db()
+    checked = 0
+    with db.session() as s:
+        for p in harvest.universe.portals:
+            for r in p.reports:
+                doc = s.scalars(select(Document).where(Document.url == harvest.url(p.id, r.path))).one()
+                text = doc.content.text
+                for word in DEBRIS:
+                    assert word not in text, (r.path, word)
+                # the narrative as generated is present (decoded correctly, whatever the encoding)
+                paragraphs = [line.strip() for line in r.body_text.splitlines() if len(line.strip()) >= 40]
+                assert paragraphs
+                for para in paragraphs[:3]:
+                    assert para in text, (r.path, para[:30])
+                checked += 1
+    assert checked == len(harvest.universe.reports)
+
+
+def test_gbk_pages_decode_to_the_generators_text(harvest):
+    gbk = [(p, r) for p in harvest.universe.portals for r in p.reports if r.encoding == "gb18030"]
+    assert gbk, "some simulated reports are GBK"
+    db = harvest.db()
+    with db.session() as s:
+        for p, r in gbk:
+            doc = s.scalars(select(Document).where(Document.url == harvest.url(p.id, r.path))).one()
+            assert doc.content.encoding == "gb18030"
+            outside_gb2312 = [ch for ch in r.body_text if ord(ch) > 0x7F and not _in_gb2312(ch)]
+            assert outside_gb2312, r.path
+            for ch in set(outside_gb2312):
+                assert ch in doc.content.text
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def test_report_metadata_is_read(harvest):
+    db = harvest.db()
+    with db.session() as s:
+        for p in harvest.universe.portals:
+            for r in p.reports:
+                c = s.scalars(select(Document).where(Document.url == harvest.url(p.id, r.path))).one().content
+                assert c.year == r.year
+                assert c.published == r.published.isoformat()
+                assert c.title == r.title
+                assert c.format == r.layout
+
+
+def test_every_snapshot_points_at_a_warc_record_with_its_digest(harvest):
+    archive = harvest.data / "archive"
+    db = harvest.db()
+    with db.session() as s:
+        snaps = s.execute(select(Snapshot, Document.url).join(Document)).all()
+    assert len(snaps) == harvest.counts_after_second["snapshots"]
+    for snap, url in snaps:
+        rec = read_record(archive, snap.warc_file, snap.warc_offset)
+        assert rec.record_type == "response"
+        assert rec.url == url
+        assert rec.status == snap.status
+        assert hashlib.sha256(rec.body).hexdigest() == snap.sha256
+        assert rec.warc_headers["WARC-Record-ID"] == snap.warc_record_id
+
+
+def test_warc_files_pass_warcio_check(harvest):
+    files = sorted((harvest.data / "archive").glob("*.warc.gz"))
+    assert len(files) >= 6  # three portals, two crawls
+    res = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, files)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+
+
+def test_recrawl_adds_snapshots_but_no_documents(harvest):
+    a, b = harvest.counts_after_first, harvest.counts_after_second
+    assert b["documents"] == a["documents"]
+    assert b["contents"] == a["contents"]
+    assert b["snapshots"] > a["snapshots"]
+    assert b["crawl_runs"] == a["crawl_runs"] * 2
+
+
+def test_recrawl_run_counts_reports_as_unchanged(harvest):
+    runs = json.loads(harvester("--data", harvest.data, "runs", "--json").stdout)
+    by_portal: dict[str, list] = {}
+    for r in runs:
+        by_portal.setdefault(r["portal"], []).append(r)
+    for p in harvest.universe.portals:
+        newest, oldest = by_portal[p.id][0], by_portal[p.id][-1]
+        assert oldest["new_reports"] == len(p.reports)
+        assert newest["new_reports"] == 0 and newest["changed_reports"] == 0
+        assert newest["unchanged_reports"] == len(p.reports)
+
+
+def test_runs_json_shape_newest_first(harvest):
+    res = harvester("--data", harvest.data, "runs", "--json")
+    assert res.returncode == 0
+    runs = json.loads(res.stdout)
+    assert len(runs) == 8
+    keys = {"portal", "started", "finished", "status", "requests", "responses", "bytes", "new_reports", "changed_reports", "errors"}
+    assert all(keys <= set(r) for r in runs)
+    assert [r["started"] for r in runs] == sorted((r["started"] for r in runs), reverse=True)
+    ok = [r for r in runs if r["portal"] != "dead"]
+    assert all(r["status"] == "ok" and r["errors"] == 0 for r in ok)
+    assert all(r["responses"].get("200", 0) > 0 and r["bytes"] > 0 and r["requests"] >= r["responses"]["200"] for r in ok)
+    dead = [r for r in runs if r["portal"] == "dead"]
+    assert all(r["status"] == "failed" and r["errors"] >= 1 for r in dead)
+    assert any("127.0.0.59" in e["url"] for e in dead[0]["error_details"])
+    table = harvester("--data", harvest.data, "runs").stdout
+    assert table.splitlines()[0].split()[:5] == ["id", "portal", "started", "finished", "status"]
+
+
+def test_export_reports_jsonl(harvest):
+    res = harvester("--data", harvest.data, "export", "reports", "--format", "jsonl")
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(rows) == len(harvest.universe.reports)
+    for key in ("portal", "url", "title", "agency", "year", "published", "fetched_at", "sha256",
+                "is_annual_report", "format", "tables", "checks"):
+        assert all(key in r for r in rows), key
+    assert all(r["is_annual_report"] for r in rows)
+    assert all(len(r["sha256"]) == 64 for r in rows)
+    truth = {harvest.url(p.id, r.path): r for p in harvest.universe.portals for r in p.reports}
+    for row in rows:
+        t = truth[row["url"]].truth
+        assert row["tables"]["applications"]["new"]["total"] == t["tables"]["applications"]["new"]["total"]
+
+
+def test_export_reports_csv(harvest):
+    res = harvester("--data", harvest.data, "export", "reports", "--format", "csv")
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert len(rows) == len(harvest.universe.reports)
+    assert {"portal", "url", "title", "year", "published", "sha256", "tables", "checks", "failed_checks"} <= set(rows[0])
+    inconsistent = {harvest.url(p.id, r.path) for p in harvest.universe.portals for r in p.reports if not r.consistent}
+    flagged = {r["url"] for r in rows if r["failed_checks"]}
+    assert inconsistent <= flagged
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["crawl", "nosuch"], "unknown portal id(s): nosuch"),
+        (["crawl"], "name the portals to crawl, or --all"),
+    ],
+)
+def test_cli_errors_are_one_line(harvest, args, message):
+    res = harvester("--data", harvest.data, "--portals", harvest.registry, *args)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("harvester: error: ")
+    assert message in lines[0]
+
+
+def test_cli_unreadable_registry_and_unwritable_data_dir(tmp_path):
+    res = harvester("--data", tmp_path, "--portals", tmp_path / "none.toml", "crawl", "--all")
+    assert res.returncode == 2
+    assert res.stderr.strip() == f"harvester: error: {tmp_path / 'none.toml'}: portal registry not found"
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = harvester("--data", blocker, "runs")
+    assert res.returncode == 2
+    assert res.stderr.strip() == f"harvester: error: data directory {blocker} exists and is not a directory"
