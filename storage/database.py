@@ -90,7 +90,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
             with engine.begin() as conn:
                 cfg = alembic_config(url)
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                command.upgrade(cfg, "heads")  # parallel branches need no merge
         except OperationalError as exc:
             raise DatabaseError(
                 f"cannot open database {_redact(url)}: {exc.orig}"

@@ -6,6 +6,11 @@
 - ``Snapshot``: one fetch of a document: time, status, headers, digest, WARC location.
 - ``Content``: what was read from one distinct body (keyed by its sha256): extracted text,
   metadata and the parser's record. Identical bodies are extracted once.
+- ``Report``: one statutory report as a logical thing, wherever it was found: its locations
+  are the documents pointing at it (a page, its attachment, a county's repost of a
+  township's report), recognised by the digest of the normalised text, then by simhash.
+- ``ReportVersion``: each distinct content seen at one location, with the previous digest
+  and time, so an edit after publication is on record.
 
 Schema changes go through Alembic (``storage/migrations``); this module is the source the
 migrations are written from.
@@ -93,6 +98,9 @@ class CrawlRun(Base):
     changed_reports: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_reports: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    # incremental (nightly: new items only) / full (every page, conditionally) / verify
+    mode: Mapped[str] = mapped_column(String(16), default="incremental")
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)
     error_details: Mapped[list] = mapped_column(JsonType, default=list)  # [{"url":…, "error":…}]
     warc_files: Mapped[list] = mapped_column(JsonType, default=list)
 
@@ -133,6 +141,7 @@ class Document(Base):
     # Title as linked from the listing page (kept even if the page itself cannot be read).
     link_text: Mapped[str | None] = mapped_column(Text)
     is_report: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
 
     content: Mapped[Content | None] = relationship()
     snapshots: Mapped[list[Snapshot]] = relationship(
@@ -155,8 +164,44 @@ class Snapshot(Base):
     warc_offset: Mapped[int] = mapped_column(BigInteger)
     warc_length: Mapped[int] = mapped_column(BigInteger)
     warc_record_id: Mapped[str] = mapped_column(String(64))
+    # response, or revisit (identical payload / 304): then payload_of points at the
+    # snapshot whose response record holds the bytes.
+    record_type: Mapped[str] = mapped_column(String(16), default="response")
+    payload_of_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"))
 
     document: Mapped[Document] = relationship(back_populates="snapshots")
+    payload_of: Mapped[Snapshot | None] = relationship(remote_side="Snapshot.id")
+
+
+class Report(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency: Mapped[str | None] = mapped_column(Text, index=True)
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    text_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    simhash: Mapped[int | None] = mapped_column(BigInteger)  # signed 64-bit
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_changed: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    locations: Mapped[list[Document]] = relationship(primaryjoin="Report.id == Document.report_id", viewonly=True)
+    versions: Mapped[list[ReportVersion]] = relationship(back_populates="report", order_by="ReportVersion.seen_at")
+
+
+class ReportVersion(Base):
+    __tablename__ = "report_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    previous_content_sha256: Mapped[str | None] = mapped_column(String(64))
+    previous_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    report: Mapped[Report] = relationship(back_populates="versions")
 
 
 Index("ix_contents_report", Content.is_annual_report, Content.year)

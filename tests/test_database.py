@@ -69,3 +69,27 @@ def test_unusable_database_url_is_one_clear_error(tmp_path):
         open_database("nosuchdb://x")
     with pytest.raises(DatabaseError, match="cannot open database"):
         open_database(sqlite_url(tmp_path / "missing-dir" / "h.db"))
+
+
+def _schema_diff(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    # server defaults added for existing rows are not model changes
+    return [d for d in diff if not (isinstance(d, tuple) and d[0] == "modify_default")]
+
+
+def test_migrations_match_the_models_on_sqlite(tmp_path):
+    assert _schema_diff(open_database(sqlite_url(tmp_path / "h.db"))) == []
+
+
+def test_migrations_match_the_models_on_postgresql(pg_url):
+    db = open_database(pg_url)
+    try:
+        assert _schema_diff(db) == []
+    finally:
+        db.dispose()
