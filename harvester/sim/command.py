@@ -1,0 +1,66 @@
+"""``harvester sim serve``: run the simulated portals until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from .server import SimServer
+from .universe import build_universe
+
+
+def serve(portals_out: Path | None, seed: int = 2025, first_host: int = 20, n_portals: int = 3,
+          reports_per_portal: int = 22, *, ready: threading.Event | None = None,
+          stop: threading.Event | None = None) -> int:
+    """Build the universe, serve it, write the registry, print the URLs, serve until a signal.
+
+    ``ready`` / ``stop`` are for embedding (tests): ``ready`` is set once serving, setting
+    ``stop`` ends the loop like a signal does. Signal handlers are installed only when
+    called from the main thread.
+    """
+    universe = build_universe(seed=seed, n_portals=n_portals, reports_per_portal=reports_per_portal)
+    stop = stop or threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda *_: stop.set())
+    try:
+        with SimServer(universe, first_host=first_host) as srv:
+            if portals_out is not None:
+                srv.write_registry(portals_out)
+            n_reports = sum(len(p.reports) for p in universe.portals)
+            print(f"simulated portals (seed {seed}, {n_reports} reports):", flush=True)
+            for p in universe.portals:
+                print(f"  {p.id}\t{srv.base_url(p.id)}\t{p.name}\t{len(p.reports)} reports", flush=True)
+            if portals_out is not None:
+                print(f"registry written to {portals_out}", flush=True)
+            print("serving; press Ctrl-C to stop", flush=True)
+            if ready is not None:
+                ready.set()
+            while not stop.wait(0.2):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m harvester.sim.command [--portals-out FILE] …``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="harvester sim serve", description=__doc__)
+    ap.add_argument("--portals-out", type=Path, default=None)
+    ap.add_argument("--seed", type=int, default=2025)
+    ap.add_argument("--first-host", type=int, default=20)
+    ap.add_argument("--portals", type=int, default=3, dest="n_portals")
+    ap.add_argument("--reports-per-portal", type=int, default=22)
+    a = ap.parse_args(argv)
+    return serve(a.portals_out, a.seed, a.first_host, a.n_portals, a.reports_per_portal)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

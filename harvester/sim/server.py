@@ -1,0 +1,265 @@
+"""HTTP server for the simulated portals: one threaded HTTP/1.1 server per portal on 127.0.0.x.
+
+Portal ``i`` listens on ``127.0.0.(first_host + i)`` at a port the OS chooses. Responses are
+the pre-rendered pages of the universe: 200 with ETag and Last-Modified, 304 for matching
+conditional requests (If-None-Match wins over If-Modified-Since, as RFC 9110 says), HEAD
+without a body, 404 with a TRS-style error page for unknown paths. Every request is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+from email.utils import format_datetime, parsedate_to_datetime
+from http.client import HTTPMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
+
+from .model import SimPage, SimPortal, Universe
+
+
+class LoggedRequest(NamedTuple):
+    method: str
+    path: str  # as requested, query included
+    status: int
+    headers: HTTPMessage  # request headers; case-insensitive .get()/[]/in
+
+
+def http_date(when: dt.datetime) -> str:
+    return format_datetime(when.astimezone(dt.timezone.utc), usegmt=True)
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag == "*":
+            return True
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        if tag and tag == etag:
+            return True
+    return False
+
+
+def is_not_modified(page: SimPage, if_none_match: str | None, if_modified_since: str | None) -> bool:
+    """Conditional GET/HEAD evaluation (RFC 9110 §13.2.2)."""
+    if if_none_match is not None:
+        return bool(page.etag) and _etag_matches(if_none_match, page.etag)
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError, IndexError):
+            return False
+        if since is None:
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=dt.timezone.utc)
+        return page.last_modified <= since
+    return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 10  # idle keep-alive connections are dropped after this many seconds
+    server: "_PortalServer"
+
+    def version_string(self) -> str:
+        return "nginx"
+
+    def log_message(self, format, *args):  # noqa: A002 - silence stderr logging
+        pass
+
+    def do_GET(self):
+        self._serve(send_body=True)
+
+    def do_HEAD(self):
+        self._serve(send_body=False)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self._reply(405, b"", "text/plain", extra={"Allow": "GET, HEAD"}, send_body=True)
+
+    def _serve(self, send_body: bool) -> None:
+        portal = self.server.portal
+        raw_path = urlsplit(self.path).path or "/"
+        page = portal.lookup(unquote(raw_path))
+        if page is None:
+            nf = portal.not_found
+            body = nf.body if nf is not None else b"Not Found"
+            self._reply(404, body, "text/html; charset=utf-8", send_body=send_body)
+            return
+        validators = {"ETag": page.etag, "Last-Modified": http_date(page.last_modified)}
+        if is_not_modified(page, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")):
+            self._reply(304, b"", None, extra=validators, send_body=False)
+            return
+        self._reply(200, page.body, page.content_type, extra=validators, send_body=send_body)
+
+    def _reply(self, status: int, body: bytes, ctype: str | None, *, extra: dict | None = None,
+               send_body: bool) -> None:
+        self.server.log(LoggedRequest(self.command, self.path, status, self.headers))
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body and body and status != 304:
+            self.wfile.write(body)
+
+
+class _PortalServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, addr, portal: SimPortal):
+        self.portal = portal
+        self._log: list[LoggedRequest] = []
+        self._lock = threading.Lock()
+        self._conns: dict[threading.Thread, socket.socket] = {}
+        super().__init__(addr, _Handler)
+
+    def log(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self._log.append(entry)
+
+    def logged(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._log)
+
+    # one tracked thread per connection, so stop() can close them and join promptly
+    def process_request(self, request, client_address):
+        t = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
+        with self._lock:
+            self._conns[t] = request
+        t.start()
+
+    def _handle(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        except Exception:  # noqa: BLE001
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            with self._lock:
+                self._conns.pop(threading.current_thread(), None)
+
+    def handle_error(self, request, client_address):
+        import sys
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
+            return
+        super().handle_error(request, client_address)
+
+    def close_connections(self, timeout: float) -> None:
+        with self._lock:
+            conns = list(self._conns.items())
+        for _, sock in conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for t, _ in conns:
+            t.join(timeout)
+
+
+class SimServer:
+    """Serve a universe: portal ``i`` on ``127.0.0.(first_host + i)``, OS-chosen port, background threads."""
+
+    def __init__(self, universe: Universe, first_host: int = 20, *, port: int = 0):
+        if not 1 <= first_host or first_host + len(universe.portals) - 1 > 254:
+            raise ValueError("first_host out of range: portals need 127.0.0.first_host … 127.0.0.254")
+        self.universe = universe
+        self.first_host = first_host
+        self._servers: dict[str, _PortalServer] = {}
+        self._threads: list[threading.Thread] = []
+        self._running: list[_PortalServer] = []  # servers whose serve_forever thread started
+        self._stopped = False
+        try:
+            for i, portal in enumerate(universe.portals):
+                srv = _PortalServer((f"127.0.0.{first_host + i}", port), portal)
+                self._servers[portal.id] = srv
+                t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
+                                     name=f"sim-{portal.id}", daemon=True)
+                t.start()
+                self._running.append(srv)
+                self._threads.append(t)
+        except BaseException:
+            self.stop()
+            raise
+
+    def __enter__(self) -> "SimServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _server(self, portal_id: str) -> _PortalServer:
+        try:
+            return self._servers[portal_id]
+        except KeyError:
+            raise KeyError(f"no simulated portal {portal_id!r}") from None
+
+    def address(self, portal_id: str) -> tuple[str, int]:
+        host, port = self._server(portal_id).server_address[:2]
+        return host, port
+
+    def base_url(self, portal_id: str) -> str:
+        host, port = self.address(portal_id)
+        return f"http://{host}:{port}/"
+
+    def url(self, portal_id: str, path: str) -> str:
+        return self.base_url(portal_id) + path.lstrip("/")
+
+    def requests(self, portal_id: str) -> list[LoggedRequest]:
+        return self._server(portal_id).logged()
+
+    def registry_toml(self) -> str:
+        out = ["# Simulated portals (harvester.sim); served on loopback only.\n"]
+        for p in self.universe.portals:
+            out.append("[[portal]]\n")
+            out.append(f"id = {_toml_str(p.id)}\n")
+            out.append(f"name = {_toml_str(p.name)}\n")
+            out.append(f"url = {_toml_str(self.base_url(p.id))}\n")
+            out.append(f"family = {_toml_str(p.family)}\n\n")
+        return "".join(out)
+
+    def write_registry(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.registry_toml(), encoding="utf-8")
+        return path
+
+    def stop(self, timeout: float = 2.0) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for srv in self._running:
+            srv.shutdown()  # would block forever on a server that never started serving
+        for srv in self._servers.values():
+            srv.close_connections(timeout)
+            srv.server_close()
+        for t in self._threads:
+            t.join(timeout)
+
+
+def _toml_str(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
