@@ -46,7 +46,7 @@ def cmd_crawl(args) -> int:
         raise CliError("name the portals to crawl, or --all")
     chosen = entries if args.all else select(entries, args.portal_ids)
     db = _open_db(cfg)
-    run_ids = run_crawl(db, chosen, str(cfg.archive_dir), _setting_overrides(args))
+    run_ids = run_crawl(db, chosen, str(cfg.archive_dir), _setting_overrides(args), mode="full" if args.full else "auto")
     return _print_run_summary(db, run_ids)
 
 
@@ -71,7 +71,7 @@ def _print_run_summary(db, run_ids: list[int]) -> int:
     for r in runs:
         print(
             f"{r['portal']}: {r['status']} — {r['pages']} pages, {r['requests']} requests, "
-            f"reports new {r['new_reports']} / changed {r['changed_reports']} / unchanged {r['unchanged_reports']}, "
+            f"{r['mode']} pass, reports new {r['new_reports']} / changed {r['changed_reports']} / unchanged {r['unchanged_reports']}, "
             f"errors {r['errors']}"
         )
         if r["status"] in ("failed", "blocked"):
@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("crawl", help="harvest the named portals (or --all)")
     c.add_argument("portal_ids", nargs="*", metavar="PORTAL_ID")
     c.add_argument("--all", action="store_true", help="every portal in the registry")
+    c.add_argument("--full", action="store_true", help="full verification pass: re-fetch every known report conditionally")
     c.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     c.add_argument("--quiet", action="store_true", help="log warnings and errors only")
     c.set_defaults(func=cmd_crawl)

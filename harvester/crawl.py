@@ -19,6 +19,25 @@ from storage.models import CrawlRun, Portal
 log = logging.getLogger(__name__)
 
 
+class NetworkErrorsWithoutTraceback(logging.Filter):
+    """A refused connection, a DNS failure or a timeout is one log line, not a traceback:
+    the message already names the URL and the cause, and the run records it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from twisted.internet import error as terr
+
+        exc = record.exc_info[1] if record.exc_info else None
+        seen = set()
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            if isinstance(exc, (terr.ConnectError, terr.DNSLookupError, terr.TimeoutError, TimeoutError, ConnectionError)):
+                record.exc_info = None
+                record.exc_text = None
+                break
+            exc = exc.__cause__ or exc.__context__
+        return True
+
+
 def crawl_settings(db_url: str, archive_dir: str, overrides: dict | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("harvester.settings", priority="project")
@@ -40,17 +59,26 @@ def sync_portals(db: Database, entries: list[PortalEntry]) -> None:
             p.name, p.url, p.family, p.columns = e.name, e.url, e.family, list(e.columns)
 
 
-def run_crawl(db: Database, entries: list[PortalEntry], archive_dir: str, overrides: dict | None = None) -> list[int]:
-    """Harvest the portals side by side; return the ids of the runs this call created."""
+def run_crawl(
+    db: Database, entries: list[PortalEntry], archive_dir: str, overrides: dict | None = None, mode: str = "auto"
+) -> list[int]:
+    """Harvest the portals side by side; return the ids of the runs this call created.
+
+    ``mode``: "auto" (full pass when the last one is older than HARVESTER_FULL_EVERY_DAYS,
+    else incremental), "full" or "incremental".
+    """
     sync_portals(db, entries)
     with db.session() as s:
         before = s.scalar(select(CrawlRun.id).order_by(CrawlRun.id.desc()).limit(1)) or 0
     settings = crawl_settings(db.engine.url.render_as_string(hide_password=False), archive_dir, overrides)
     process = CrawlerProcess(settings)
     for e in entries:
-        d = process.crawl(spider_for(e.family), portal_id=e.id, url=e.url, columns=list(e.columns))
+        d = process.crawl(spider_for(e.family), portal_id=e.id, url=e.url, columns=list(e.columns), mode=mode)
         # One portal failing to start must not stop the others.
         d.addErrback(lambda f, pid=e.id: log.error("portal %s could not be crawled: %s", pid, f.getErrorMessage()))
+    # Each crawler re-installs Scrapy's root handler: filter the one that is left.
+    for handler in logging.root.handlers:
+        handler.addFilter(NetworkErrorsWithoutTraceback())
     process.start()
     with db.session() as s:
         return list(s.scalars(select(CrawlRun.id).where(CrawlRun.id > before).order_by(CrawlRun.id)))

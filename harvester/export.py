@@ -16,10 +16,6 @@ REPORT_FIELDS = [
     "is_annual_report", "format", "script", "image_only", "missing_tables", "partial_tables",
     "tables", "checks", "warc_file", "warc_offset",
 ]
-RUN_FIELDS = [
-    "id", "portal", "started", "finished", "status", "requests", "responses", "bytes", "pages",
-    "new_reports", "changed_reports", "unchanged_reports", "errors",
-]
 
 
 def _iso(ts) -> str | None:
@@ -102,6 +98,7 @@ def list_runs(db: Database, portal: str | None = None, limit: int | None = None)
                 "started": _iso(r.started),
                 "finished": _iso(r.finished),
                 "status": r.status,
+                "mode": r.mode,
                 "requests": r.requests,
                 "responses": r.responses,
                 "bytes": r.bytes,
@@ -109,6 +106,7 @@ def list_runs(db: Database, portal: str | None = None, limit: int | None = None)
                 "new_reports": r.new_reports,
                 "changed_reports": r.changed_reports,
                 "unchanged_reports": r.unchanged_reports,
+                "not_modified": r.not_modified,
                 "errors": r.errors,
                 "error_details": r.error_details,
             }

@@ -19,6 +19,12 @@ HARVESTER_MAX_LIST_PAGES = 200      # listing pages followed per column
 HARVESTER_DISCOVERY_DEPTH = 3       # homepage -> section -> ... -> column
 HARVESTER_EXTRACT_THREADS = 2       # worker threads for extraction and parsing
 
+# The archive of record.
+HARVESTER_WARC_MAX_SIZE = 1_000_000_000  # bytes; WARC files rotate past this size
+HARVESTER_CONDITIONAL_REQUESTS = True   # If-None-Match / If-Modified-Since from the last capture
+HARVESTER_FULL_EVERY_DAYS = 7           # a full verification pass re-fetches every known report
+HARVESTER_KNOWN_PAGES_DEPTH = 1         # nightly listing walks stop after this many all-known pages
+
 USER_AGENT = f"xxgk-harvester/{HARVESTER_VERSION} (+mailto:{HARVESTER_CONTACT})"
 ROBOTSTXT_OBEY = True
 
@@ -36,6 +42,7 @@ RETRY_TIMES = 2
 # Every response is archived raw, before decompression: the archiving middleware sits
 # next to the downloader (HttpCompressionMiddleware is at 590, lower = closer to the engine).
 DOWNLOADER_MIDDLEWARES = {
+    "pipelines.incremental.ConditionalRequestMiddleware": 560,
     "pipelines.archive.WarcArchiveMiddleware": 950,
 }
 ITEM_PIPELINES = {

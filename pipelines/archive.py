@@ -3,23 +3,28 @@
 A downloader middleware placed next to the downloader (order 950, after the compression,
 redirect and retry middlewares in the request direction), so ``process_response`` sees the
 bytes exactly as they came off the wire (still compressed if the server compressed them),
-including error pages, redirects, 304s and robots.txt. Each fetch becomes a WARC request +
-response pair; the response record's location is put in ``request.meta["archive"]`` for the
-store.
+including error pages, redirects, 304s and robots.txt.
+
+Each fetch becomes a WARC response (new bytes) or revisit (the same bytes as the URL's last
+capture, or a 304) plus its request and a metadata record naming the crawl run and portal.
+Where the record landed goes into ``request.meta["archive"]`` for the store.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import http
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from storage.warc import WarcArchive
+from storage.database import shared_database
+from storage.state import KnownPage, state_for_crawler
+from storage.warc import DEFAULT_MAX_SIZE, Original, WarcArchive, payload_digest, read_record
 
 
-def _pairs(headers) -> list[tuple[str, str]]:
+def header_pairs(headers) -> list[tuple[str, str]]:
     out = []
     for key, values in headers.items():
         k = key.decode("latin-1") if isinstance(key, bytes) else str(key)
@@ -29,61 +34,105 @@ def _pairs(headers) -> list[tuple[str, str]]:
 
 
 class WarcArchiveMiddleware:
-    def __init__(self, archive_dir: Path, software: str, crawler=None):
+    def __init__(self, crawler, archive_dir: Path, db_url: str | None, max_size: int):
         self.crawler = crawler
         self.archive_dir = archive_dir
-        self.software = software
-        self.archives: dict[str, WarcArchive] = {}
+        self.db_url = db_url
+        self.max_size = max_size
+        self.archive: WarcArchive | None = None
+        self.state = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        directory = crawler.settings.get("HARVESTER_ARCHIVE_DIR")
+        s = crawler.settings
+        directory = s.get("HARVESTER_ARCHIVE_DIR")
         if not directory:
             raise NotConfigured("HARVESTER_ARCHIVE_DIR is not set: nothing would be archived")
-        mw = cls(Path(directory), crawler.settings.get("USER_AGENT", ""), crawler)
+        mw = cls(crawler, Path(directory), s.get("HARVESTER_DB_URL"), s.getint("HARVESTER_WARC_MAX_SIZE", DEFAULT_MAX_SIZE))
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
-    def _archive_for(self, spider) -> WarcArchive:
-        prefix = getattr(spider, "portal_id", spider.name)
-        arc = self.archives.get(prefix)
-        if arc is None:
-            arc = WarcArchive(
-                self.archive_dir,
-                prefix,
-                info={"operator": self.software, "isPartOf": prefix},
-            )
-            self.archives[prefix] = arc
-        return arc
+    def spider_opened(self, spider):
+        portal_id = getattr(spider, "portal_id", spider.name)
+        if self.db_url:
+            self.state = state_for_crawler(self.crawler, shared_database(self.db_url), portal_id)
+        self.archive = WarcArchive(
+            self.archive_dir,
+            portal_id,
+            info={"operator": self.crawler.settings.get("USER_AGENT", ""), "isPartOf": portal_id},
+            max_size=self.max_size,
+        )
 
     def process_response(self, request, response):
         spider = self.crawler.spider
-        reason = ""
+        if self.archive is None:
+            self.spider_opened(spider)
         try:
             reason = http.HTTPStatus(response.status).phrase
         except ValueError:
-            pass
-        arc = self._archive_for(spider)
-        record = arc.write_exchange(
+            reason = ""
+        now = dt.datetime.now(dt.timezone.utc)
+        body = response.body
+        common = dict(
             url=response.url,
             method=request.method,
-            request_headers=_pairs(request.headers),
+            request_headers=header_pairs(request.headers),
             request_body=request.body or b"",
             status=response.status,
             reason=reason,
             protocol=response.protocol or "HTTP/1.1",
-            response_headers=_pairs(response.headers),
-            body=response.body,
-            fetched_at=dt.datetime.now(dt.timezone.utc),
+            response_headers=header_pairs(response.headers),
+            fetched_at=now,
             ip_address=str(response.ip_address) if response.ip_address else None,
         )
+        known = self.state.pages.get(response.url) if self.state is not None else None
+        sha256 = hashlib.sha256(body).hexdigest()
+        stats = self.crawler.stats
+        if known is not None and (response.status == 304 or (response.status == 200 and sha256 == known.original.sha256)):
+            not_modified = response.status == 304
+            sha1 = known.original.sha1 or (payload_digest(body) if not not_modified else None)
+            if sha1 is None:
+                sha1 = self._original_sha1(known)
+            record = self.archive.write_revisit(**common, original=known.original, payload_sha1=sha1, not_modified=not_modified)
+            stats.inc_value("harvester/revisits_not_modified" if not_modified else "harvester/revisits_identical")
+        else:
+            record = self.archive.write_exchange(**common, body=body)
+            stats.inc_value("harvester/responses_archived")
+            if response.status == 200 and self.state is not None:
+                self.state.pages[response.url] = KnownPage(
+                    url=response.url,
+                    kind=request.meta.get("kind", ""),
+                    is_report=known.is_report if known else False,
+                    snapshot_id=0,
+                    original=Original(record.record_id, response.url, now, sha256, len(body), payload_digest(body)),
+                    etag=None,
+                    last_modified=None,
+                    warc_file=record.warc_file,
+                    warc_offset=record.offset,
+                )
+        self.archive.write_metadata(
+            response.url,
+            record.record_id,
+            {
+                "harvester-portal": getattr(spider, "portal_id", spider.name),
+                "harvester-run-id": getattr(spider, "run_id", None),
+                "harvester-crawl-mode": getattr(spider, "mode", None),
+                "harvester-page-kind": request.meta.get("kind"),
+                "harvester-payload-sha256": record.sha256,
+            },
+            now,
+        )
+        self.archive.finish_fetch()
         request.meta["archive"] = record
-        spider.crawler.stats.inc_value("harvester/archived_records")
         return response
 
+    def _original_sha1(self, known: KnownPage) -> str:
+        """The payload digest of an original captured by an earlier crawl, from its WARC record."""
+        rec = read_record(self.archive_dir, known.warc_file, known.warc_offset)
+        return rec.warc_headers.get("WARC-Payload-Digest") or payload_digest(rec.body)
+
     def spider_closed(self, spider, reason):
-        prefix = getattr(spider, "portal_id", spider.name)
-        arc = self.archives.pop(prefix, None)
-        if arc is not None:
-            arc.close()
-            spider.crawler.stats.set_value("harvester/warc_files", list(arc.files))
+        if self.archive is not None:
+            self.archive.close()
+            self.crawler.stats.set_value("harvester/warc_files", list(self.archive.files))

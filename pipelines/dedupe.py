@@ -8,7 +8,7 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 
 from harvester.items import PageItem
-from pipelines.store import shared_database
+from storage.database import shared_database
 from storage.models import Content
 
 

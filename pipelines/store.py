@@ -16,22 +16,13 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from harvester.items import FetchError, PageItem
-from storage.database import Database, open_database
+from storage.database import Database, shared_database
 from storage.models import Content, CrawlRun, Document, Portal, Snapshot, utcnow
+from storage.reports import record_report
 
 _lock = threading.Lock()
-_databases: dict[str, Database] = {}
 _writer: ThreadPool | None = None
 _writer_users = 0
-
-
-def shared_database(url: str) -> Database:
-    """One engine per database URL per process (migrated on first use)."""
-    with _lock:
-        db = _databases.get(url)
-        if db is None:
-            db = _databases[url] = open_database(url)
-        return db
 
 
 def _acquire_writer() -> ThreadPool:
@@ -63,7 +54,7 @@ class StorePipeline:
         self.db_url = db_url
         self.db: Database | None = None
         self.run_id: int | None = None
-        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "pages": 0, "articles": 0}
+        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "pages": 0, "articles": 0, "not_modified": 0}
         self.errors: list[dict] = []
         self.warc_files: dict[str, None] = {}
         self.crawler = None
@@ -99,11 +90,12 @@ class StorePipeline:
         responses = _status_counts(stats)
         ok_responses = sum(v for k, v in responses.items() if k.startswith("2"))
         errors = list(self.errors)
-        if self.counts["articles"] == 0:
+        mode = getattr(spider, "mode", "full")
+        if self.counts["articles"] == 0 and mode == "full":
             errors.append({"url": spider.url, "error": "no article pages found in any annual-report column"})
         if reason == "shutdown":
             status = "interrupted"
-        elif ok_responses == 0 or self.counts["articles"] == 0:
+        elif ok_responses + self.counts["not_modified"] == 0 or (self.counts["articles"] == 0 and mode == "full"):
             status = "failed"
         elif errors:
             status = "partial"
@@ -120,6 +112,8 @@ class StorePipeline:
             run.new_reports = self.counts["new"]
             run.changed_reports = self.counts["changed"]
             run.unchanged_reports = self.counts["unchanged"]
+            run.not_modified = self.counts["not_modified"]
+            run.mode = mode
             run.errors = len(errors)
             run.error_details = errors[:500]
             run.warc_files = list(self.warc_files)
@@ -136,6 +130,8 @@ class StorePipeline:
             return item
         if item.archive.get("warc_file"):
             self.warc_files[item.archive["warc_file"]] = None
+        if item.status == 304:
+            self.counts["not_modified"] += 1
         outcome = await maybe_deferred_to_future(deferToThreadPool(reactor, self.writer, self._store_page, item))
         self.counts["pages"] += 1
         if item.kind == "article":
@@ -158,24 +154,19 @@ class StorePipeline:
                 doc = Document(portal_id=item.portal_id, url=item.url, kind=item.kind, first_seen=item.fetched_at)
                 s.add(doc)
             else:
-                previous_sha = s.scalars(
-                    select(Snapshot.sha256)
-                    .where(Snapshot.document_id == doc.id, Snapshot.status == 200)
-                    .order_by(Snapshot.fetched_at.desc(), Snapshot.id.desc())
-                    .limit(1)
-                ).first()
+                previous_sha = doc.current_sha256
             doc.last_seen = item.fetched_at
             if item.link_text:
                 doc.link_text = item.link_text
+            payload_of = None
+            if arc.get("refers_to"):
+                payload_of = s.scalars(select(Snapshot.id).where(Snapshot.warc_record_id == arc["refers_to"])).first()
             content = None
-            if item.kind == "article" and item.status == 200:
+            if item.kind == "article" and item.status in (200, 304):
                 content = s.get(Content, arc["sha256"])
                 if content is None and item.content is not None:
                     content = Content(sha256=arc["sha256"], size=arc["size"], **item.content)
                     s.add(content)
-                if content is not None:
-                    doc.current_sha256 = content.sha256
-                    doc.is_report = content.is_annual_report
             s.flush()
             s.add(
                 Snapshot(
@@ -190,10 +181,17 @@ class StorePipeline:
                     warc_offset=arc["offset"],
                     warc_length=arc["length"],
                     warc_record_id=arc["record_id"],
+                    record_type=arc.get("record_type", "response"),
+                    payload_of_id=payload_of,
                 )
             )
-            if content is None or not content.is_annual_report:
+            if content is None:
                 return None
+            doc.current_sha256 = content.sha256
+            doc.is_report = content.is_annual_report
+            if not content.is_annual_report:
+                return None
+            changed = record_report(s, doc, content, item.fetched_at, previous_sha)
             if is_new_doc or previous_sha is None:
                 return "new"
-            return "unchanged" if previous_sha == arc["sha256"] else "changed"
+            return "changed" if changed else "unchanged"

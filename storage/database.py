@@ -6,6 +6,7 @@ and returns a :class:`Database` whose ``session()`` is the only way code talks t
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,3 +97,16 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
                 f"cannot open database {_redact(url)}: {exc.orig}"
             ) from exc
     return db
+
+
+_shared: dict[str, Database] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_database(url: str) -> Database:
+    """One engine per database URL per process, migrated on first use (crawl components share it)."""
+    with _shared_lock:
+        db = _shared.get(url)
+        if db is None:
+            db = _shared[url] = open_database(url)
+        return db

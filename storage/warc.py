@@ -1,15 +1,24 @@
 """WARC archive: every fetch kept byte-exact, as request + response records (warcio, gzip).
 
-One ``WarcArchive`` per crawl of one portal writes files named
+One ``WarcArchive`` per crawl of one portal writes WARC/1.1 files named
 ``{portal}-{YYYYmmddHHMMSS}-{serial:05d}.warc.gz`` under the archive directory, each opening
-with a ``warcinfo`` record. ``write_exchange`` returns where the response record landed, so
-that the store can point a snapshot at it; ``read_record`` reads one back.
+with a ``warcinfo`` record and rotated once it reaches ``max_size`` bytes. Each fetch is:
+
+- ``response`` + ``request`` (``write_exchange``), or, when nothing new came back,
+- ``revisit`` + ``request`` (``write_revisit``): profile *identical-payload-digest* for the
+  same bytes at the same URL, *server-not-modified* for a 304, pointing at the original;
+- then a ``metadata`` record linking the fetch to its crawl run and portal.
+
+A closed file gets its CDXJ index (``….warc.gz.cdxj``, cdxj-indexer) beside it. Files are
+written as one gzip member per record, so a crawl killed mid-write loses at most the record
+being written. ``read_record`` reads one record back.
 
 Record IDs and dates can be injected (``record_id_factory``, ``clock``) so tests can check
 files byte for byte.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import io
@@ -24,6 +33,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 SOFTWARE = "xxgk-harvester/0.1 (warcio)"
+DEFAULT_MAX_SIZE = 1_000_000_000
+PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 # Headers describing how the body travelled; the archived body is already de-chunked.
 _HOP_HEADERS = {"transfer-encoding"}
 
@@ -36,8 +48,10 @@ class ArchivedRecord:
     offset: int
     length: int
     record_id: str
-    sha256: str  # of the HTTP body as received
+    sha256: str  # of the HTTP body as received (for a revisit: of the original payload)
     size: int
+    record_type: str = "response"  # or "revisit"
+    refers_to: str | None = None  # a revisit's original record id
 
 
 def _warc_date(when: dt.datetime) -> str:
@@ -46,6 +60,23 @@ def _warc_date(when: dt.datetime) -> str:
 
 def _default_record_id() -> str:
     return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def payload_digest(body: bytes) -> str:
+    """WARC-Payload-Digest as the standard writes it: sha1, base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Original:
+    """The record a revisit points at."""
+
+    record_id: str
+    url: str
+    date: dt.datetime
+    sha256: str
+    size: int
+    sha1: str | None = None  # WARC-Payload-Digest of the original, if known
 
 
 class WarcArchive:
@@ -57,7 +88,11 @@ class WarcArchive:
         info: dict[str, str] | None = None,
         clock: Callable[[], dt.datetime] | None = None,
         record_id_factory: Callable[[], str] | None = None,
+        max_size: int = DEFAULT_MAX_SIZE,
+        index: bool = True,
     ):
+        self.max_size = max_size
+        self.index = index
         self.directory = Path(directory)
         self.prefix = prefix
         self.info = dict(info or {})
@@ -98,12 +133,103 @@ class WarcArchive:
         return headers
 
     def close(self) -> None:
+        """Finish the current file cleanly (flushed, synced, indexed). Safe to call twice."""
         if self._fh is not None:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
+            if self.index:
+                write_cdxj(self.directory / self.files[-1])
         self._fh = None
         self._writer = None
+
+    def _after_write(self) -> None:
+        if self._fh is not None and self._fh.tell() >= self.max_size:
+            self.close()
+
+    def _request_record(self, url, method, request_headers, request_body, date, concurrent_to):
+        path = url.split("://", 1)[-1]
+        path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+        http_req = StatusAndHeaders(f"{method} {path} HTTP/1.1", list(request_headers), is_http_request=True)
+        return self._writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(request_body),
+            length=len(request_body),
+            http_headers=http_req,
+            warc_headers_dict={
+                "WARC-Record-ID": self.record_id(),
+                "WARC-Date": date,
+                "WARC-Concurrent-To": concurrent_to,
+            },
+        )
+
+    def write_metadata(self, url: str, concurrent_to: str, fields: dict[str, object], when: dt.datetime) -> None:
+        """A metadata record (application/warc-fields) about the fetch ``concurrent_to``."""
+        if self._writer is None:
+            self._open()
+        body = "".join(f"{k}: {v}\r\n" for k, v in fields.items() if v is not None).encode("utf-8")
+        record = self._writer.create_warc_record(
+            url,
+            "metadata",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={
+                "WARC-Record-ID": self.record_id(),
+                "WARC-Date": _warc_date(when),
+                "WARC-Concurrent-To": concurrent_to,
+            },
+        )
+        self._writer.write_record(record)
+        self._after_write()
+
+    def write_revisit(
+        self,
+        *,
+        url: str,
+        method: str,
+        request_headers: Iterable[tuple[str, str]],
+        request_body: bytes,
+        status: int,
+        reason: str,
+        protocol: str,
+        response_headers: Iterable[tuple[str, str]],
+        original: Original,
+        payload_sha1: str,
+        fetched_at: dt.datetime,
+        not_modified: bool,
+        ip_address: str | None = None,
+    ) -> ArchivedRecord:
+        """A revisit instead of a second copy: same payload as ``original``, or a 304."""
+        if self._writer is None:
+            self._open()
+        date = _warc_date(fetched_at)
+        revisit_id = self.record_id()
+        resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
+        http_resp = StatusAndHeaders(f"{status} {reason}".strip(), resp_headers, protocol=protocol)
+        extra = {"WARC-Record-ID": revisit_id, "WARC-Date": date, "WARC-Refers-To": original.record_id}
+        if ip_address:
+            extra["WARC-IP-Address"] = ip_address
+        record = self._writer.create_revisit_record(
+            url,
+            payload_sha1,
+            original.url,
+            _warc_date(original.date),
+            http_headers=http_resp,
+            warc_headers_dict=extra,
+        )
+        record.rec_headers.replace_header("WARC-Profile", PROFILE_NOT_MODIFIED if not_modified else PROFILE_IDENTICAL)
+        request = self._request_record(url, method, request_headers, request_body, date, revisit_id)
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        length = self._fh.tell() - offset
+        self._writer.write_record(request)
+        result = ArchivedRecord(
+            warc_file=self.files[-1], offset=offset, length=length, record_id=revisit_id,
+            sha256=original.sha256, size=original.size, record_type="revisit", refers_to=original.record_id,
+        )
+        return result
 
     # -- writing ---------------------------------------------------------------------------
     def write_exchange(
@@ -139,21 +265,7 @@ class WarcArchive:
             http_headers=http_resp,
             warc_headers_dict=extra,
         )
-        path = url.split("://", 1)[-1]
-        path = "/" + path.split("/", 1)[1] if "/" in path else "/"
-        http_req = StatusAndHeaders(f"{method} {path} HTTP/1.1", list(request_headers), is_http_request=True)
-        request = self._writer.create_warc_record(
-            url,
-            "request",
-            payload=io.BytesIO(request_body),
-            length=len(request_body),
-            http_headers=http_req,
-            warc_headers_dict={
-                "WARC-Record-ID": self.record_id(),
-                "WARC-Date": date,
-                "WARC-Concurrent-To": response_id,
-            },
-        )
+        request = self._request_record(url, method, request_headers, request_body, date, response_id)
         offset = self._fh.tell()
         self._writer.write_record(response)
         length = self._fh.tell() - offset
@@ -166,6 +278,10 @@ class WarcArchive:
             sha256=hashlib.sha256(body).hexdigest(),
             size=len(body),
         )
+
+    def finish_fetch(self) -> None:
+        """Rotate once the fetch's records (and its metadata) are all written."""
+        self._after_write()
 
 
 @dataclass
@@ -199,3 +315,15 @@ def read_record(archive_dir: Path, warc_file: str, offset: int) -> ReadBack:
                 warc_headers=dict(rec.rec_headers.headers),
             )
     raise ValueError(f"{path}: no WARC record at offset {offset}")
+
+
+def write_cdxj(warc_path: Path) -> Path:
+    """The CDXJ index of one WARC file, written beside it as ``<name>.cdxj``."""
+    from cdxj_indexer.main import write_cdx_index
+
+    out = Path(str(warc_path) + ".cdxj")
+    tmp = out.with_suffix(".cdxj.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        write_cdx_index(fh, [str(warc_path)], {"sort": True})
+    os.replace(tmp, out)
+    return out

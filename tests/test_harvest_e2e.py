@@ -6,6 +6,7 @@ is shared by the tests below; each asserts one thing a user relies on.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -17,9 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from harvester.sim import SimServer, build_universe
+from harvester.sim import SimPage, SimServer, build_universe
 from storage.database import open_database, sqlite_url
-from storage.models import Content, CrawlRun, Document, Snapshot
+from storage.models import Content, CrawlRun, Document, ReportVersion, Snapshot
 from storage.warc import read_record
 
 DEBRIS = ["今天是", "【打印本页】", "【关闭窗口】", "网站标识码", "ICP备", "当前位置", "【字体", "扫一扫在手机打开", "公网安备"]
@@ -38,16 +39,21 @@ class Harvest:
     urls: dict  # portal id -> base URL
     data: Path
     registry: Path
-    first: subprocess.CompletedProcess
-    second: subprocess.CompletedProcess
-    counts_after_first: dict
-    counts_after_second: dict
+    first: subprocess.CompletedProcess  # first harvest (a full pass: nothing known yet)
+    nightly: subprocess.CompletedProcess  # next night: incremental
+    full: subprocess.CompletedProcess  # a full verification pass
+    counts: dict  # table counts after each crawl: "first", "nightly", "full"
+    repost: tuple  # (portal id, path of the original, path of the repost) added before the nightly pass
+    edited: tuple  # (portal id, path) silently edited before the full pass
 
     def db(self):
         return open_database(sqlite_url(self.data / "harvester.db"))
 
     def url(self, portal_id: str, path: str) -> str:
         return self.urls[portal_id].rstrip("/") + path
+
+    def runs(self) -> list[dict]:
+        return json.loads(harvester("--data", self.data, "runs", "--json").stdout)
 
 
 def _counts(data: Path) -> dict:
@@ -58,10 +64,40 @@ def _counts(data: Path) -> dict:
     return out
 
 
+def _repost(portal) -> tuple[str, str]:
+    """Publish a copy of the newest report at a new URL, listed first in its column."""
+    column = portal.column_paths[0]
+    original = next(r for r in portal.reports if r.column_path == column)
+    page = portal.pages[original.path]
+    new_path = original.path.rsplit("/", 1)[0] + "/t20991231_999999.html"
+    portal.pages[new_path] = SimPage.make(page.body, page.content_type, page.last_modified + dt.timedelta(days=400))
+    listing = portal.pages[column]
+    html = listing.body.decode("utf-8")
+    rel = "./" + new_path[len(column.rsplit("/", 1)[0]) + 1:]
+    marker = '<ul class="list">'
+    assert marker in html
+    html = html.replace(marker, marker + f'<li><a href="{rel}" title="转载">转载：{original.title}</a><span>2099-12-31</span></li>', 1)
+    portal.pages[column] = SimPage.make(html.encode("utf-8"), listing.content_type, listing.last_modified + dt.timedelta(days=400))
+    return original.path, new_path
+
+
+def _silent_edit(portal) -> str:
+    """Change a published report after the fact, keeping its URL, date and headers' shape."""
+    report = next(r for r in portal.reports if r.encoding == "utf-8")
+    page = portal.pages[report.path]
+    html = page.body.decode("utf-8")
+    para = next(line.strip() for line in report.body_text.splitlines() if len(line.strip()) >= 40)
+    assert para in html
+    html = html.replace(para, para + "（此段于发布后修改）", 1)
+    portal.pages[report.path] = SimPage.make(html.encode("utf-8"), page.content_type, page.last_modified + dt.timedelta(days=1))
+    return report.path
+
+
 @pytest.fixture(scope="module")
 def harvest(tmp_path_factory) -> Harvest:
     universe = build_universe(seed=11, n_portals=3, reports_per_portal=8)
     data = tmp_path_factory.mktemp("harvest")
+    counts = {}
     with SimServer(universe, first_host=60) as srv:
         registry = srv.write_registry(data / "portals.toml")
         # A portal that refuses connections: its failure must not stop the others.
@@ -69,10 +105,16 @@ def harvest(tmp_path_factory) -> Harvest:
             fh.write('\n[[portal]]\nid = "dead"\nname = "已停止服务的网站"\nurl = "http://127.0.0.59:9/"\n')
         urls = {p.id: srv.base_url(p.id) for p in universe.portals}
         first = harvester("--data", data, "--portals", registry, "crawl", "--all", "--quiet")
-        after_first = _counts(data)
-        second = harvester("--data", data, "--portals", registry, "crawl", "--all", "--quiet")
-        after_second = _counts(data)
-    return Harvest(universe, urls, data, registry, first, second, after_first, after_second)
+        counts["first"] = _counts(data)
+        p0 = universe.portals[0]
+        p1 = next(p for p in universe.portals[1:] if any(r.encoding == "utf-8" for r in p.reports))
+        repost = (p0.id, *_repost(p0))
+        nightly = harvester("--data", data, "--portals", registry, "crawl", "--all", "--quiet")
+        counts["nightly"] = _counts(data)
+        edited = (p1.id, _silent_edit(p1))
+        full = harvester("--data", data, "--portals", registry, "crawl", "--all", "--full", "--quiet")
+        counts["full"] = _counts(data)
+    return Harvest(universe, urls, data, registry, first, nightly, full, counts, repost, edited)
 
 
 def test_crawl_reports_each_portal_and_fails_only_the_dead_one(harvest):
@@ -86,6 +128,7 @@ def test_crawl_reports_each_portal_and_fails_only_the_dead_one(harvest):
 
 def test_every_report_is_found_and_stored(harvest):
     expected = {harvest.url(p.id, r.path) for p in harvest.universe.portals for r in p.reports}
+    expected.add(harvest.url(harvest.repost[0], harvest.repost[2]))
     db = harvest.db()
     with db.session() as s:
         stored = set(s.scalars(select(Document.url).where(Document.is_report.is_(True))))
@@ -160,48 +203,102 @@ def test_every_snapshot_points_at_a_warc_record_with_its_digest(harvest):
     db = harvest.db()
     with db.session() as s:
         snaps = s.execute(select(Snapshot, Document.url).join(Document)).all()
-    assert len(snaps) == harvest.counts_after_second["snapshots"]
+    assert len(snaps) == harvest.counts["full"]["snapshots"]
     for snap, url in snaps:
         rec = read_record(archive, snap.warc_file, snap.warc_offset)
-        assert rec.record_type == "response"
+        assert rec.record_type == snap.record_type
         assert rec.url == url
         assert rec.status == snap.status
-        assert hashlib.sha256(rec.body).hexdigest() == snap.sha256
+        if snap.record_type == "response":
+            assert hashlib.sha256(rec.body).hexdigest() == snap.sha256
         assert rec.warc_headers["WARC-Record-ID"] == snap.warc_record_id
 
 
 def test_warc_files_pass_warcio_check(harvest):
     files = sorted((harvest.data / "archive").glob("*.warc.gz"))
-    assert len(files) >= 6  # three portals, two crawls
+    assert len(files) >= 9  # three portals, three crawls
     res = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, files)], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
 
 
-def test_recrawl_adds_snapshots_but_no_documents(harvest):
-    a, b = harvest.counts_after_first, harvest.counts_after_second
-    assert b["documents"] == a["documents"]
-    assert b["contents"] == a["contents"]
-    assert b["snapshots"] > a["snapshots"]
-    assert b["crawl_runs"] == a["crawl_runs"] * 2
+def _run(harvest, portal_id, nth):
+    """The nth run (0 = first) of a portal."""
+    runs = sorted((r for r in harvest.runs() if r["portal"] == portal_id), key=lambda r: r["id"])
+    return runs[nth]
 
 
-def test_recrawl_run_counts_reports_as_unchanged(harvest):
-    runs = json.loads(harvester("--data", harvest.data, "runs", "--json").stdout)
-    by_portal: dict[str, list] = {}
-    for r in runs:
-        by_portal.setdefault(r["portal"], []).append(r)
+def test_nightly_pass_fetches_only_what_is_new(harvest):
+    assert harvest.nightly.returncode == 1, harvest.nightly.stderr[-2000:]  # the dead portal still fails
+    a, b = harvest.counts["first"], harvest.counts["nightly"]
+    assert b["documents"] == a["documents"] + 1  # the repost
+    assert b["contents"] == a["contents"]  # same bytes as the original
     for p in harvest.universe.portals:
-        newest, oldest = by_portal[p.id][0], by_portal[p.id][-1]
-        assert oldest["new_reports"] == len(p.reports)
-        assert newest["new_reports"] == 0 and newest["changed_reports"] == 0
-        assert newest["unchanged_reports"] == len(p.reports)
+        first, nightly = _run(harvest, p.id, 0), _run(harvest, p.id, 1)
+        assert first["mode"] == "full" and nightly["mode"] == "incremental"
+        assert nightly["status"] == "ok"
+        assert nightly["requests"] <= 8 < first["requests"]
+        assert nightly["changed_reports"] == 0
+        assert nightly["new_reports"] == (1 if p.id == harvest.repost[0] else 0)
+
+
+def test_a_report_reposted_at_another_url_is_one_report_with_two_locations(harvest):
+    pid, original, copy = harvest.repost
+    db = harvest.db()
+    with db.session() as s:
+        a = s.scalars(select(Document).where(Document.url == harvest.url(pid, original))).one()
+        b = s.scalars(select(Document).where(Document.url == harvest.url(pid, copy))).one()
+        assert a.report_id is not None and a.report_id == b.report_id
+        assert a.current_sha256 == b.current_sha256
+        # the copy's first capture is archived in full (another URL, not a revisit)
+        snap = s.scalars(select(Snapshot).where(Snapshot.document_id == b.id).order_by(Snapshot.id)).first()
+        assert snap.record_type == "response"
+
+
+def test_unchanged_pages_become_revisits_not_copies(harvest):
+    archive = harvest.data / "archive"
+    db = harvest.db()
+    with db.session() as s:
+        revisits = s.scalars(select(Snapshot).where(Snapshot.record_type == "revisit")).all()
+        assert revisits
+        kinds = {r.status for r in revisits}
+        assert kinds == {200, 304}  # identical payload (homepages), not modified (columns, articles)
+        for snap in revisits:
+            rec = read_record(archive, snap.warc_file, snap.warc_offset)
+            assert rec.record_type == "revisit"
+            assert rec.body == b""
+            original = s.get(Snapshot, snap.payload_of_id)
+            assert original is not None and original.record_type == "response"
+            assert rec.warc_headers["WARC-Refers-To"] == original.warc_record_id
+            assert snap.sha256 == original.sha256
+            profile = rec.warc_headers["WARC-Profile"]
+            assert profile.endswith("/server-not-modified" if snap.status == 304 else "/identical-payload-digest")
+
+
+def test_full_pass_verifies_every_report_and_catches_the_silent_edit(harvest):
+    pid, path = harvest.edited
+    for p in harvest.universe.portals:
+        run = _run(harvest, p.id, 2)
+        assert run["mode"] == "full" and run["status"] == "ok"
+        n_reports = len(p.reports) + (1 if p.id == harvest.repost[0] else 0)
+        assert run["changed_reports"] == (1 if p.id == pid else 0)
+        assert run["unchanged_reports"] + run["changed_reports"] == n_reports
+        assert run["not_modified"] >= n_reports - run["changed_reports"]
+    db = harvest.db()
+    with db.session() as s:
+        doc = s.scalars(select(Document).where(Document.url == harvest.url(pid, path))).one()
+        versions = s.scalars(select(ReportVersion).where(ReportVersion.document_id == doc.id).order_by(ReportVersion.seen_at)).all()
+        assert len(versions) == 2
+        first, second = versions
+        assert second.previous_content_sha256 == first.content_sha256 != second.content_sha256
+        assert second.previous_seen_at == first.seen_at < second.seen_at
+        assert "此段于发布后修改" in doc.content.text
 
 
 def test_runs_json_shape_newest_first(harvest):
     res = harvester("--data", harvest.data, "runs", "--json")
     assert res.returncode == 0
     runs = json.loads(res.stdout)
-    assert len(runs) == 8
+    assert len(runs) == 12
     keys = {"portal", "started", "finished", "status", "requests", "responses", "bytes", "new_reports", "changed_reports", "errors"}
     assert all(keys <= set(r) for r in runs)
     assert [r["started"] for r in runs] == sorted((r["started"] for r in runs), reverse=True)
@@ -219,7 +316,7 @@ def test_export_reports_jsonl(harvest):
     res = harvester("--data", harvest.data, "export", "reports", "--format", "jsonl")
     assert res.returncode == 0, res.stderr
     rows = [json.loads(line) for line in res.stdout.splitlines()]
-    assert len(rows) == len(harvest.universe.reports)
+    assert len(rows) == len(harvest.universe.reports) + 1  # and the repost
     for key in ("portal", "url", "title", "agency", "year", "published", "fetched_at", "sha256",
                 "is_annual_report", "format", "tables", "checks"):
         assert all(key in r for r in rows), key
@@ -227,6 +324,8 @@ def test_export_reports_jsonl(harvest):
     assert all(len(r["sha256"]) == 64 for r in rows)
     truth = {harvest.url(p.id, r.path): r for p in harvest.universe.portals for r in p.reports}
     for row in rows:
+        if row["url"] not in truth:
+            continue
         t = truth[row["url"]].truth
         assert row["tables"]["applications"]["new"]["total"] == t["tables"]["applications"]["new"]["total"]
 
@@ -235,7 +334,7 @@ def test_export_reports_csv(harvest):
     res = harvester("--data", harvest.data, "export", "reports", "--format", "csv")
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
-    assert len(rows) == len(harvest.universe.reports)
+    assert len(rows) == len(harvest.universe.reports) + 1
     assert {"portal", "url", "title", "year", "published", "sha256", "tables", "checks", "failed_checks"} <= set(rows[0])
     inconsistent = {harvest.url(p.id, r.path) for p in harvest.universe.portals for r in p.reports if not r.consistent}
     flagged = {r["url"] for r in rows if r["failed_checks"]}

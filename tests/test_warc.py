@@ -92,7 +92,8 @@ def test_a_second_archive_never_overwrites_the_first(tmp_path):
     _write(b, b"b")
     a.close(), b.close()
     assert a.files != b.files
-    assert len(list(tmp_path.iterdir())) == 2
+    assert len(list(tmp_path.glob("*.warc.gz"))) == 2
+    assert len(list(tmp_path.glob("*.warc.gz.cdxj"))) == 2
 
 
 def test_warcio_check_accepts_the_file(tmp_path):

@@ -1,0 +1,81 @@
+"""One logical report, several locations and versions (see ``storage.models.Report``).
+
+Called by the store for every fetched annual-report page, inside its transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from harvester.similarity import near_duplicate, simhash, text_digest
+from storage.models import Content, Document, Report, ReportVersion
+
+
+def _report_text(content: Content) -> str:
+    record = content.record or {}
+    return record.get("text") or content.text or ""
+
+
+def find_report(s: Session, content: Content, digest: str | None, sh: int | None) -> Report | None:
+    """The report this text belongs to: same normalised text, else near-duplicate text of the
+    same agency and year (two agencies' reports are never merged)."""
+    if digest:
+        hit = s.scalars(select(Report).where(Report.text_sha256 == digest).limit(1)).first()
+        if hit is None:
+            hit = s.scalars(
+                select(Report).join(ReportVersion).where(ReportVersion.text_sha256 == digest).limit(1)
+            ).first()
+        if hit is not None:
+            return hit
+    if sh is None or content.year is None:
+        return None
+    candidates = s.scalars(select(Report).where(Report.year == content.year, Report.simhash.is_not(None)))
+    for r in candidates:
+        if content.agency and r.agency and r.agency != content.agency:
+            continue
+        if near_duplicate(r.simhash, sh):
+            return r
+    return None
+
+
+def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datetime, previous_sha: str | None) -> bool:
+    """Link ``doc`` to its report and record a version when its content is new at this
+    location. Returns True when the content changed at an already-known location."""
+    text = _report_text(content)
+    digest = text_digest(text)
+    sh = simhash(text)
+    if doc.report_id is None:
+        report = find_report(s, content, digest, sh)
+        if report is None:
+            report = Report(
+                agency=content.agency, year=content.year, title=content.title,
+                text_sha256=digest, simhash=sh, first_seen=seen_at,
+            )
+            s.add(report)
+            s.flush()
+        doc.report_id = report.id
+    else:
+        report = s.get(Report, doc.report_id)
+    latest = s.scalars(
+        select(ReportVersion).where(ReportVersion.document_id == doc.id).order_by(ReportVersion.seen_at.desc()).limit(1)
+    ).first()
+    if latest is not None and latest.content_sha256 == content.sha256:
+        return False
+    changed = latest is not None or (previous_sha is not None and previous_sha != content.sha256)
+    s.add(
+        ReportVersion(
+            report_id=report.id,
+            document_id=doc.id,
+            content_sha256=content.sha256,
+            text_sha256=digest,
+            seen_at=seen_at,
+            previous_content_sha256=latest.content_sha256 if latest else previous_sha,
+            previous_seen_at=latest.seen_at if latest else None,
+        )
+    )
+    if changed:
+        report.last_changed = seen_at
+        report.text_sha256, report.simhash, report.title = digest, sh, content.title or report.title
+    return changed
