@@ -205,3 +205,35 @@ class ReportVersion(Base):
 
 
 Index("ix_contents_report", Content.is_annual_report, Content.year)
+
+
+class HealthEvent(Base):
+    """Something an operator must look at: raised by crawls, closed when it clears."""
+
+    __tablename__ = "health_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    portal_id: Mapped[str] = mapped_column(ForeignKey("portals.id"), index=True)
+    # no_reports / column_moved / blocked / error_rate / parse_failures / crashed
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open / closed
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    url: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JsonType, default=dict)
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CrawlLock(Base):
+    """At most one harvest of a portal at a time, across processes and machines."""
+
+    __tablename__ = "crawl_locks"
+
+    portal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(Text)  # host:pid:token
+    purpose: Mapped[str] = mapped_column(String(32))  # scheduled / recrawl / manual
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -77,8 +77,17 @@ def _schema_diff(db):
 
     from storage.models import Base
 
+    owned = set(Base.metadata.tables)
+
+    def include_name(name, type_, parent_names):
+        # tables managed outside storage.models (search index, scheduler job store) are theirs
+        if type_ == "index" and name and name.startswith("ix_search_"):
+            return False  # indexes the search migration adds for its own queries
+        return type_ != "table" or name in owned
+
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        ctx = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(ctx, Base.metadata)
     # server defaults added for existing rows are not model changes
     return [d for d in diff if not (isinstance(d, tuple) and d[0] == "modify_default")]
 
