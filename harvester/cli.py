@@ -137,6 +137,14 @@ def cmd_demo(args) -> int:
     return serve_browser(cfg, host=args.host, port=args.port)
 
 
+def cmd_serve(args) -> int:
+    from harvester.web import serve_browser
+
+    cfg = _config(args)
+    _open_db(cfg).dispose()  # fail here, as one line, if the store cannot be opened or migrated
+    return serve_browser(cfg, host=args.host, port=args.port)
+
+
 def cmd_export_reports(args) -> int:
     from harvester.export import write_reports
 
@@ -161,6 +169,43 @@ def cmd_runs(args) -> int:
         print(json.dumps(runs, ensure_ascii=False, indent=1))
     else:
         print(format_runs(runs))
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from harvester.fixity import verify
+
+    cfg = _config(args)
+    db = _open_db(cfg)
+    report = verify(db, cfg.archive_dir, portal=args.portal)
+    for m in report.mismatches:
+        print(f"MISMATCH {m}")
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_reparse(args) -> int:
+    from harvester.reparse import reparse
+
+    cfg = _config(args)
+    db = _open_db(cfg)
+    r = reparse(db, cfg.archive_dir, portal=args.portal)
+    print(f"reparse: {r.contents} archived bodies read again, {r.reclassified} reclassified, {r.errors} with errors")
+    return 0
+
+
+def cmd_export_wacz(args) -> int:
+    from harvester.wacz import WaczError, export_wacz
+
+    if (args.portal is None) == (args.report is None):
+        raise CliError("export wacz needs exactly one of --portal ID or --report ID")
+    cfg = _config(args)
+    db = _open_db(cfg)
+    try:
+        info = export_wacz(db, cfg.archive_dir, Path(args.out), portal=args.portal, report_id=args.report)
+    except WaczError as exc:
+        raise CliError(str(exc)) from None
+    print(f"{info['output']}: {info['pages']} pages from {info['warc_files']} WARC file(s)")
     return 0
 
 
@@ -210,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     d.set_defaults(func=cmd_demo)
 
+    sv = sub.add_parser("serve", help="serve the archive browser (read-only; actions need HARVESTER_WEB_TOKEN)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.set_defaults(func=cmd_serve)
+
     e = sub.add_parser("export", help="export stored data")
     esub = e.add_subparsers(dest="export_command", metavar="WHAT")
     esub.required = True
@@ -217,6 +267,20 @@ def build_parser() -> argparse.ArgumentParser:
     er.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     er.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     er.set_defaults(func=cmd_export_reports)
+
+    ew = esub.add_parser("wacz", help="a WACZ package of a portal's or a report's captures (ReplayWeb.page)")
+    ew.add_argument("--portal", metavar="ID")
+    ew.add_argument("--report", metavar="ID", type=int)
+    ew.add_argument("out", metavar="OUT.wacz")
+    ew.set_defaults(func=cmd_export_wacz)
+
+    v = sub.add_parser("verify", help="fixity: re-read every WARC record and check it against the store")
+    v.add_argument("--portal", metavar="ID")
+    v.set_defaults(func=cmd_verify)
+
+    rp = sub.add_parser("reparse", help="run extraction and the parser again over archived pages, without fetching")
+    rp.add_argument("--portal", metavar="ID")
+    rp.set_defaults(func=cmd_reparse)
 
     r = sub.add_parser("runs", help="crawl runs, newest first")
     r.add_argument("--json", action="store_true")

@@ -127,7 +127,8 @@ class PortalSpider(scrapy.Spider):
             status=response.status,
             headers={k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()},
             body=response.body,
-            fetched_at=dt.datetime.now(dt.timezone.utc),
+            # the capture time is the WARC record's date, to the microsecond
+            fetched_at=archive.date if archive is not None and archive.date else dt.datetime.now(dt.timezone.utc),
             archive=archive.__dict__ if archive is not None else {},
             content_type=ctype.decode("latin-1") if ctype else None,
             **extra,

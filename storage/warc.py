@@ -52,6 +52,7 @@ class ArchivedRecord:
     size: int
     record_type: str = "response"  # or "revisit"
     refers_to: str | None = None  # a revisit's original record id
+    date: dt.datetime | None = None  # WARC-Date: the capture time the store records
 
 
 def _warc_date(when: dt.datetime) -> str:
@@ -228,6 +229,7 @@ class WarcArchive:
         result = ArchivedRecord(
             warc_file=self.files[-1], offset=offset, length=length, record_id=revisit_id,
             sha256=original.sha256, size=original.size, record_type="revisit", refers_to=original.record_id,
+            date=fetched_at,
         )
         return result
 
@@ -277,6 +279,7 @@ class WarcArchive:
             record_id=response_id,
             sha256=hashlib.sha256(body).hexdigest(),
             size=len(body),
+            date=fetched_at,
         )
 
     def finish_fetch(self) -> None:
