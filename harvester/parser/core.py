@@ -1,0 +1,536 @@
+"""parse(): bytes of a page or document → the report record (docs/record.md)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from . import vocab
+from .blocks import Page, html_to_page, text_to_page
+from .normalize import detect_script, norm_label, t2s
+from .tables import read_active, read_applications, read_review, segments, tokenize
+
+PARSER_VERSION = "1.0.0"
+
+RECORD_KEYS = ("parser_version", "is_annual_report", "title", "agency", "agency_simplified",
+               "year", "published", "source_format",
+               "url", "format", "script", "image_only", "text", "sections", "tables",
+               "tables_raw", "missing_tables", "partial_tables", "checks", "error")
+
+
+def empty_record(url=None, error=None) -> dict:
+    return {
+        "parser_version": PARSER_VERSION, "is_annual_report": False, "title": None,
+        "agency": None, "agency_simplified": None, "year": None, "published": None, "source_format": None, "url": url, "format": "unknown",
+        "script": "simplified", "image_only": False, "text": "", "sections": [],
+        "tables": {}, "tables_raw": {}, "missing_tables": list(vocab.TABLE_KEYS),
+        "partial_tables": [], "checks": [], "error": error,
+    }
+
+
+# ------------------------------------------------------------------ decoding
+def _decode(data: bytes, url, content_type):
+    """Go through inputs.decode (P2); a small private fallback only if absent."""
+    try:
+        from . import inputs  # type: ignore
+    except ImportError:
+        inputs = None
+    if inputs is not None and hasattr(inputs, "decode"):
+        d = inputs.decode(data, url=url, content_type=content_type)
+        return d.kind, d.content, dict(getattr(d, "meta", None) or {}), getattr(d, "source_format", d.kind)
+    return _fallback_decode(data, content_type)
+
+
+_CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def _fallback_decode(data: bytes, content_type):
+    if not isinstance(data, (bytes, bytearray)):
+        raise ValueError("input is not bytes")
+    if not data.strip():
+        raise ValueError("empty document")
+    head = data[:4096].lower()
+    is_html = bool(content_type and "html" in content_type.lower()) or any(
+        t in head for t in (b"<html", b"<body", b"<div", b"<table", b"<p>", b"<p ", b"<!doctype", b"<meta"))
+    text = None
+    if data.startswith(b"\xef\xbb\xbf"):
+        text = data[3:].decode("utf-8", "replace")
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", "replace")
+    if text is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            m = _CHARSET_RE.search(data[:4096])
+            enc = m.group(1).decode("ascii", "ignore").lower() if m else ""
+            if enc in ("gb2312", "gbk", "gb18030", "") or enc.startswith("gb"):
+                enc = "gb18030"
+            try:
+                text = data.decode(enc, "strict")
+            except (LookupError, UnicodeDecodeError):
+                try:
+                    text = data.decode("gb18030")
+                except UnicodeDecodeError:
+                    text = data.decode("utf-8", "replace")
+    if "\x00" in text[:2048] and text.count("\x00") > len(text) // 10:
+        raise ValueError("binary data, not a document")
+    return ("html" if is_html else "text"), text, {}, ("html" if is_html else "text")
+
+
+# ------------------------------------------------------------------ helpers
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+
+
+def _mostly_control(content: str) -> bool:
+    sample = content[:4096]
+    if not sample:
+        return False
+    return len(_CONTROL_RE.findall(sample)) > 0.1 * len(sample)
+
+
+
+def _heading_key(line: str):
+    s = line.strip()
+    if not s or len(s) > vocab.MAX_HEADING_CHARS or "\t" in s:
+        return None
+    m = vocab.SECTION_HEADING_RE.match(s)
+    if not m:
+        return vocab.BARE_HEADINGS.get(norm_label(s).rstrip(":"))
+    rest = norm_label(m.group(2))
+    for key, rx in vocab.SECTION_HEADING_RULES:
+        if rx.search(rest):
+            if key == "applications" and ("结转" in rest or "本年新收" in rest or "数量" in rest):
+                return None
+            if key == "review_litigation" and "结转" in rest:
+                return None
+            return key
+    return None
+
+
+def _iso_date(y, m, d):
+    try:
+        y, m, d = int(y), int(m), int(d)
+    except (TypeError, ValueError):
+        return None
+    if not (1990 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    return "%04d-%02d-%02d" % (y, m, d)
+
+
+def _date_from(s: str | None):
+    if not s:
+        return None
+    m = vocab.DATE_RE.search(s)
+    return _iso_date(*m.groups()) if m else None
+
+
+def _year_from_title(title: str | None):
+    if not title:
+        return None
+    t = t2s(title)
+    if vocab.PLACEHOLDER_RE.search(t):
+        pass
+    m = vocab.YEAR_IN_TITLE_RE.search(t)
+    if m:
+        return int(m.group(1))
+    m = vocab.CN_YEAR_RE.search(t)
+    if m:
+        return int("".join(vocab.CN_DIGITS[c] for c in m.group(1)))
+    return None
+
+
+def _agency_from_title(title: str | None):
+    if not title:
+        return None
+    t = title.strip()  # the issuer as published (traditional stays traditional)
+    m = re.match(r"^(.*?)\s*(?:关于|關於)?\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}|20[xX]{2})\s*年", t)
+    if not m:
+        return None
+    a = m.group(1).strip(" 《》“”\"'：:,，、")
+    a = re.sub(r"(关于|關於)$", "", a).strip()
+    return a or None
+
+
+def _simplified_agency(agency: str | None):
+    """The issuer in simplified characters, for matching one agency across years."""
+    if not agency:
+        return None
+    return re.sub(r"\s+", "", t2s(unicodedata.normalize("NFKC", agency))) or None
+
+
+def _clean_title(t: str | None):
+    if not t:
+        return None
+    t = re.sub(r"\s+", " ", t).strip()
+    return t or None
+
+
+def _site_stripped_title(t: str | None):
+    if not t:
+        return None
+    parts = [p for p in vocab.TITLE_SITE_SPLIT_RE.split(t) if p.strip()]
+    if not parts:
+        return None
+    best = max(parts, key=lambda p: (("报告" in p or "報告" in p or "年报" in p), len(p)))
+    return best.strip()
+
+
+
+def _is_debris(line: str) -> bool:
+    s = line.strip()
+    if not s:
+        return False
+    if len(s) <= 200 and vocab.DEBRIS_LINE_RE.match(s):
+        return True
+    if len(s) <= 300 and vocab.INFO_ROW_RE.match(s):
+        return True
+    return False
+
+
+# ------------------------------------------------------------------ main
+def parse(data: bytes, url=None, content_type=None) -> dict:
+    try:
+        return _parse(data, url, content_type)
+    except Exception as exc:  # never raise: record the failure
+        msg = "%s: %s" % (type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        return empty_record(url, error=msg.strip().rstrip(":")[:300] or "unreadable input")
+
+
+def _parse(data, url, content_type) -> dict:
+    try:
+        kind, content, meta, source_format = _decode(data, url, content_type)
+    except Exception as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return empty_record(url, error=("unreadable input: " + msg)[:300])
+    if _mostly_control(content):
+        return empty_record(url, error="unreadable input: binary data, not a document")
+    if content.count("(cid:") > 20 and content.count("(cid:") * 8 > len(content) * 0.5:
+        return empty_record(url, error="unreadable input: PDF text layer has no character map (cid codes)")
+    rec = empty_record(url)
+    rec["source_format"] = source_format
+    page: Page = html_to_page(content) if kind == "html" else text_to_page(content)
+    meta = {**{k: v for k, v in page.meta.items()}, **_norm_meta(meta)}
+
+    raw_lines = page.lines
+    # ---- title
+    title = _clean_title(meta.get("title"))
+    if not title:
+        for ln in raw_lines[:80]:
+            m = vocab.INFO_TITLE_RE.match(ln.strip())
+            if m:
+                title = _clean_title(m.group(2).replace("\t", " "))
+                break
+    if not title and page.headings:
+        cand = [h for h in page.headings if ("报告" in h or "報告" in h or "年报" in h)]
+        title = _clean_title((cand or page.headings)[0])
+    if not title and page.html_title:
+        title = _clean_title(_site_stripped_title(page.html_title))
+    if not title:
+        title = _first_title_line(raw_lines)
+    # a title that is a site name while a report heading exists in the body
+    if title and not vocab.REPORT_TITLE_RE.search(norm_label(title)):
+        alt = _first_title_line(raw_lines, strict=True)
+        if alt and vocab.REPORT_TITLE_RE.search(norm_label(alt)) and not meta.get("title"):
+            title = alt
+    rec["title"] = title
+
+    # ---- body lines: debris out, trimmed to the report
+    title_idx = _find_title_line(raw_lines, title)
+    head_zone = raw_lines[: (title_idx + 12 if title_idx is not None else 40)]
+    body = raw_lines[title_idx:] if title_idx is not None else raw_lines
+    body = [ln for ln in body if ln.strip()] if page.is_html else _mark_blank_cells(body)
+    body = _trim_footer(body, [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k])
+    body = [ln for ln in body if not _is_debris(ln)]
+    heads = [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k]
+    rec["text"] = "\n".join(ln.strip() for ln in body if ln != vocab.EMPTY_TOKEN)
+
+    # ---- metadata
+    rec["published"] = _date_from(meta.get("published"))
+    agency = meta.get("agency")
+    info_agency = None
+    for ln in head_zone:
+        s = ln.strip()
+        if len(s) > 300:
+            continue
+        if rec["published"] is None:
+            m = vocab.INFO_DATE_RE.search(s)
+            if m:
+                rec["published"] = _iso_date(m.group(2), m.group(3), m.group(4))
+        if info_agency is None:
+            m = vocab.INFO_AGENCY_RE.search(s)
+            if m and not s.startswith(("根据", "本报告")):
+                cand = m.group(2).strip()
+                cand = re.split(r"\s|[:：]", cand)[0].strip()
+                if 2 <= len(cand) <= 40 and not re.search(r"\d{4}", cand):
+                    info_agency = cand
+    if not agency:
+        agency = info_agency
+    if not agency:
+        agency = _agency_from_title(title)
+    agency = re.sub(r"\s+", "", agency) if agency else None
+    rec["agency"] = agency or None
+    rec["agency_simplified"] = _simplified_agency(agency)
+    year = _year_from_title(title)
+    if year is None:
+        tn = t2s(rec["text"][:4000])
+        for rx in vocab.YEAR_TEXT_PATTERNS:
+            m = rx.search(tn)
+            if m:
+                year = int(m.group(1))
+                break
+    rec["year"] = year
+    rec["script"] = detect_script((title or "") + "\n" + rec["text"])
+
+    # ---- sections
+    seen = []
+    for _, k in heads:
+        if k not in seen:
+            seen.append(k)
+    rec["sections"] = [k for k in vocab.SECTION_KEYS if k in seen]
+
+    # ---- classification
+    body_norm = norm_label(rec["text"][:3000])
+    is_report, image_only = _classify(title, body_norm, rec, page, heads)
+    rec["is_annual_report"] = is_report
+    rec["image_only"] = image_only
+    if not is_report:
+        # a look-alike has no reporting year and no report issuer
+        rec["agency"] = rec["agency_simplified"] = None
+        rec["year"] = None
+
+    # ---- tables
+    results = {}
+    if is_report and not image_only:  # a look-alike's numbers (templates: placeholders) are not data
+        regions = _regions(body, heads)
+        readers = {"active_disclosure": read_active, "applications": read_applications,
+                   "review_litigation": read_review}
+        for key, (a, b) in regions.items():
+            segs = segments(tokenize(body[a:b]))
+            results[key] = readers[key](segs)
+    fmt = _decide_format(results, rec, heads, is_report, body)
+    rec["format"] = fmt
+    tables, raw, missing, partial = {}, {}, [], []
+    for key in vocab.TABLE_KEYS:
+        r = results.get(key)
+        if r is None or not r.found:
+            missing.append(key)
+            continue
+        tables[key] = r.values
+        raw[key] = r.raw
+        if _is_partial(key, r, fmt):
+            partial.append(key)
+    rec["tables"], rec["tables_raw"] = tables, raw
+    rec["missing_tables"], rec["partial_tables"] = missing, partial
+
+    # ---- checks
+    from .checks import parse_time_checks
+
+    if is_report:
+        rec["checks"] = parse_time_checks(rec, body, heads)
+    return rec
+
+
+def _norm_meta(meta: dict) -> dict:
+    out = {}
+    for k, v in (meta or {}).items():
+        if not isinstance(v, str) or not v.strip():
+            continue
+        lk = k.lower()
+        if lk in vocab.META_NAMES:
+            out[vocab.META_NAMES[lk]] = v.strip()
+        elif lk in ("title", "published", "agency"):
+            out[lk] = v.strip()
+    return out
+
+
+def _mark_blank_cells(lines: list[str]) -> list[str]:
+    """Drop empty lines of extracted text, keeping blank table cells as markers.
+
+    Two extraction styles exist: one empty line between all lines (seed 001),
+    where a blank cell shows as three empty lines in a row, and no empty lines
+    (seed 002), where each empty line is a blank cell.
+    """
+    gaps, count, seen = [], 0, False
+    for ln in lines:
+        if ln.strip():
+            if seen:
+                gaps.append(count)
+            count, seen = 0, True
+        elif seen:
+            count += 1
+    flat = sum(1 for g in gaps if g == 1) > sum(1 for g in gaps if g == 0)
+    out: list[str] = []
+    run = 0
+    for ln in lines:
+        if not ln.strip():
+            run += 1
+            continue
+        if out and run:
+            out.extend([vocab.EMPTY_TOKEN] * ((run - 1) // 2 if flat else run))
+        run = 0
+        out.append(ln)
+    return out
+
+
+def _first_title_line(lines, strict=False):
+    for ln in lines[:60]:
+        s = ln.strip()
+        if not s or _is_debris(s) or "\t" in s:
+            continue
+        if 6 <= len(s) <= 80 and ("报告" in s or "報告" in s or "年报" in s or "年報" in s):
+            return s
+    if strict:
+        return None
+    for ln in lines[:30]:
+        s = ln.strip()
+        if s and not _is_debris(s) and "\t" not in s and 4 <= len(s) <= 80:
+            return s
+    return None
+
+
+def _find_title_line(lines, title):
+    if not title:
+        return None
+    tn = norm_label(title)
+    if len(tn) < 4:
+        return None
+    limit = max(60, int(len(lines) * 0.6))
+    for i, ln in enumerate(lines[:limit]):
+        s = ln.strip()
+        if not s or len(s) > len(title) + 16:
+            continue
+        n = norm_label(s)
+        if tn in n and not vocab.INFO_ROW_RE.match(s):
+            return i
+    return None
+
+
+def _trim_footer(body, heads):
+    start = heads[-1][0] + 1 if heads else int(len(body) * 0.5)
+    for i in range(start, len(body)):
+        if vocab.FOOTER_START_RE.match(body[i]):
+            return body[:i]
+    return body
+
+
+def _classify(title, body_norm, rec, page, heads):
+    tn = norm_label(title or "")
+    # a report's title names its year; a column or list page (政府信息公开年报) does not
+    title_year = _year_from_title(title) is not None
+    if vocab.IMAGE_ONLY_TITLE_RE.search(title or "") and title_year and (
+            vocab.REPORT_TITLE_RE.search(tn) or "年报" in tn or "报告" in tn):
+        return True, True
+    if "图解" in tn or "一图" in tn or "图说" in tn or "读懂" in tn:
+        return False, False
+    if vocab.PLACEHOLDER_RE.search(tn) or len(vocab.PLACEHOLDER_RE.findall(body_norm)) >= 2:
+        return False, False
+    if rec["year"] is None:
+        return False, False
+    title_report = bool(vocab.REPORT_TITLE_RE.search(tn)) and title_year
+    title_negative = bool(vocab.NOT_REPORT_TITLE_RE.search(tn))
+    if title_negative and not re.search(r"[(（]图片版[)）]", title or ""):
+        # 关于…年度报告 on its own is fine; 通知/指南/总结… are look-alikes
+        return False, False
+    nsec = len({k for _, k in heads})
+    if not title_report:
+        body_says = bool(vocab.REPORT_TITLE_RE.search(body_norm[:600]))
+        if not (body_says and nsec >= 3):
+            return False, False
+    text_len = len(rec["text"]) - len(title or "")
+    if page.images and text_len < 200 and nsec <= 1:
+        return True, True
+    if nsec == 0 and text_len < 300:
+        return (True, True) if page.images else (title_report, False)
+    return True, False
+
+
+def _regions(body, heads):
+    bounds = sorted(heads)
+    regions = {}
+    found_heads = {k: i for i, k in reversed(bounds)}  # first occurrence
+    anchors = {}
+    for key in vocab.TABLE_KEYS:
+        if key in found_heads:
+            continue
+        a = _anchor(body, key)
+        if a is not None:
+            anchors[key] = a
+    all_bounds = sorted([(i, k) for i, k in bounds] + [(i, k) for k, i in anchors.items()])
+    for key in vocab.TABLE_KEYS:
+        start = found_heads.get(key, anchors.get(key))
+        if start is None:
+            continue
+        end = len(body)
+        for i, _k in all_bounds:
+            if i > start:
+                end = i
+                break
+        regions[key] = (start + (1 if key in found_heads else 0), end)
+    return regions
+
+
+def _anchor(body, key):
+    for i, ln in enumerate(body):
+        n = norm_label(ln) if len(ln) < 200 else ""
+        if not n:
+            continue
+        if key == "active_disclosure" and vocab.CAPTION_RE.search(n):
+            return i
+        if key == "applications" and ("申请人情况" in n or "本年新收" in n):
+            return i
+        if key == "review_litigation" and "行政复议" in n and len(n) < 40:
+            window = "".join(body[i:i + 30])
+            if "维持" in window or "維持" in window:
+                return i
+    return None
+
+
+def _decide_format(results, rec, heads, is_report, body):
+    """From the tables (table 二's columns, else table 三's (六) rows), else legacy headings."""
+    a = results.get("active_disclosure")
+    if a is not None and a.found and a.fmt:
+        return a.fmt
+    for r in results.values():
+        if r.found and r.fmt:
+            return r.fmt
+    # the 2019 and 2021 formats share their six headings: without tables the
+    # format stays unknown (a citation of 〔2021〕30号 in the preamble is no proof)
+    if not is_report:
+        return "unknown"
+    if any(vocab.LEGACY_HEADING_RE.search(norm_label(body[i])) for i, _ in heads):
+        return "legacy"
+    if _legacy_body(rec["text"]):
+        return "legacy"
+    return "unknown"
+
+
+def _legacy_body(text):
+    n = norm_label(text[:20000])
+    return bool(re.search(r"(收费及减免|收费和减免情况|因政府信息公开申请(提起)?行政复议)", n))
+
+
+def _is_partial(key, r, fmt):
+    v = r.values
+    if key == "active_disclosure":
+        f = r.fmt or (fmt if fmt in ("2019", "2021") else None)
+        if f is None:
+            return True
+        for sub, (rows, cols) in vocab.ACTIVE_EXPECTED[f].items():
+            for row in rows:
+                cells = v.get(sub, {}).get(row)
+                if cells is None or any(c not in cells for c in cols):
+                    return True
+        return False
+    if key == "applications":
+        f = r.fmt or (fmt if fmt in ("2019", "2021") else None)
+        if f is None:
+            return True
+        for row in vocab.APP_ROWS[f]:
+            cells = v.get(row)
+            if cells is None or any(c not in cells for c in vocab.APP_COLS):
+                return True
+        return False
+    for g in vocab.RL_GROUPS:
+        cells = v.get(g)
+        if cells is None or any(c not in cells for c in vocab.RL_COLS):
+            return True
+    return False
