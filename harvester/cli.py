@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 EXIT_USAGE = 2
+EXIT_BUSY = 3  # a portal is being harvested by another process
 
 
 class CliError(Exception):
@@ -46,8 +47,26 @@ def cmd_crawl(args) -> int:
         raise CliError("name the portals to crawl, or --all")
     chosen = entries if args.all else select(entries, args.portal_ids)
     db = _open_db(cfg)
-    run_ids = run_crawl(db, chosen, str(cfg.archive_dir), _setting_overrides(args), mode="full" if args.full else "auto")
-    return _print_run_summary(db, run_ids)
+    run_ids, refused = run_crawl(
+        db, chosen, str(cfg.archive_dir), _setting_overrides(args), mode="full" if args.full else "auto",
+        purpose=args.purpose, wait=args.wait,
+    )
+    for pid, why in refused:
+        print(f"{pid}: refused — {why}", file=sys.stderr)
+    status = _print_run_summary(db, run_ids) if run_ids else 0
+    _notify(cfg, db)
+    if refused:
+        return EXIT_BUSY
+    return status
+
+
+def _notify(cfg, db) -> None:
+    from harvester.notify import Notifier
+
+    notifier = Notifier.from_env()
+    if notifier.enabled:
+        for line in notifier.send_new_events(db):
+            print(line, file=sys.stderr)
 
 
 def _setting_overrides(args) -> dict:
@@ -113,7 +132,7 @@ def cmd_demo(args) -> int:
         print(f"simulated portals: {len(entries)} on loopback (registry {registry})")
         for e in entries:
             print(f"  {e.id}: {e.url}")
-        run_ids = run_crawl(db, entries, str(cfg.archive_dir), {"LOG_LEVEL": "WARNING", **_setting_overrides(args)})
+        run_ids, _ = run_crawl(db, entries, str(cfg.archive_dir), {"LOG_LEVEL": "WARNING", **_setting_overrides(args)})
     elapsed = time.monotonic() - started
     runs = [r for r in list_runs(db) if r["id"] in set(run_ids)]
     with db.session() as s:
@@ -209,6 +228,53 @@ def cmd_export_wacz(args) -> int:
     return 0
 
 
+def cmd_recrawl(args) -> int:
+    from harvester.recrawl import recrawl
+    from harvester.registry import load_registry, select
+
+    cfg = _config(args)
+    select(load_registry(cfg.registry), [args.portal_id])  # unknown portal: one clear line
+    db = _open_db(cfg)
+    return recrawl(cfg, db, args.portal_id, full=args.full, wait=args.wait, settings=tuple(args.set or ()))
+
+
+def cmd_schedule(args) -> int:
+    from harvester.registry import load_registry
+    from harvester.scheduler import Schedule, serve
+
+    cfg = _config(args)
+    entries = load_registry(cfg.registry)
+    schedule = Schedule(at=args.at, timezone=args.timezone, window_minutes=args.window,
+                        max_parallel=args.parallel, catch_up_days=args.catch_up_days, settings=tuple(args.set or ()))
+    try:
+        schedule.times(1)
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(args.timezone)
+    except (ValueError, KeyError) as exc:
+        raise CliError(str(exc) if isinstance(exc, ValueError) else f"unknown time zone {args.timezone!r}") from None
+    _open_db(cfg)
+    return serve(cfg, entries, schedule)
+
+
+def cmd_health(args) -> int:
+    from harvester.notify import event_json
+    from storage.health import open_events
+
+    cfg = _config(args)
+    db = _open_db(cfg)
+    with db.session() as s:
+        events = [event_json(e) for e in open_events(s, args.portal)]
+    if args.json:
+        print(json.dumps(events, ensure_ascii=False, indent=1))
+        return 0
+    if not events:
+        print("no open health events")
+    for e in events:
+        print(f"{e['opened_at']}  {e['portal']}  {e['kind']} ({e['label']}): {e['detail']}" + (f"  [{e['url']}]" if e["url"] else ""))
+    return 0
+
+
 def cmd_parse(args) -> int:
     from harvester.parser.command import run
 
@@ -231,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("portal_ids", nargs="*", metavar="PORTAL_ID")
     c.add_argument("--all", action="store_true", help="every portal in the registry")
     c.add_argument("--full", action="store_true", help="full verification pass: re-fetch every known report conditionally")
+    c.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for a portal another process is harvesting (default: refuse at once)")
+    c.add_argument("--purpose", default="manual", choices=("manual", "scheduled", "recrawl"), help=argparse.SUPPRESS)
     c.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
     c.add_argument("--quiet", action="store_true", help="log warnings and errors only")
     c.set_defaults(func=cmd_crawl)
@@ -287,6 +356,28 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--portal", metavar="ID")
     r.add_argument("--limit", type=int)
     r.set_defaults(func=cmd_runs)
+
+    rc = sub.add_parser("recrawl", help="harvest one portal now, with live progress")
+    rc.add_argument("portal_id", metavar="PORTAL_ID")
+    rc.add_argument("--full", action="store_true", help="ignore incremental shortcuts: re-verify every known report")
+    rc.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                    help="wait this long if the portal is being harvested (default: refuse)")
+    rc.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a Scrapy setting")
+    rc.set_defaults(func=cmd_recrawl)
+
+    sc = sub.add_parser("schedule", help="run nightly harvests of every registry portal until stopped")
+    sc.add_argument("--at", default="02:00", metavar="HH:MM", help="harvest time (default 02:00)")
+    sc.add_argument("--timezone", default="Asia/Shanghai")
+    sc.add_argument("--window", type=int, default=120, metavar="MINUTES", help="spread portals over this window")
+    sc.add_argument("--parallel", type=int, default=2, help="portals harvested at once")
+    sc.add_argument("--catch-up-days", type=float, default=7, help="catch up a missed night (once) up to this late")
+    sc.add_argument("--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for every harvest")
+    sc.set_defaults(func=cmd_schedule)
+
+    he = sub.add_parser("health", help="open health events")
+    he.add_argument("--json", action="store_true")
+    he.add_argument("--portal", metavar="ID")
+    he.set_defaults(func=cmd_health)
 
     pa = sub.add_parser("parse", help="parse report files (HTML, text, DOCX, PDF, XLS(X), DOC, WPS)")
     pa.add_argument("paths", nargs="+", metavar="PATH")

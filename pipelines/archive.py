@@ -65,6 +65,8 @@ class WarcArchiveMiddleware:
         )
 
     def process_response(self, request, response):
+        if request.meta.get("replayed_from_archive"):
+            return response  # served from our own archive while resuming: nothing new to keep
         spider = self.crawler.spider
         if self.archive is None:
             self.spider_opened(spider)
@@ -89,15 +91,34 @@ class WarcArchiveMiddleware:
         known = self.state.pages.get(response.url) if self.state is not None else None
         sha256 = hashlib.sha256(body).hexdigest()
         stats = self.crawler.stats
-        if known is not None and (response.status == 304 or (response.status == 200 and sha256 == known.original.sha256)):
+        revisit = known is not None and (response.status == 304 or (response.status == 200 and sha256 == known.original.sha256))
+        record_id = self.archive.new_record_id()
+        # The metadata record goes first: a crash can leave metadata without a capture,
+        # never a capture without the run and portal it belongs to.
+        self.archive.write_metadata(
+            response.url,
+            record_id,
+            {
+                "harvester-portal": getattr(spider, "portal_id", spider.name),
+                "harvester-run-id": getattr(spider, "run_id", None),
+                "harvester-crawl-mode": getattr(spider, "mode", None),
+                "harvester-page-kind": request.meta.get("kind"),
+                "harvester-link-text": request.meta.get("link_text"),
+                "harvester-payload-sha256": known.original.sha256 if revisit else sha256,
+            },
+            now,
+        )
+        if revisit:
             not_modified = response.status == 304
             sha1 = known.original.sha1 or (payload_digest(body) if not not_modified else None)
             if sha1 is None:
                 sha1 = self._original_sha1(known)
-            record = self.archive.write_revisit(**common, original=known.original, payload_sha1=sha1, not_modified=not_modified)
+            record = self.archive.write_revisit(
+                **common, original=known.original, payload_sha1=sha1, not_modified=not_modified, record_id=record_id
+            )
             stats.inc_value("harvester/revisits_not_modified" if not_modified else "harvester/revisits_identical")
         else:
-            record = self.archive.write_exchange(**common, body=body)
+            record = self.archive.write_exchange(**common, body=body, record_id=record_id)
             stats.inc_value("harvester/responses_archived")
             if response.status == 200 and self.state is not None:
                 self.state.pages[response.url] = KnownPage(
@@ -111,18 +132,6 @@ class WarcArchiveMiddleware:
                     warc_file=record.warc_file,
                     warc_offset=record.offset,
                 )
-        self.archive.write_metadata(
-            response.url,
-            record.record_id,
-            {
-                "harvester-portal": getattr(spider, "portal_id", spider.name),
-                "harvester-run-id": getattr(spider, "run_id", None),
-                "harvester-crawl-mode": getattr(spider, "mode", None),
-                "harvester-page-kind": request.meta.get("kind"),
-                "harvester-payload-sha256": record.sha256,
-            },
-            now,
-        )
         self.archive.finish_fetch()
         request.meta["archive"] = record
         return response

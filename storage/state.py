@@ -34,6 +34,10 @@ class PortalState:
     portal_id: str
     pages: dict[str, KnownPage] = field(default_factory=dict)
     last_full: dt.datetime | None = None
+    # Pages the portal's last, interrupted run already captured: url -> (warc_file, offset)
+    # of the payload. A resumed crawl reads them from the archive instead of fetching them.
+    resume: dict[str, tuple[str, int]] = field(default_factory=dict)
+    resumes_run: int | None = None
 
     def validators(self, url: str) -> dict[str, str]:
         page = self.pages.get(url)
@@ -81,6 +85,18 @@ def load_portal_state(db: Database, portal_id: str) -> PortalState:
                 warc_file=snap.warc_file,
                 warc_offset=snap.warc_offset,
             )
+        # the run being started is already there as "running": look at the one before it
+        last = s.scalars(
+            select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.status != "running").order_by(CrawlRun.id.desc()).limit(1)
+        ).first()
+        if last is not None and last.status == "interrupted":
+            state.resumes_run = last.id
+            for url, snap in s.execute(
+                select(Document.url, Snapshot).join(Document, Document.id == Snapshot.document_id).where(Snapshot.run_id == last.id)
+            ):
+                source = snap if snap.record_type == "response" else (s.get(Snapshot, snap.payload_of_id) if snap.payload_of_id else None)
+                if source is not None and source.status == 200:
+                    state.resume[url] = (source.warc_file, source.warc_offset)
         state.last_full = s.scalar(
             select(func.max(CrawlRun.started)).where(
                 CrawlRun.portal_id == portal_id, CrawlRun.mode == "full", CrawlRun.status.in_(("ok", "partial"))

@@ -165,8 +165,12 @@ class WarcArchive:
             },
         )
 
+    def new_record_id(self) -> str:
+        return self.record_id()
+
     def write_metadata(self, url: str, concurrent_to: str, fields: dict[str, object], when: dt.datetime) -> None:
-        """A metadata record (application/warc-fields) about the fetch ``concurrent_to``."""
+        """A metadata record (application/warc-fields) about the fetch ``concurrent_to``
+        (written before that fetch's records, so a crash never leaves a capture without it)."""
         if self._writer is None:
             self._open()
         body = "".join(f"{k}: {v}\r\n" for k, v in fields.items() if v is not None).encode("utf-8")
@@ -183,7 +187,6 @@ class WarcArchive:
             },
         )
         self._writer.write_record(record)
-        self._after_write()
 
     def write_revisit(
         self,
@@ -201,12 +204,13 @@ class WarcArchive:
         fetched_at: dt.datetime,
         not_modified: bool,
         ip_address: str | None = None,
+        record_id: str | None = None,
     ) -> ArchivedRecord:
         """A revisit instead of a second copy: same payload as ``original``, or a 304."""
         if self._writer is None:
             self._open()
         date = _warc_date(fetched_at)
-        revisit_id = self.record_id()
+        revisit_id = record_id or self.record_id()
         resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
         http_resp = StatusAndHeaders(f"{status} {reason}".strip(), resp_headers, protocol=protocol)
         extra = {"WARC-Record-ID": revisit_id, "WARC-Date": date, "WARC-Refers-To": original.record_id}
@@ -248,12 +252,13 @@ class WarcArchive:
         body: bytes,
         fetched_at: dt.datetime,
         ip_address: str | None = None,
+        record_id: str | None = None,
     ) -> ArchivedRecord:
         if self._writer is None:
             self._open()
         assert self._writer is not None and self._fh is not None
         date = _warc_date(fetched_at)
-        response_id = self.record_id()
+        response_id = record_id or self.record_id()
         resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
         http_resp = StatusAndHeaders(f"{status} {reason}".strip(), resp_headers, protocol=protocol)
         extra = {"WARC-Record-ID": response_id, "WARC-Date": date}

@@ -1,4 +1,4 @@
-"""health events and crawl locks
+"""health events, crawl locks, parse failures per run
 
 Revision ID: 0003
 Revises: 0002
@@ -47,8 +47,12 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("portal_id"),
     )
+    with op.batch_alter_table("crawl_runs") as b:
+        b.add_column(sa.Column("parse_failures", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("crawl_runs") as b:
+        b.drop_column("parse_failures")
     op.drop_table("crawl_locks")
     op.drop_table("health_events")

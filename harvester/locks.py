@@ -1,0 +1,152 @@
+"""Never two harvests of one portal at once: a lock row per portal in the database.
+
+Works the same on SQLite and PostgreSQL (an insert that only one writer can win, or a
+conditional update of an expired row). A holder renews its lock while it works; a holder
+that crashed stops renewing and its lock expires after ``ttl``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.database import Database
+from storage.models import CrawlLock, utcnow
+
+DEFAULT_TTL = dt.timedelta(minutes=10)
+
+
+class LockBusy(RuntimeError):
+    """The portal is being harvested; the message says by whom and since when."""
+
+
+def new_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Lease:
+    portal_id: str
+    holder: str
+    expires_at: dt.datetime
+
+
+def try_acquire(db: Database, portal_id: str, holder: str, purpose: str, ttl: dt.timedelta = DEFAULT_TTL,
+                now: dt.datetime | None = None) -> Lease | None:
+    now = now or utcnow()
+    expires = now + ttl
+    try:
+        with db.session() as s:
+            s.add(CrawlLock(portal_id=portal_id, holder=holder, purpose=purpose, acquired_at=now, expires_at=expires))
+        return Lease(portal_id, holder, expires)
+    except IntegrityError:
+        pass
+    # Taken: take it over only if it expired, or its holder was a process on this machine that
+    # no longer exists (SIGKILL, OOM): one conditional update wins.
+    with db.session() as s:
+        current = s.get(CrawlLock, portal_id)
+        stale = current is not None and holder_is_dead(current.holder)
+        cond = CrawlLock.expires_at < now
+        if stale:
+            cond = cond | (CrawlLock.holder == current.holder)
+        res = s.execute(
+            update(CrawlLock)
+            .where(CrawlLock.portal_id == portal_id, cond)
+            .values(holder=holder, purpose=purpose, acquired_at=now, expires_at=expires)
+        )
+        if res.rowcount == 1:
+            return Lease(portal_id, holder, expires)
+    return None
+
+
+def holder_is_dead(holder: str) -> bool:
+    """True only when the holder ran on this machine and its process is gone."""
+    try:
+        host, pid, _token = holder.split(":")
+        pid_n = int(pid)
+    except ValueError:
+        return False
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid_n, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def describe(db: Database, portal_id: str) -> str:
+    with db.session() as s:
+        lock = s.get(CrawlLock, portal_id)
+        if lock is None:
+            return f"portal {portal_id} is not locked"
+        return (
+            f"portal {portal_id} is being harvested ({lock.purpose}) by {lock.holder} since "
+            f"{lock.acquired_at.isoformat(timespec='seconds')}; the lock expires at {lock.expires_at.isoformat(timespec='seconds')} unless renewed"
+        )
+
+
+def acquire(db: Database, portal_id: str, holder: str, purpose: str, *, wait: float = 0.0,
+            ttl: dt.timedelta = DEFAULT_TTL, poll: float = 1.0) -> Lease:
+    """Acquire, waiting up to ``wait`` seconds; LockBusy with a clear message otherwise."""
+    deadline = time.monotonic() + wait
+    while True:
+        lease = try_acquire(db, portal_id, holder, purpose, ttl)
+        if lease is not None:
+            return lease
+        if time.monotonic() >= deadline:
+            raise LockBusy(describe(db, portal_id))
+        time.sleep(min(poll, max(0.05, deadline - time.monotonic())))
+
+
+def renew(db: Database, lease: Lease, ttl: dt.timedelta = DEFAULT_TTL) -> bool:
+    now = utcnow()
+    with db.session() as s:
+        res = s.execute(
+            update(CrawlLock)
+            .where(CrawlLock.portal_id == lease.portal_id, CrawlLock.holder == lease.holder)
+            .values(expires_at=now + ttl)
+        )
+        ok = res.rowcount == 1
+    if ok:
+        lease.expires_at = now + ttl
+    return ok
+
+
+def release(db: Database, lease: Lease) -> None:
+    with db.session() as s:
+        s.execute(delete(CrawlLock).where(CrawlLock.portal_id == lease.portal_id, CrawlLock.holder == lease.holder))
+
+
+class Heartbeat:
+    """Renews leases in a background thread until stopped."""
+
+    def __init__(self, db: Database, leases: list[Lease], ttl: dt.timedelta = DEFAULT_TTL):
+        self.db, self.leases, self.ttl = db, leases, ttl
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="harvester-lock-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        interval = max(1.0, self.ttl.total_seconds() / 4)
+        while not self._stop.wait(interval):
+            for lease in self.leases:
+                renew(self.db, lease, self.ttl)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for lease in self.leases:
+            release(self.db, lease)

@@ -1,0 +1,107 @@
+"""On-demand harvest of one portal, in a child process, with live progress.
+
+``recrawl`` runs ``harvester crawl PORTAL --purpose recrawl`` as a child (a Twisted reactor
+cannot be restarted in-process, and a crash must not take the caller down) and shows the
+run's progress from the database: a live line in a terminal, a plain log line otherwise.
+The child takes the portal's lock: a second harvest of the same portal waits or is refused.
+``launch`` starts the same child without waiting (for the archive browser's action).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from typing import IO
+
+from sqlalchemy import func, select
+
+from harvester.config import Config
+from storage.database import Database
+from storage.models import CrawlRun
+
+EXIT_BUSY = 3
+
+
+def crawl_command(cfg: Config, portal_id: str, *, full: bool, wait: float, purpose: str,
+                  settings: tuple[str, ...] = ()) -> list[str]:
+    cmd = [
+        sys.executable, "-m", "harvester.cli", "--data", str(cfg.data_dir), "--db", cfg.db_url,
+        "--portals", str(cfg.registry), "crawl", portal_id, "--purpose", purpose, "--quiet", "--wait", str(wait),
+    ]
+    for item in settings:
+        cmd += ["--set", item]
+    return cmd + (["--full"] if full else [])
+
+
+def _latest_run_id(db: Database, portal_id: str) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.max(CrawlRun.id)).where(CrawlRun.portal_id == portal_id)) or 0
+
+
+def progress_line(run: CrawlRun | None, portal_id: str, elapsed: float) -> str:
+    if run is None:
+        return f"{portal_id}: starting… {elapsed:.0f} s"
+    return (
+        f"{portal_id}: {run.status} ({run.mode}) — pages {run.pages}, reports new {run.new_reports} / "
+        f"changed {run.changed_reports} / unchanged {run.unchanged_reports}, errors {run.errors}, {elapsed:.0f} s"
+    )
+
+
+def recrawl(cfg: Config, db: Database, portal_id: str, *, full: bool = False, wait: float = 0.0,
+            out: IO[str] | None = None, poll: float = 0.5, log_every: float = 5.0, settings: tuple[str, ...] = ()) -> int:
+    out = out or sys.stdout
+    tty = out.isatty()
+    before = _latest_run_id(db, portal_id)
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as child_out, tempfile.TemporaryFile("w+", encoding="utf-8") as child_err:
+        proc = subprocess.Popen(crawl_command(cfg, portal_id, full=full, wait=wait, purpose="recrawl", settings=settings),
+                                stdout=child_out, stderr=child_err, text=True)
+        last_line, last_log = "", 0.0
+        while True:
+            done = proc.poll() is not None
+            with db.session() as s:
+                run = s.scalars(select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.id > before)
+                                .order_by(CrawlRun.id).limit(1)).first()
+                line = progress_line(run, portal_id, time.monotonic() - started)
+            if tty:
+                out.write("\r\033[K" + line)
+                out.flush()
+            elif run is not None and (line.split(", ")[:-1] != last_line.split(", ")[:-1] or time.monotonic() - last_log >= log_every or done):
+                out.write(f"{dt.datetime.now().strftime('%H:%M:%S')} {line}\n")
+                out.flush()
+                last_log = time.monotonic()
+            last_line = line
+            if done:
+                break
+            time.sleep(poll)
+        if tty:
+            out.write("\n")
+        child_out.seek(0)
+        child_err.seek(0)
+        err = child_err.read()
+        refused = [ln for ln in err.splitlines() if ": refused — " in ln or ln.startswith("harvester: error:")]
+        for ln in refused:
+            out.write(ln + "\n")
+        if proc.returncode not in (0, 1, 2, EXIT_BUSY):
+            out.write(f"{portal_id}: the harvest process ended abnormally (exit {proc.returncode}); "
+                      f"the next run recovers what it archived\n")
+    return proc.returncode
+
+
+def launch(cfg: Config, portal_id: str, full: bool = False) -> dict:
+    """Start a recrawl in the background (for the archive browser); refuses if the portal is busy."""
+    from harvester.locks import describe
+    from storage.database import open_database
+    from storage.models import CrawlLock
+
+    db = open_database(cfg.db_url)
+    with db.session() as s:
+        lock = s.get(CrawlLock, portal_id)
+        busy = lock is not None and lock.expires_at > dt.datetime.now(dt.timezone.utc)
+    if busy:
+        return {"portal": portal_id, "started": False, "reason": describe(db, portal_id)}
+    proc = subprocess.Popen(crawl_command(cfg, portal_id, full=full, wait=0, purpose="recrawl"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return {"portal": portal_id, "started": True, "pid": proc.pid, "full": full}

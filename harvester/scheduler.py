@@ -1,0 +1,178 @@
+"""Nightly harvests: APScheduler 3.x with its SQLAlchemy job store in the project database.
+
+One cron job per registry portal, spread over a window after the harvest time (default
+02:00 Asia/Shanghai, portals spread over 120 minutes), so portals on one platform are not all
+hit at once. ``coalesce`` with a generous ``misfire_grace_time`` means a machine that was
+off for several nights runs one catch-up harvest per portal when it comes back, not a burst.
+
+Each harvest runs in a child process (``harvester crawl PORTAL --purpose scheduled``): a
+Twisted reactor cannot be restarted in-process, and a child that crashes is recorded (a
+"crashed" health event) while the schedule goes on. A thread pool bounds how many portals
+are harvested at once. SIGTERM stops cleanly: no new harvest starts, running children get
+SIGTERM (Scrapy finishes the pages in flight, closes its WARC files and records the run as
+interrupted), and the scheduler waits for them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from harvester.config import Config
+from harvester.registry import PortalEntry
+
+log = logging.getLogger(__name__)
+JOB_PREFIX = "harvest:"
+JOB_TABLE = "apscheduler_jobs"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    at: str = "02:00"  # HH:MM, local time of ``timezone``
+    timezone: str = "Asia/Shanghai"
+    window_minutes: int = 120  # portals spread over this window after ``at``
+    max_parallel: int = 2  # portals harvested at once
+    catch_up_days: float = 7  # a night missed less than this long ago is caught up (once)
+    settings: tuple[str, ...] = ()  # NAME=VALUE Scrapy settings for every harvest
+
+    def times(self, n: int) -> list[tuple[int, int]]:
+        """(hour, minute) for each of n portals, spread evenly over the window."""
+        try:
+            hh, mm = (int(x) for x in self.at.split(":"))
+            if not (0 <= hh < 24 and 0 <= mm < 60):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"harvest time must be HH:MM, got {self.at!r}") from None
+        start = hh * 60 + mm
+        step = self.window_minutes / n if n else 0
+        return [(((start + int(i * step)) // 60) % 24, (start + int(i * step)) % 60) for i in range(n)]
+
+
+# -- the job -------------------------------------------------------------------------------------
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+
+
+def run_child(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:
+    """Harvest one portal in a child process; record a crash as a health event."""
+    from harvester.recrawl import crawl_command
+
+    logs = cfg.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    logfile = logs / f"{portal_id}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.log"
+    with open(logfile, "w", encoding="utf-8") as fh:
+        proc = subprocess.Popen(crawl_command(cfg, portal_id, full=False, wait=0, purpose="scheduled", settings=settings),
+                                stdout=fh, stderr=subprocess.STDOUT)
+        with _children_lock:
+            _children.add(proc)
+        try:
+            rc = proc.wait()
+        finally:
+            with _children_lock:
+                _children.discard(proc)
+    if rc not in (0, 1, 3):
+        record_crash(cfg, portal_id, rc, logfile)
+    log.info("scheduled harvest of %s ended with exit %s (log %s)", portal_id, rc, logfile)
+    return rc
+
+
+def record_crash(cfg: Config, portal_id: str, returncode: int, logfile: Path | None) -> None:
+    from harvester.notify import Notifier
+    from storage.database import open_database
+    from storage.health import raise_event
+
+    db = open_database(cfg.db_url)
+    how = f"signal {-returncode}" if returncode < 0 else f"exit {returncode}"
+    with db.session() as s:
+        raise_event(s, portal_id, "crashed", f"the harvest process ended abnormally ({how}); the next run recovers what it archived",
+                    data={"returncode": returncode, "log": str(logfile) if logfile else None})
+    Notifier.from_env().send_new_events(db)
+    db.dispose()
+
+
+RUNNER = run_child  # tests replace this to observe when jobs fire
+
+
+def scheduled_harvest(cfg: dict, portal_id: str) -> int:
+    """The job APScheduler stores (by reference) and runs."""
+    return RUNNER(Config(Path(cfg["data_dir"]), cfg["db_url"], Path(cfg["registry"])), portal_id,
+                  tuple(cfg.get("settings", ())))
+
+
+# -- the scheduler -----------------------------------------------------------------------------
+def build_scheduler(cfg: Config, schedule: Schedule, scheduler_cls=BackgroundScheduler):
+    return scheduler_cls(
+        jobstores={"default": SQLAlchemyJobStore(url=cfg.db_url, tablename=JOB_TABLE)},
+        executors={"default": ThreadPoolExecutor(schedule.max_parallel)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(schedule.catch_up_days * 86400)},
+        timezone=schedule.timezone,
+    )
+
+
+def sync_jobs(scheduler, cfg: Config, entries: list[PortalEntry], schedule: Schedule) -> dict[str, str]:
+    """Make the stored jobs match the registry. An unchanged job keeps its next run time,
+    so a night missed while the machine was off is still due (and caught up once)."""
+    wanted = {}
+    for e, (hh, mm) in zip(entries, schedule.times(len(entries))):
+        wanted[JOB_PREFIX + e.id] = (e.id, CronTrigger(hour=hh, minute=mm, timezone=schedule.timezone))
+    cfg_dict = {"data_dir": str(cfg.data_dir), "db_url": cfg.db_url, "registry": str(cfg.registry),
+                "settings": list(schedule.settings)}
+    actions = {}
+    for job in scheduler.get_jobs():
+        if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+            scheduler.remove_job(job.id)
+            actions[job.id] = "removed"
+    for job_id, (pid, trigger) in wanted.items():
+        job = scheduler.get_job(job_id)
+        if job is not None and str(job.trigger) == str(trigger) and list(job.args) == [cfg_dict, pid]:
+            actions[job_id] = "kept"
+            continue
+        scheduler.add_job(
+            "harvester.scheduler:scheduled_harvest", trigger, id=job_id, name=f"nightly harvest of {pid}",
+            args=[cfg_dict, pid], replace_existing=True,
+        )
+        actions[job_id] = "added" if job is None else "updated"
+    return actions
+
+
+def serve(cfg: Config, entries: list[PortalEntry], schedule: Schedule, out=None, stop: threading.Event | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or ``stop``), then stop cleanly."""
+    import sys
+
+    out = out or sys.stdout
+    stop = stop or threading.Event()
+    scheduler = build_scheduler(cfg, schedule)
+    scheduler.start(paused=True)
+    actions = sync_jobs(scheduler, cfg, entries, schedule)
+    scheduler.resume()
+    for job in sorted(scheduler.get_jobs(), key=lambda j: j.next_run_time):
+        print(f"{job.name}: next run {job.next_run_time.isoformat(timespec='minutes')} ({actions.get(job.id, 'kept')})", file=out)
+    out.flush()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    print("schedule: stopping — no new harvests; running ones finish their pages in flight", file=out)
+    out.flush()
+    scheduler.shutdown(wait=False)
+    with _children_lock:
+        running = list(_children)
+    for proc in running:
+        proc.send_signal(signal.SIGTERM)
+    for proc in running:
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    print(f"schedule: stopped ({len(running)} running harvest(s) ended)", file=out)
+    return 0

@@ -1,0 +1,191 @@
+"""After a crash: bring the store in line with what the archive already holds.
+
+A harvest killed with SIGKILL leaves a run marked ``running``, WARC records whose pages never
+reached the store, and possibly one record torn in half at the end of a file. Before the
+portal is crawled again (under its lock, so no live process owns that run):
+
+1. a torn tail is moved aside into ``<file>.torn-<offset>`` (kept, never deleted) so the
+   file is whole again, and the file gets its CDXJ index;
+2. every capture of the run that is missing from the store is stored from its WARC record
+   (the metadata record written before each capture says its run, page kind and link text);
+3. the run is marked ``interrupted``.
+
+The next crawl then resumes: the pages that run captured are served from the archive
+(``pipelines.replay``) instead of being fetched again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from storage.database import Database
+from storage.models import Content, CrawlRun, Document, Snapshot
+from storage.warc import write_cdxj
+
+
+@dataclass
+class Recovery:
+    runs: list[int] = field(default_factory=list)
+    stored: int = 0  # captures added to the store from the archive
+    torn: list[str] = field(default_factory=list)  # files whose torn tail was moved aside
+
+
+def _scan(path: Path) -> tuple[list[dict], int | None]:
+    """Records of a WARC file; and the offset where it stops being readable, if it does."""
+    out: list[dict] = []
+    with open(path, "rb") as fh:
+        it = ArchiveIterator(fh)
+        last_end = 0
+        try:
+            for rec in it:
+                payload = rec.raw_stream.read()
+                offset = it.get_record_offset()
+                length = it.get_record_length()
+                last_end = offset + length
+                h = rec.rec_headers
+                status = None
+                headers: list[tuple[str, str]] = []
+                if rec.http_headers is not None and rec.rec_type in ("response", "revisit"):
+                    code = rec.http_headers.get_statuscode()
+                    status = int(code) if code and code.isdigit() else None
+                    headers = list(rec.http_headers.headers)
+                out.append({
+                    "type": rec.rec_type,
+                    "id": h.get_header("WARC-Record-ID"),
+                    "url": h.get_header("WARC-Target-URI"),
+                    "date": h.get_header("WARC-Date"),
+                    "concurrent_to": h.get_header("WARC-Concurrent-To"),
+                    "refers_to": h.get_header("WARC-Refers-To"),
+                    "offset": offset,
+                    "length": length,
+                    "status": status,
+                    "headers": headers,
+                    "payload": payload if rec.rec_type in ("response", "metadata") else b"",
+                })
+        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError):
+            return out, last_end
+    size = path.stat().st_size
+    return out, (last_end if last_end < size and out else None)
+
+
+def _move_torn_tail(path: Path, at: int) -> str:
+    tail = path.read_bytes()[at:]
+    aside = path.with_name(f"{path.name}.torn-{at}")
+    aside.write_bytes(tail)
+    with open(path, "r+b") as fh:
+        fh.truncate(at)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return aside.name
+
+
+def _fields(payload: bytes) -> dict[str, str]:
+    out = {}
+    for line in payload.decode("utf-8", "replace").splitlines():
+        if ": " in line:
+            k, v = line.split(": ", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+def _parse_date(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value.rstrip("Z")[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=dt.timezone.utc) \
+        if "." in value else dt.datetime.strptime(value.rstrip("Z"), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
+
+
+def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=None) -> Recovery:
+    """Recover the portal's dead runs (status ``running``). Call only while holding its lock."""
+    from storage.reports import record_report
+
+    result = Recovery()
+    with db.session() as s:
+        dead = list(s.scalars(select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.status == "running")))
+        if not dead:
+            return result
+        since = min(r.started for r in dead) - dt.timedelta(seconds=1)
+        run_ids = {r.id for r in dead}
+    result.runs = sorted(run_ids)
+    files = [p for p in sorted(Path(archive_dir).glob(f"{portal_id}-*.warc.gz"))
+             if dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc) >= since]
+    last_seen: dict[int, dt.datetime] = {}
+    for path in files:
+        records, torn_at = _scan(path)
+        if torn_at is not None:
+            _move_torn_tail(path, torn_at)
+            result.torn.append(path.name)
+        if not (Path(str(path) + ".cdxj")).exists() or torn_at is not None:
+            write_cdxj(path)
+        meta = {r["concurrent_to"]: _fields(r["payload"]) for r in records if r["type"] == "metadata"}
+        captures = [r for r in records if r["type"] in ("response", "revisit")]
+        with db.session() as s:
+            known_ids = set(s.scalars(select(Snapshot.warc_record_id).where(Snapshot.warc_record_id.in_([c["id"] for c in captures])))) if captures else set()
+            for cap in captures:
+                fields = meta.get(cap["id"], {})
+                try:
+                    run_id = int(fields.get("harvester-run-id", ""))
+                except ValueError:
+                    continue  # robots.txt and other fetches outside a spider's pages
+                if run_id not in run_ids or not fields.get("harvester-page-kind"):
+                    continue
+                when = _parse_date(cap["date"])
+                last_seen[run_id] = max(last_seen.get(run_id, when), when)
+                if cap["id"] in known_ids:
+                    continue
+                _store_capture(s, portal_id, run_id, path.name, cap, fields, when, read_page, record_report)
+                result.stored += 1
+    with db.session() as s:
+        for run in s.scalars(select(CrawlRun).where(CrawlRun.id.in_(run_ids))):
+            run.status = "interrupted"
+            run.finished = last_seen.get(run.id, run.started)
+            run.error_details = list(run.error_details or []) + [
+                {"url": None, "error": "harvest process died; recovered from the archive by the next run"}
+            ]
+            run.errors = len(run.error_details)
+    return result
+
+
+def _store_capture(s, portal_id, run_id, warc_file, cap, fields, when, read_page, record_report) -> None:
+    import hashlib
+
+    url, kind = cap["url"], fields["harvester-page-kind"]
+    doc = s.scalars(select(Document).where(Document.url == url)).first()
+    previous_sha = doc.current_sha256 if doc is not None else None
+    if doc is None:
+        doc = Document(portal_id=portal_id, url=url, kind=kind, first_seen=when, last_seen=when)
+        s.add(doc)
+    doc.last_seen = max(doc.last_seen, when)
+    if fields.get("harvester-link-text"):
+        doc.link_text = fields["harvester-link-text"]
+    if cap["type"] == "response":
+        sha256, size, payload_of = hashlib.sha256(cap["payload"]).hexdigest(), len(cap["payload"]), None
+    else:
+        original = s.scalars(select(Snapshot).where(Snapshot.warc_record_id == cap["refers_to"])).first()
+        sha256 = fields.get("harvester-payload-sha256") or (original.sha256 if original else "")
+        size = original.size if original else 0
+        payload_of = original.id if original else None
+    content = None
+    if kind == "article" and cap["status"] in (200, 304):
+        content = s.get(Content, sha256)
+        if content is None and cap["type"] == "response" and read_page is not None:
+            ctype = next((v for k, v in cap["headers"] if k.lower() == "content-type"), None)
+            content = Content(sha256=sha256, size=size, **read_page(cap["payload"], url, ctype))
+            s.add(content)
+    s.flush()
+    s.add(Snapshot(
+        document_id=doc.id, run_id=run_id, fetched_at=when, status=cap["status"] or 0,
+        headers=dict(cap["headers"]), sha256=sha256, size=size, warc_file=warc_file,
+        warc_offset=cap["offset"], warc_length=cap["length"], warc_record_id=cap["id"],
+        record_type=cap["type"], payload_of_id=payload_of,
+    ))
+    if content is not None:
+        doc.current_sha256 = content.sha256
+        doc.is_report = content.is_annual_report
+        if content.is_annual_report:
+            record_report(s, doc, content, when, previous_sha)
