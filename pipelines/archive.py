@@ -21,7 +21,7 @@ from scrapy.exceptions import NotConfigured
 
 from storage.database import shared_database
 from storage.state import KnownPage, state_for_crawler
-from storage.warc import DEFAULT_MAX_SIZE, Original, WarcArchive, payload_digest, read_record
+from storage.warc import DEFAULT_MAX_SIZE, Fetch, Original, WarcArchive, payload_digest, read_record
 
 
 def header_pairs(headers) -> list[tuple[str, str]]:
@@ -76,7 +76,7 @@ class WarcArchiveMiddleware:
             reason = ""
         now = dt.datetime.now(dt.timezone.utc)
         body = response.body
-        common = dict(
+        fetch = Fetch(
             url=response.url,
             method=request.method,
             request_headers=header_pairs(request.headers),
@@ -114,11 +114,11 @@ class WarcArchiveMiddleware:
             if sha1 is None:
                 sha1 = self._original_sha1(known)
             record = self.archive.write_revisit(
-                **common, original=known.original, payload_sha1=sha1, not_modified=not_modified, record_id=record_id
+                fetch, original=known.original, payload_sha1=sha1, not_modified=not_modified, record_id=record_id
             )
             stats.inc_value("harvester/revisits_not_modified" if not_modified else "harvester/revisits_identical")
         else:
-            record = self.archive.write_exchange(**common, body=body, record_id=record_id)
+            record = self.archive.write_exchange(fetch, body, record_id=record_id)
             stats.inc_value("harvester/responses_archived")
             if response.status == 200 and self.state is not None:
                 self.state.pages[response.url] = KnownPage(

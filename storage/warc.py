@@ -80,6 +80,32 @@ class Original:
     sha1: str | None = None  # WARC-Payload-Digest of the original, if known
 
 
+@dataclass(frozen=True)
+class Fetch:
+    """One HTTP exchange as it happened (the body is passed separately)."""
+
+    url: str
+    method: str
+    request_headers: list[tuple[str, str]]
+    request_body: bytes
+    status: int
+    reason: str
+    protocol: str
+    response_headers: list[tuple[str, str]]
+    fetched_at: dt.datetime
+    ip_address: str | None = None
+
+    def http_response_headers(self) -> StatusAndHeaders:
+        kept = [(k, v) for k, v in self.response_headers if k.lower() not in _HOP_HEADERS]
+        return StatusAndHeaders(f"{self.status} {self.reason}".strip(), kept, protocol=self.protocol)
+
+    def warc_headers(self, record_id: str) -> dict[str, str]:
+        out = {"WARC-Record-ID": record_id, "WARC-Date": _warc_date(self.fetched_at)}
+        if self.ip_address:
+            out["WARC-IP-Address"] = self.ip_address
+        return out
+
+
 class WarcArchive:
     def __init__(
         self,
@@ -189,94 +215,56 @@ class WarcArchive:
         self._writer.write_record(record)
 
     def write_revisit(
-        self,
-        *,
-        url: str,
-        method: str,
-        request_headers: Iterable[tuple[str, str]],
-        request_body: bytes,
-        status: int,
-        reason: str,
-        protocol: str,
-        response_headers: Iterable[tuple[str, str]],
-        original: Original,
-        payload_sha1: str,
-        fetched_at: dt.datetime,
-        not_modified: bool,
-        ip_address: str | None = None,
-        record_id: str | None = None,
+        self, fetch: Fetch, *, original: Original, payload_sha1: str, not_modified: bool, record_id: str | None = None
     ) -> ArchivedRecord:
         """A revisit instead of a second copy: same payload as ``original``, or a 304."""
         if self._writer is None:
             self._open()
-        date = _warc_date(fetched_at)
         revisit_id = record_id or self.record_id()
-        resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
-        http_resp = StatusAndHeaders(f"{status} {reason}".strip(), resp_headers, protocol=protocol)
-        extra = {"WARC-Record-ID": revisit_id, "WARC-Date": date, "WARC-Refers-To": original.record_id}
-        if ip_address:
-            extra["WARC-IP-Address"] = ip_address
+        extra = fetch.warc_headers(revisit_id)
+        extra["WARC-Refers-To"] = original.record_id
         record = self._writer.create_revisit_record(
-            url,
+            fetch.url,
             payload_sha1,
             original.url,
             _warc_date(original.date),
-            http_headers=http_resp,
+            http_headers=fetch.http_response_headers(),
             warc_headers_dict=extra,
         )
         record.rec_headers.replace_header("WARC-Profile", PROFILE_NOT_MODIFIED if not_modified else PROFILE_IDENTICAL)
-        request = self._request_record(url, method, request_headers, request_body, date, revisit_id)
+        offset, length = self._write_with_request(record, fetch, revisit_id)
+        return ArchivedRecord(
+            warc_file=self.files[-1], offset=offset, length=length, record_id=revisit_id,
+            sha256=original.sha256, size=original.size, record_type="revisit", refers_to=original.record_id,
+            date=fetch.fetched_at,
+        )
+
+    def _write_with_request(self, record, fetch: Fetch, concurrent_to: str) -> tuple[int, int]:
+        """Write a response/revisit record and its request; return the record's offset and length."""
+        request = self._request_record(
+            fetch.url, fetch.method, fetch.request_headers, fetch.request_body, _warc_date(fetch.fetched_at), concurrent_to
+        )
         offset = self._fh.tell()
         self._writer.write_record(record)
         length = self._fh.tell() - offset
         self._writer.write_record(request)
-        result = ArchivedRecord(
-            warc_file=self.files[-1], offset=offset, length=length, record_id=revisit_id,
-            sha256=original.sha256, size=original.size, record_type="revisit", refers_to=original.record_id,
-            date=fetched_at,
-        )
-        return result
+        return offset, length
 
     # -- writing ---------------------------------------------------------------------------
-    def write_exchange(
-        self,
-        *,
-        url: str,
-        method: str,
-        request_headers: Iterable[tuple[str, str]],
-        request_body: bytes,
-        status: int,
-        reason: str,
-        protocol: str,
-        response_headers: Iterable[tuple[str, str]],
-        body: bytes,
-        fetched_at: dt.datetime,
-        ip_address: str | None = None,
-        record_id: str | None = None,
-    ) -> ArchivedRecord:
+    def write_exchange(self, fetch: Fetch, body: bytes, *, record_id: str | None = None) -> ArchivedRecord:
+        """A response record with the body exactly as received, and its request."""
         if self._writer is None:
             self._open()
-        assert self._writer is not None and self._fh is not None
-        date = _warc_date(fetched_at)
         response_id = record_id or self.record_id()
-        resp_headers = [(k, v) for k, v in response_headers if k.lower() not in _HOP_HEADERS]
-        http_resp = StatusAndHeaders(f"{status} {reason}".strip(), resp_headers, protocol=protocol)
-        extra = {"WARC-Record-ID": response_id, "WARC-Date": date}
-        if ip_address:
-            extra["WARC-IP-Address"] = ip_address
         response = self._writer.create_warc_record(
-            url,
+            fetch.url,
             "response",
             payload=io.BytesIO(body),
             length=len(body),
-            http_headers=http_resp,
-            warc_headers_dict=extra,
+            http_headers=fetch.http_response_headers(),
+            warc_headers_dict=fetch.warc_headers(response_id),
         )
-        request = self._request_record(url, method, request_headers, request_body, date, response_id)
-        offset = self._fh.tell()
-        self._writer.write_record(response)
-        length = self._fh.tell() - offset
-        self._writer.write_record(request)
+        offset, length = self._write_with_request(response, fetch, response_id)
         return ArchivedRecord(
             warc_file=self.files[-1],
             offset=offset,
@@ -284,7 +272,7 @@ class WarcArchive:
             record_id=response_id,
             sha256=hashlib.sha256(body).hexdigest(),
             size=len(body),
-            date=fetched_at,
+            date=fetch.fetched_at,
         )
 
     def finish_fetch(self) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from storage.warc import WarcArchive, read_record
+from storage.warc import Fetch, WarcArchive, read_record
 
 T0 = dt.datetime(2025, 1, 31, 2, 0, 0, tzinfo=dt.timezone.utc)
 GBK_BODY = "<html><meta charset=gb2312><p>朱镕基 堃 政府信息公开</p></html>".encode("gb18030")
@@ -28,7 +28,7 @@ def _archive(directory: Path) -> WarcArchive:
 
 
 def _write(arc: WarcArchive, body: bytes, url="http://127.0.0.20:8000/xxgk/gknb/202401/t20240115_1.html"):
-    return arc.write_exchange(
+    fetch = Fetch(
         url=url,
         method="GET",
         request_headers=[("User-Agent", "xxgk-harvester/0.1"), ("Accept-Encoding", "gzip")],
@@ -37,10 +37,10 @@ def _write(arc: WarcArchive, body: bytes, url="http://127.0.0.20:8000/xxgk/gknb/
         reason="OK",
         protocol="HTTP/1.1",
         response_headers=[("Content-Type", "text/html; charset=gb2312"), ("Transfer-Encoding", "chunked"), ("ETag", '"abc"')],
-        body=body,
         fetched_at=T0,
         ip_address="127.0.0.20",
     )
+    return arc.write_exchange(fetch, body)
 
 
 def test_body_is_archived_byte_exact_and_digests_match(tmp_path):
