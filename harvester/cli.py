@@ -110,6 +110,7 @@ def cmd_sim_serve(args) -> int:
         first_host=args.first_host,
         n_portals=args.n_portals,
         reports_per_portal=args.reports_per_portal,
+        families=args.families,
     )
 
 
@@ -313,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--first-host", type=int, default=20, help="first portal on 127.0.0.N")
     s.add_argument("--n-portals", type=int, default=3)
     s.add_argument("--reports-per-portal", type=int, default=22)
+    s.add_argument("--families", action="store_true",
+                   help="portals of every platform family (TRS, Hanweb, gkmlpt, generic) instead of 3 TRS portals")
     s.set_defaults(func=cmd_sim_serve)
 
     d = sub.add_parser("demo", help="serve the simulated portals, harvest them all, print a summary")

@@ -105,7 +105,9 @@ def run_crawl(
         settings = crawl_settings(db.engine.url.render_as_string(hide_password=False), archive_dir, overrides)
         process = CrawlerProcess(settings)
         for e in chosen:
-            d = process.crawl(spider_for(e.family), portal_id=e.id, url=e.url, columns=list(e.columns), mode=mode)
+            d = process.crawl(
+                spider_for(e.family), portal_id=e.id, url=e.url, columns=list(e.columns), mode=mode, **e.spider_kwargs()
+            )
             # One portal failing to start must not stop the others.
             d.addErrback(lambda f, pid=e.id: log.error("portal %s could not be crawled: %s", pid, f.getErrorMessage()))
         # Each crawler re-installs Scrapy's root handler: filter the one that is left.

@@ -31,6 +31,13 @@ def _iso_date(value: str | None) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+_SEE_ATTACHMENT = re.compile(r"详见附件|见附件|附件下载|请下载附件")
+
+
+def _points_to_attachment(text: str) -> bool:
+    return bool(_SEE_ATTACHMENT.search(text))
+
+
 def page_meta(html: str) -> dict[str, str]:
     """The government-standard meta tags of a page (ArticleTitle, PubDate, ContentSource…)."""
     try:
@@ -74,6 +81,7 @@ def read_page(body: bytes, url: str | None = None, content_type: str | None = No
         "year": None,
         "format": None,
         "record": None,
+        "image_only": False,
         "parser_version": None,
         "error": None,
         "extractor_version": EXTRACTOR_VERSION,
@@ -94,6 +102,9 @@ def read_page(body: bytes, url: str | None = None, content_type: str | None = No
     out["record"] = record
     out["parser_version"] = record.get("parser_version")
     out["is_annual_report"] = bool(record.get("is_annual_report"))
+    # …（图片版）: stored, flagged, no numbers read. A page that says 详见附件 is not image-only:
+    # its report is the attachment, read on its own.
+    out["image_only"] = bool(record.get("image_only")) and not _points_to_attachment(record.get("text") or out["text"] or "")
     out["year"] = record.get("year")
     out["format"] = record.get("format")
     out["title"] = meta.get("ArticleTitle") or record.get("title")

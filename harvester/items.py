@@ -19,6 +19,8 @@ class PageItem:
     archive: dict  # storage.warc.ArchivedRecord as a dict
     link_text: str | None = None
     content_type: str | None = None
+    parent_url: str | None = None  # an attachment's article page (its Referer)
+    replayed: bool = False  # served from the archive while resuming an interrupted run
     # Filled by the pipelines:
     known_content: bool = False
     content: dict | None = field(default=None, repr=False)
@@ -31,3 +33,31 @@ class FetchError:
     portal_id: str
     url: str
     error: str
+
+
+@dataclass
+class ColumnsFound:
+    """Discovery's result: the annual-report columns found from the homepage (or none yet)."""
+
+    portal_id: str
+    columns: list[str]
+    family: str | None = None
+
+
+@dataclass
+class ColumnMoved:
+    """A column remembered from an earlier discovery answered 404 or listed nothing."""
+
+    portal_id: str
+    url: str
+    detail: str
+
+
+@dataclass
+class Blocked:
+    """The portal answered with a block (403 without browser headers, 412/521 JS challenge)."""
+
+    portal_id: str
+    url: str
+    status: int
+    detail: str

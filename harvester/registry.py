@@ -8,6 +8,8 @@ A TOML file of ``[[portal]]`` tables::
     url = "https://www.meizhou.gov.cn/"  # the homepage
     columns = ["https://…/gknb/"]        # optional: annual-report columns, skips discovery
     family = "trs"                       # optional: trs, hanweb, gkmlpt, generic
+    robots = "ignore"                    # optional: "obey" (default) or "ignore" …
+    robots_reason = "…"                  # … which needs the reason, recorded on the portal row
 
 Every problem is reported with the file, the entry and the field.
 """
@@ -22,7 +24,8 @@ from urllib.parse import urlsplit
 FAMILIES = ("trs", "hanweb", "gkmlpt", "generic")
 DEFAULT_REGISTRY = Path(__file__).with_name("portals.toml")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_KNOWN = {"id", "name", "url", "columns", "family"}
+_KNOWN = {"id", "name", "url", "columns", "family", "robots", "robots_reason"}
+ROBOTS_POLICIES = ("obey", "ignore")
 
 
 class RegistryError(ValueError):
@@ -36,6 +39,12 @@ class PortalEntry:
     url: str
     columns: tuple[str, ...] = field(default_factory=tuple)
     family: str | None = None
+    robots: str = "obey"
+    robots_reason: str | None = None
+
+    def spider_kwargs(self) -> dict:
+        """The per-portal spider arguments beyond id, url and columns."""
+        return {"robots": self.robots, "robots_reason": self.robots_reason}
 
 
 def _is_http_url(value: object) -> bool:
@@ -88,8 +97,22 @@ def parse_registry(text: str, source: str = "<registry>") -> list[PortalEntry]:
         family = t.get("family")
         if family is not None and family not in FAMILIES:
             raise RegistryError(f"{where}: field 'family' must be one of {', '.join(FAMILIES)}, got {family!r}")
-        entries.append(PortalEntry(pid, name.strip(), url, tuple(columns), family))
+        robots, robots_reason = _robots_fields(t, where)
+        entries.append(PortalEntry(pid, name.strip(), url, tuple(columns), family, robots, robots_reason))
     return entries
+
+
+def _robots_fields(t: dict, where: str) -> tuple[str, str | None]:
+    robots = t.get("robots", "obey")
+    if robots not in ROBOTS_POLICIES:
+        raise RegistryError(f"{where}: field 'robots' must be one of {', '.join(ROBOTS_POLICIES)}, got {robots!r}")
+    reason = t.get("robots_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise RegistryError(f"{where}: field 'robots_reason' must be a string, got {reason!r}")
+    reason = reason.strip() if reason else None
+    if robots == "ignore" and not reason:
+        raise RegistryError(f"{where}: field 'robots_reason' is required when robots = \"ignore\" (it is recorded)")
+    return robots, reason
 
 
 def load_registry(path: Path) -> list[PortalEntry]:

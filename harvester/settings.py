@@ -18,6 +18,9 @@ HARVESTER_VERSION = "0.1"
 HARVESTER_MAX_LIST_PAGES = 200      # listing pages followed per column
 HARVESTER_DISCOVERY_DEPTH = 3       # homepage -> section -> ... -> column
 HARVESTER_EXTRACT_THREADS = 2       # worker threads for extraction and parsing
+HARVESTER_MAX_ATTACHMENTS = 6       # attachments (PDF, DOCX …) fetched per article page
+HARVESTER_BLOCK_STATUSES = [403, 412, 521]  # answers that mean the portal refuses us: recorded as blocked
+HARVESTER_BLOCK_AFTER_403 = 2       # a 403 on the homepage blocks at once; elsewhere from the second one
 
 # The archive of record.
 HARVESTER_WARC_MAX_SIZE = 1_000_000_000  # bytes; WARC files rotate past this size
@@ -43,6 +46,7 @@ RETRY_TIMES = 2
 # next to the downloader (HttpCompressionMiddleware is at 590, lower = closer to the engine).
 DOWNLOADER_MIDDLEWARES = {
     "pipelines.incremental.ConditionalRequestMiddleware": 560,
+    "pipelines.replay.ArchiveReplayMiddleware": 940,
     "pipelines.archive.WarcArchiveMiddleware": 950,
 }
 ITEM_PIPELINES = {

@@ -9,6 +9,9 @@ from twisted.python.threadpool import ThreadPool
 from harvester.extraction import read_page
 from harvester.items import PageItem
 
+# Pages read for a report: articles and the attachments they link (PDF, DOC(X), WPS, XLS(X)).
+READ_KINDS = ("article", "attachment")
+
 
 class ExtractPipeline:
     def __init__(self, threads: int):
@@ -28,7 +31,7 @@ class ExtractPipeline:
         self.pool.stop()
 
     async def process_item(self, item, spider=None):
-        if not isinstance(item, PageItem) or item.kind != "article" or item.status != 200 or item.known_content:
+        if not isinstance(item, PageItem) or item.kind not in READ_KINDS or item.status != 200 or item.known_content:
             return item
         from twisted.internet import reactor  # the installed one, never at import time
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -15,11 +16,13 @@ from sqlalchemy import select
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
-from harvester.items import FetchError, PageItem
+from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem
 from storage.database import Database, shared_database
+from storage.health import assess_run, close_events, raise_event
 from storage.models import Content, CrawlRun, Document, Portal, Snapshot, utcnow
 from storage.reports import record_report
 
+PROGRESS_EVERY = 1.0  # seconds between progress writes to the run row
 _lock = threading.Lock()
 _writer: ThreadPool | None = None
 _writer_users = 0
@@ -44,6 +47,14 @@ def _release_writer() -> None:
             _writer = None
 
 
+def _parse_failed(content: dict) -> bool:
+    """An annual report read without any of its tables (and not an image-only report)."""
+    record = content.get("record") or {}
+    if content.get("error") and not record:
+        return True
+    return bool(record.get("is_annual_report")) and not record.get("image_only") and len(record.get("missing_tables") or []) == 3
+
+
 def _status_counts(stats: dict) -> dict[str, int]:
     prefix = "downloader/response_status_count/"
     return {k[len(prefix):]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
@@ -54,10 +65,12 @@ class StorePipeline:
         self.db_url = db_url
         self.db: Database | None = None
         self.run_id: int | None = None
-        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "pages": 0, "articles": 0, "not_modified": 0}
+        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "pages": 0, "articles": 0, "not_modified": 0, "replayed": 0, "parse_failures": 0}
         self.errors: list[dict] = []
         self.warc_files: dict[str, None] = {}
         self.crawler = None
+        self._last_progress = 0.0
+        self.family = FamilyOutcome()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -81,12 +94,19 @@ class StorePipeline:
             s.add(run)
             s.flush()
             self.run_id = run.id
+            _record_robots_policy(s, spider)
         spider.run_id = self.run_id
 
-    def close_spider(self, spider=None):
+    async def close_spider(self, spider=None):
+        from twisted.internet import reactor
+
         spider = spider or self.crawler.spider
         stats = self.crawler.stats.get_stats()
-        reason = stats.get("finish_reason") or getattr(self.crawler.engine, "_close_reason", None)
+        reason = stats.get("finish_reason")
+        if reason is None and not self.crawler.crawling:
+            # Pipelines close before Scrapy records why; a crawler told to stop (SIGTERM,
+            # SIGINT, the scheduler shutting down) has already cleared `crawling`.
+            reason = "shutdown"
         responses = _status_counts(stats)
         ok_responses = sum(v for k, v in responses.items() if k.startswith("2"))
         errors = list(self.errors)
@@ -95,13 +115,24 @@ class StorePipeline:
             errors.append({"url": spider.url, "error": "no article pages found in any annual-report column"})
         if reason == "shutdown":
             status = "interrupted"
-        elif ok_responses + self.counts["not_modified"] == 0 or (self.counts["articles"] == 0 and mode == "full"):
+        elif ok_responses + self.counts["not_modified"] + self.counts["replayed"] == 0 or (self.counts["articles"] == 0 and mode == "full"):
             status = "failed"
         elif errors:
             status = "partial"
         else:
             status = "ok"
+        status = self.family.status(status)
+        if self.family.blocked:
+            errors.extend({"url": b.url, "error": b.detail} for b in self.family.blocked)
+        # Through the writer thread, after every page and progress write queued before it.
+        await maybe_deferred_to_future(deferToThreadPool(
+            reactor, self.writer, self._finish_run, spider, reason, status, mode, stats, responses, errors
+        ))
+        _release_writer()
+
+    def _finish_run(self, spider, reason, status, mode, stats, responses, errors) -> None:
         with self.db.session() as s:
+            self.family.write(s, spider, self.run_id, reason)
             run = s.get(CrawlRun, self.run_id)
             run.finished = utcnow()
             run.status = status
@@ -113,11 +144,13 @@ class StorePipeline:
             run.changed_reports = self.counts["changed"]
             run.unchanged_reports = self.counts["unchanged"]
             run.not_modified = self.counts["not_modified"]
+            run.parse_failures = self.counts["parse_failures"]
             run.mode = mode
             run.errors = len(errors)
             run.error_details = errors[:500]
             run.warc_files = list(self.warc_files)
-        _release_writer()
+            s.flush()
+            assess_run(s, run.id)
 
     # -- items --------------------------------------------------------------------------------
     async def process_item(self, item, spider=None):
@@ -126,13 +159,23 @@ class StorePipeline:
         if isinstance(item, FetchError):
             self.errors.append({"url": item.url, "error": item.error})
             return item
+        if isinstance(item, (ColumnsFound, ColumnMoved, Blocked)):
+            self.family.note(item)
+            return item
         if not isinstance(item, PageItem):
             return item
+        if item.replayed:
+            self.counts["replayed"] += 1
+            if item.kind == "article":
+                self.counts["articles"] += 1
+            return item  # captured and stored by the interrupted run this one resumes
         if item.archive.get("warc_file"):
             self.warc_files[item.archive["warc_file"]] = None
         if item.status == 304:
             self.counts["not_modified"] += 1
         outcome = await maybe_deferred_to_future(deferToThreadPool(reactor, self.writer, self._store_page, item))
+        if item.content is not None and _parse_failed(item.content):
+            self.counts["parse_failures"] += 1
         self.counts["pages"] += 1
         if item.kind == "article":
             self.counts["articles"] += 1
@@ -141,7 +184,17 @@ class StorePipeline:
         if item.status >= 400:
             self.errors.append({"url": item.url, "error": f"HTTP {item.status}"})
         item.body = b""  # archived and stored; do not keep it in memory
+        if time.monotonic() - self._last_progress >= PROGRESS_EVERY:
+            self._last_progress = time.monotonic()
+            deferToThreadPool(reactor, self.writer, self._write_progress, dict(self.counts), len(self.errors))
         return item
+
+    def _write_progress(self, counts: dict, errors: int) -> None:
+        """Counts so far into the running run's row, for live progress displays."""
+        with self.db.session() as s:
+            run = s.get(CrawlRun, self.run_id)
+            run.pages, run.new_reports, run.changed_reports = counts["pages"], counts["new"], counts["changed"]
+            run.unchanged_reports, run.errors = counts["unchanged"], errors
 
     def _store_page(self, item: PageItem) -> str | None:
         """Write one fetch; return 'new' / 'changed' / 'unchanged' for report articles."""
@@ -161,8 +214,9 @@ class StorePipeline:
             payload_of = None
             if arc.get("refers_to"):
                 payload_of = s.scalars(select(Snapshot.id).where(Snapshot.warc_record_id == arc["refers_to"])).first()
+            _link_attachment(s, doc, item)
             content = None
-            if item.kind == "article" and item.status in (200, 304):
+            if item.kind in READ_KINDS and item.status in (200, 304):
                 content = s.get(Content, arc["sha256"])
                 if content is None and item.content is not None:
                     content = Content(sha256=arc["sha256"], size=arc["size"], **item.content)
@@ -190,8 +244,119 @@ class StorePipeline:
             doc.current_sha256 = content.sha256
             doc.is_report = content.is_annual_report
             if not content.is_annual_report:
+                _share_report_with_page(s, doc)  # a 详见附件 page stored after its attachment
                 return None
             changed = record_report(s, doc, content, item.fetched_at, previous_sha)
+            _share_report_with_page(s, doc)
             if is_new_doc or previous_sha is None:
                 return "new"
             return "changed" if changed else "unchanged"
+
+
+# -- portal families: discovery results, moved columns, blocks, attachments, robots policy -------
+READ_KINDS = ("article", "attachment")
+
+
+class FamilyOutcome:
+    """What the spider told the store about the portal itself during one run."""
+
+    def __init__(self):
+        self.columns: dict[str, None] = {}
+        self.family: str | None = None
+        self.moved: list[ColumnMoved] = []
+        self.blocked: list[Blocked] = []
+
+    def note(self, item) -> None:
+        if isinstance(item, ColumnsFound):
+            for c in item.columns:
+                self.columns[c] = None
+            self.family = self.family or item.family
+        elif isinstance(item, ColumnMoved):
+            self.moved.append(item)
+        elif isinstance(item, Blocked):
+            self.blocked.append(item)
+
+    def status(self, status: str) -> str:
+        return "blocked" if self.blocked and status != "interrupted" else status
+
+    def write(self, s, spider, run_id: int, reason: str | None) -> None:
+        """Store discovered columns (not when the registry names them), raise or close events."""
+        portal = s.get(Portal, spider.portal_id)
+        now = utcnow()
+        rediscovered = not getattr(spider, "stored_columns", None) or self.moved
+        if portal is not None and not getattr(spider, "columns", None) and self.columns and rediscovered:
+            # a discovery ran (first harvest, full pass, or a remembered column moved): its result
+            moved = {m.url for m in self.moved}
+            found = [c for c in self.columns if c not in moved]
+            if found:
+                portal.discovered_columns = found
+                portal.discovered_at = now
+        if portal is not None and self.family:
+            portal.detected_family = self.family
+        for m in self.moved:
+            raise_event(s, spider.portal_id, "column_moved", f"column moved: {m.detail}; discovery ran again",
+                        url=m.url, run_id=run_id, now=now)
+        # the "blocked" event itself is raised by storage.health.assess_run from the run's status
+
+
+def _record_robots_policy(s, spider) -> None:
+    """The portal row says whether robots.txt is obeyed and, when it is not, why."""
+    portal = s.get(Portal, spider.portal_id)
+    if portal is None:
+        s.flush()
+        portal = s.get(Portal, spider.portal_id)
+    if portal is None:
+        return
+    ignore = getattr(spider, "robots", "obey") == "ignore"
+    portal.robots_obeyed = not ignore
+    portal.robots_reason = getattr(spider, "robots_reason", None) if ignore else None
+
+
+def _link_attachment(s, doc: Document, item: PageItem) -> None:
+    """An attachment points at the article page that links it (page and file: one report).
+    The page's row is created here when the attachment is stored first (extraction of the
+    page may still be running); storing the page then fills it in."""
+    if item.kind != "attachment" or not item.parent_url or item.parent_url == item.url:
+        return
+    parent = s.scalars(select(Document).where(Document.url == item.parent_url)).first()
+    if parent is None:
+        parent = Document(portal_id=item.portal_id, url=item.parent_url, kind="article",
+                          first_seen=item.fetched_at, last_seen=item.fetched_at)
+        s.add(parent)
+        s.flush()
+    doc.parent_id = parent.id
+
+
+def _share_report_with_page(s, doc: Document) -> None:
+    """Page and attachment are one logical report: the attachment's report (the document that
+    holds the tables) also lists the page, whichever of the two was stored first. A page that
+    is itself a different report (another year) keeps its own."""
+    from storage.models import Report, ReportVersion
+
+    if doc.report_id is None and doc.parent_id is None:
+        att = s.scalars(select(Document).where(Document.parent_id == doc.id, Document.is_report.is_(True),
+                                               Document.report_id.is_not(None)).limit(1)).first()
+        if att is not None:
+            doc.report_id = att.report_id
+        return
+    if doc.report_id is None:
+        return
+    if doc.parent_id is not None:
+        pairs = [(doc, s.get(Document, doc.parent_id))]
+    else:
+        pairs = [(a, doc) for a in s.scalars(select(Document).where(Document.parent_id == doc.id))]
+    for att, page in pairs:
+        if page is None or att.report_id is None or att.report_id == page.report_id or not att.is_report:
+            continue
+        if page.report_id is None:
+            page.report_id = att.report_id
+            continue
+        keep, drop = s.get(Report, att.report_id), s.get(Report, page.report_id)
+        if keep is None or drop is None or (keep.year and drop.year and keep.year != drop.year):
+            continue
+        for d in s.scalars(select(Document).where(Document.report_id == drop.id)):
+            d.report_id = keep.id
+        for v in s.scalars(select(ReportVersion).where(ReportVersion.report_id == drop.id)):
+            v.report_id = keep.id
+        s.flush()
+        s.delete(drop)

@@ -1,8 +1,15 @@
-"""The base spider: one portal, from its homepage to its annual-report articles.
+"""The base spider: one portal, from its homepage to its annual-report articles and attachments.
 
-homepage → disclosure section(s) → annual-report column(s) → listing pages → articles.
-Discovery follows link texts (``spiders.vocabulary``) to a bounded depth; explicit columns
-from the registry skip it.
+homepage → disclosure section(s) → annual-report column(s) (and their department / township
+sub-columns) → listing pages → articles → attachments. Discovery follows link texts
+(``spiders.vocabulary``) to a bounded depth; explicit columns from the registry skip it. The
+columns discovery confirms are stored on the portal row (``ColumnsFound`` items); nightly passes
+start from them, and when one answers 404 or lists nothing any more a ``ColumnMoved`` item is
+raised and discovery runs again from the homepage.
+
+How a listing page names its articles and its other pages depends on the platform: one adapter
+per family (``spiders.trs``, ``spiders.hanweb``, ``spiders.gkmlpt``, ``spiders.generic``), chosen
+by detection from the page unless the registry names the family.
 
 Two modes. A *full* pass (the first harvest, then every HARVESTER_FULL_EVERY_DAYS, or on
 demand) walks every listing page and re-fetches every known article conditionally, to catch
@@ -10,35 +17,55 @@ silent edits. An *incremental* (nightly) pass fetches listing pages conditionall
 column's walk after HARVESTER_KNOWN_PAGES_DEPTH pages that hold only known articles, and
 fetches only articles it has never seen. Every response, whatever its status, becomes a ``PageItem``
 (already archived by ``pipelines.archive``); requests that got no response become
-``FetchError`` items, so the crawl run records them. Family spiders override how a listing
-page names its articles and its other pages.
+``FetchError`` items, so the crawl run records them. A block (403, 412/521 challenge) becomes a
+``Blocked`` item and ends the portal's crawl at once: no retry storm against a refusing site.
 """
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import scrapy
+from scrapy.exceptions import CloseSpider
 
-from harvester.items import FetchError, PageItem
+from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem
 from spiders import vocabulary as V
+from spiders.common import Link, Page, host, links_in, page_text, selector
+from spiders.generic import GenericFamily
+from spiders.gkmlpt import GkmlptFamily
+from spiders.gkmlpt import category_of as gkmlpt_category_of
+from spiders.hanweb import HanwebFamily
+from spiders.trs import TrsFamily
 from storage.database import shared_database
 from storage.state import PortalState, state_for_crawler
 
 MODES = ("auto", "full", "incremental")
+ADAPTERS = {"gkmlpt": GkmlptFamily(), "hanweb": HanwebFamily(), "trs": TrsFamily(), "generic": GenericFamily()}
+DETECTION_ORDER = ("gkmlpt", "hanweb", "trs", "generic")
+ROBOTS_POLICIES = (None, "", "obey", "ignore")
 
 
 class SpiderArgumentError(ValueError):
     """A spider was started with arguments it cannot work with."""
 
 
-def _text(sel) -> str:
-    t = sel.attrib.get("title") or " ".join(sel.css("::text").getall())
-    return " ".join(t.split())
+_host = host  # kept for callers of the old private name
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+def is_attachment_link(url: str, name: str = "", appendix: bool = False) -> bool:
+    """A document download: by the path's extension, a download script's file name parameter
+    (``downfile.jsp?filename=年报.pdf``), the link text (``年报.docx``), or TRS's appendix flag."""
+    parts = urlsplit(url)
+    path = parts.path.lower()
+    if path.endswith(V.ATTACHMENT_EXTENSIONS):
+        return True
+    if path.endswith((".html", ".htm", ".shtml")):
+        return False
+    if appendix:
+        return True
+    query = unquote(parts.query).lower()
+    in_query = any(ext + "&" in query + "&" for ext in V.ATTACHMENT_EXTENSIONS)
+    return in_query or name.lower().endswith(V.ATTACHMENT_EXTENSIONS)
 
 
 class PortalSpider(scrapy.Spider):
@@ -47,7 +74,8 @@ class PortalSpider(scrapy.Spider):
     name = "portal"
     family: str | None = None
 
-    def __init__(self, portal_id=None, url=None, columns=None, mode="auto", *args, **kwargs):
+    def __init__(self, portal_id=None, url=None, columns=None, mode="auto", robots=None, robots_reason=None,
+                 *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.portal_id = portal_id
         self.url = url
@@ -57,6 +85,14 @@ class PortalSpider(scrapy.Spider):
         if isinstance(columns, str):
             columns = [c for c in columns.split(",") if c.strip()]
         self.columns = [c.strip() for c in (columns or [])]
+        self.robots = robots or "obey"
+        self.robots_reason = robots_reason
+        self.stored_columns: list[str] = []
+        self.blocked = False
+        self._columns_scheduled: set[str] = set()
+        self._rediscovering = False
+        self._column_pages: dict[str, set] = {}
+        self._forbidden = 0
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -73,26 +109,63 @@ class PortalSpider(scrapy.Spider):
             raise SpiderArgumentError(
                 f"spider {cls.name} ({spider.portal_id}): argument mode must be one of {', '.join(MODES)}, got {spider.mode_arg!r}"
             )
+        if spider.robots not in ROBOTS_POLICIES:
+            raise SpiderArgumentError(
+                f"spider {cls.name} ({spider.portal_id}): argument robots must be 'obey' or 'ignore', got {spider.robots!r}"
+            )
+        if spider.robots == "ignore" and not (spider.robots_reason or "").strip():
+            raise SpiderArgumentError(
+                f"spider {cls.name} ({spider.portal_id}): ignoring robots.txt needs a robots_reason"
+            )
         s = crawler.settings
         spider.db_url = s.get("HARVESTER_DB_URL")
         spider.full_every = dt.timedelta(days=s.getfloat("HARVESTER_FULL_EVERY_DAYS", 7))
         spider.known_depth = max(1, s.getint("HARVESTER_KNOWN_PAGES_DEPTH", 1))
         spider.max_list_pages = s.getint("HARVESTER_MAX_LIST_PAGES", 200)
         spider.discovery_depth = s.getint("HARVESTER_DISCOVERY_DEPTH", 3)
-        hosts = {_host(spider.url)} | {_host(c) for c in spider.columns}
+        spider.max_attachments = s.getint("HARVESTER_MAX_ATTACHMENTS", 6)
+        spider.block_after_403 = max(1, s.getint("HARVESTER_BLOCK_AFTER_403", 2))
+        spider.block_statuses = tuple(int(x) for x in s.getlist("HARVESTER_BLOCK_STATUSES", list(V.BLOCK_STATUSES)))
+        contact = s.get("HARVESTER_CONTACT")
+        ua = s.get("USER_AGENT") or ""
+        if contact and contact not in ua:
+            # the User-Agent names the project and the contact address from settings
+            spider.user_agent = f"xxgk-harvester/{s.get('HARVESTER_VERSION', '0')} (+mailto:{contact})"
+        hosts = {host(spider.url)} | {host(c) for c in spider.columns}
         spider.allowed_domains = sorted(hosts)
         return spider
 
     # -- requests --------------------------------------------------------------------------
-    def _request(self, url: str, kind: str, **meta) -> scrapy.Request:
+    def _request(self, url: str, kind: str, formdata=None, headers=None, dont_filter=False, **meta) -> scrapy.Request:
         callback = {
             "homepage": self.parse_discovery,
             "section": self.parse_discovery,
             "listing": self.parse_listing,
             "article": self.parse_article,
+            "attachment": self.parse_attachment,
         }[kind]
         meta.update(kind=kind, handle_httpstatus_all=True)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+        if self.robots == "ignore":
+            meta["dont_obey_robotstxt"] = True
+        if formdata is not None:
+            return scrapy.FormRequest(url, formdata=formdata, callback=callback, errback=self.on_error, meta=meta,
+                                      headers=headers, dont_filter=dont_filter)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers,
+                              dont_filter=dont_filter)
+
+    def _column_request(self, url: str, **meta) -> scrapy.Request | None:
+        key = url
+        if key in self._columns_scheduled:
+            return None
+        self._columns_scheduled.add(key)
+        meta.setdefault("page_no", 0)
+        meta.setdefault("column", url)
+        # a gkmlpt column is the app page plus a #category fragment: fingerprints ignore fragments
+        return self._request(url, "listing", dont_filter=bool(urlsplit(url).fragment), **meta)
+
+    def _page_request(self, page: Page, column: str, **meta) -> scrapy.Request:
+        return self._request(page.url, "listing", formdata=page.formdata, page_no=page.page_no, column=column,
+                             **{**page.meta, **meta})
 
     def choose_mode(self, now: dt.datetime | None = None) -> str:
         if self.mode_arg != "auto":
@@ -102,6 +175,15 @@ class PortalSpider(scrapy.Spider):
             return "full"
         return "incremental"
 
+    def load_stored_columns(self) -> list[str]:
+        """The columns an earlier discovery confirmed (portal row), if any."""
+        from storage.models import Portal
+
+        with shared_database(self.db_url).session() as s:
+            portal = s.get(Portal, self.portal_id)
+            cols = list(portal.discovered_columns or []) if portal is not None else []
+        return [c for c in cols if isinstance(c, str) and host(c) in self.allowed_domains]
+
     async def start(self):
         if self.db_url:
             self.state = state_for_crawler(self.crawler, shared_database(self.db_url), self.portal_id)
@@ -109,7 +191,19 @@ class PortalSpider(scrapy.Spider):
         self.logger.info("%s: %s pass, %d pages known", self.portal_id, self.mode, len(self.state.pages))
         if self.columns:
             for c in self.columns:
-                yield self._request(c, "listing", page_no=0, column=c)
+                req = self._column_request(c)
+                if req is not None:
+                    yield req
+            return
+        if self.mode == "incremental" and self.db_url:
+            self.stored_columns = self.load_stored_columns()
+        if self.stored_columns:
+            for c in self.stored_columns:
+                # nightly: a column page unchanged since the last capture costs a 304 (not the
+                # gkmlpt app page, which stays the same while its API lists new items)
+                req = self._column_request(c, stored=True, conditional=not urlsplit(c).fragment)
+                if req is not None:
+                    yield req
         else:
             yield self._request(self.url, "homepage", depth=0)
 
@@ -131,36 +225,87 @@ class PortalSpider(scrapy.Spider):
             fetched_at=archive.date if archive is not None and archive.date else dt.datetime.now(dt.timezone.utc),
             archive=archive.__dict__ if archive is not None else {},
             content_type=ctype.decode("latin-1") if ctype else None,
+            replayed=bool(response.meta.get("replayed_from_archive")),
             **extra,
         )
 
     def _usable(self, response) -> bool:
         return response.status == 200 and isinstance(response, scrapy.http.TextResponse)
 
+    # -- page reading helpers (used by the family adapters) -------------------------------
+    def text(self, response) -> str:
+        return page_text(response)
+
+    def links(self, response) -> list[tuple[str, str]]:
+        cached = getattr(response, "_harvester_links", None)
+        if cached is None:
+            cached = links_in(selector(response), response.url, self.allowed_domains)
+            try:
+                response._harvester_links = cached
+            except AttributeError:  # pragma: no cover
+                pass
+        return cached
+
+    @staticmethod
+    def is_report_link(url: str, text: str) -> bool:
+        return any(w in text for w in V.REPORT_LINK_TEXTS)
+
+    # -- blocks ----------------------------------------------------------------------------
+    def is_block(self, response) -> bool:
+        """412 / 521 (JavaScript challenges) block at once; a 403 does on the homepage or a
+        section page, or from the second one on (one forbidden article is an error, not a block)."""
+        if response.status not in self.block_statuses:
+            return False
+        if response.status != 403 or response.meta.get("kind") in ("homepage", "section"):
+            return True
+        self._forbidden += 1
+        return self._forbidden >= self.block_after_403
+
+    def on_block(self, response):
+        """Record the block and stop this portal's crawl (the other portals go on)."""
+        self.blocked = True
+        status = response.status
+        what = "JavaScript challenge" if status in (412, 521) else "access refused"
+        body = response.body[:2000].decode("latin-1", errors="replace")
+        if status == 403 and any(m in body for m in V.CHALLENGE_MARKERS):
+            what = "JavaScript challenge"
+        self.crawler.stats.inc_value("harvester/blocked")
+        yield Blocked(self.portal_id, response.url, status, f"HTTP {status} ({what}) on {response.meta.get('kind')} page")
+        raise CloseSpider("blocked")
+
     # -- discovery -------------------------------------------------------------------------
-    def _links(self, response):
-        for a in response.css("a[href]"):
-            href = a.attrib["href"].strip()
-            if not href or href.startswith(("javascript:", "mailto:", "#")):
-                continue
-            url = urljoin(response.url, href)
-            if _host(url) not in self.allowed_domains:
-                continue
-            yield url, _text(a)
+    def _links(self, response):  # the old name, for subclasses
+        yield from self.links(response)
 
     def parse_discovery(self, response):
         yield self.page_item(response)
+        if self.is_block(response):
+            yield from self.on_block(response)
+            return
         if not self._usable(response):
             return
         depth = response.meta.get("depth_in_site", 0)
-        columns, sections = [], []
-        for url, text in self._links(response):
-            if self._is_column_link(url, text):
+        family = self.family_of(response)
+        columns: list[str] = []
+        sections: list[str] = []
+        gk = ADAPTERS["gkmlpt"]
+        if family == "gkmlpt" and "window._CONFIG" in self.text(response):
+            for url, _name in gk.columns(self, response):
                 columns.append(url)
-            elif self._is_section_link(url, text):
+                for page in gk.gateway(self, response, category=gkmlpt_category_of(url)):
+                    self._columns_scheduled.add(url)
+                    yield self._page_request(page, url, discovered=True, sub_depth=0)
+            if columns:
+                return
+        for url, text in self.links(response):
+            if self.is_column_link(url, text):
+                columns.append(url)
+            elif self.is_section_link(url, text):
                 sections.append(url)
         for url in dict.fromkeys(columns):
-            yield self._request(url, "listing", page_no=0, column=url)
+            req = self._column_request(url, discovered=True, sub_depth=0)
+            if req is not None:
+                yield req
         if not columns and depth + 1 < self.discovery_depth:
             for url in list(dict.fromkeys(sections))[:5]:
                 yield self._request(url, "section", depth_in_site=depth + 1)
@@ -168,122 +313,198 @@ class PortalSpider(scrapy.Spider):
             yield FetchError(self.portal_id, response.url, "discovery: no disclosure section or annual-report column linked from this page")
 
     @staticmethod
-    def _is_column_link(url: str, text: str) -> bool:
+    def is_column_link(url: str, text: str) -> bool:
         if any(x in text for x in V.COLUMN_EXCLUDE):
             return False
         if any(t in text for t in V.COLUMN_TEXTS) and len(text) <= 20:
             return True
         path = urlsplit(url).path.lower()
-        return any(f"/{p}" in path for p in V.COLUMN_URL_PARTS)
+        return bool(path) and any(f"/{p}" in path for p in V.COLUMN_URL_PARTS)
 
     @staticmethod
-    def _is_section_link(url: str, text: str) -> bool:
+    def is_section_link(url: str, text: str) -> bool:
         if any(text == t or (t in text and len(text) <= 10) for t in V.SECTION_TEXTS):
             return True
         path = urlsplit(url).path.lower()
         return any(f"/{p}/" in path or path.endswith(f"/{p}") for p in V.SECTION_URL_PARTS) and len(text) <= 10
 
+    # the old private names
+    _is_column_link = is_column_link
+    _is_section_link = is_section_link
+
     # -- listing pages ---------------------------------------------------------------------
     def family_of(self, response) -> str:
         if self.family:
             return self.family
-        body = response.text
-        return "trs" if any(m in body for m in V.TRS_MARKERS) else "generic"
+        text = self.text(response) if isinstance(response, scrapy.http.TextResponse) else ""
+        for name in DETECTION_ORDER:
+            if ADAPTERS[name].detect(response, text):
+                return name
+        return "generic"
+
+    def _column_gone(self, response, why: str):
+        """A column remembered from an earlier discovery is gone: say so, discover again."""
+        column = response.meta.get("column") or response.url
+        yield ColumnMoved(self.portal_id, column, why)
+        if not self._rediscovering:
+            self._rediscovering = True
+            yield self._request(self.url, "homepage", depth=0)
 
     def parse_listing(self, response):
         yield self.page_item(response)
+        meta = response.meta
+        column = meta.get("column") or response.url
+        first = meta.get("page_no", 0) == 0
+        if self.is_block(response):
+            yield from self.on_block(response)
+            return
         if response.status == 304:
+            if first:
+                yield ColumnsFound(self.portal_id, [column])
             return  # the column page has not changed since the last capture: nothing new here
         if not self._usable(response):
+            if first and meta.get("stored") and response.status in (404, 410):
+                yield from self._column_gone(response, f"HTTP {response.status}")
             return
         family = self.family_of(response)
-        articles = list(dict.fromkeys(self.article_links(response, family)))
+        adapter = ADAPTERS[family]
+        if family == "gkmlpt" and not GkmlptFamily.is_api(response):
+            pages = adapter.gateway(self, response)
+            for page in pages:
+                yield self._page_request(page, column, stored=meta.get("stored"), sub_depth=meta.get("sub_depth"))
+            if not pages:
+                if meta.get("stored"):
+                    yield from self._column_gone(response, "category no longer in the gkmlpt tree")
+                else:
+                    yield FetchError(self.portal_id, response.url, "listing (gkmlpt): no such category in _CONFIG.TREE")
+            return
+        articles = list({a.url: a for a in adapter.articles(self, response)}.values())
         if not articles:
-            if family == "trs" and self._trs_says_empty(response):
+            if adapter.says_empty(self, response):
                 # An intact column that lists nothing (a township that published nothing): note it.
                 self.logger.warning("column is empty: %s", response.url)
                 self.crawler.stats.inc_value("harvester/empty_columns")
-            else:
+                if first:
+                    yield ColumnsFound(self.portal_id, [column], family)
+            elif first and meta.get("stored"):
+                yield from self._column_gone(response, "no article links on the column page")
+            elif first or family != "generic":
                 # Fail loudly: a column page with no items means the page changed or is not a column.
                 yield FetchError(self.portal_id, response.url, f"listing ({family}): no article links found")
+        elif first:
+            yield ColumnsFound(self.portal_id, [column], family)
+        if first and not self.columns and not meta.get("stored"):
+            yield from self._sub_columns(response, articles)
         unknown = 0
-        for url, text in articles:
-            if url in self.state.pages:
+        for link in articles:
+            if link.url in self.state.pages:
                 if self.mode == "full":
-                    yield self._request(url, "article", link_text=text, conditional=True)
+                    yield self._article_request(link, conditional=True)
                 else:
                     self.crawler.stats.inc_value("harvester/known_articles_skipped")
             else:
                 unknown += 1
-                yield self._request(url, "article", link_text=text)
+                yield self._article_request(link)
+        if not self._new_page_content(response, column, articles):
+            return  # the same page again (a site answering 200 for any page number): stop here
         if self.mode == "full":
-            for url, page_no in self.other_pages(response, family):
-                if page_no < self.max_list_pages:
-                    yield self._request(url, "listing", page_no=page_no, column=response.meta.get("column"))
+            for page in adapter.pages(self, response):
+                if page.page_no < self.max_list_pages:
+                    yield self._page_request(page, column)
             return
         # Nightly: walk on only while pages still hold new items (plus a bounded look-ahead).
-        streak = 0 if unknown else response.meta.get("known_streak", 0) + 1
+        streak = 0 if unknown else meta.get("known_streak", 0) + 1
         if streak >= self.known_depth:
             return
-        nxt = self.next_page(response, family)
-        if nxt and nxt[1] < self.max_list_pages:
-            yield self._request(
-                nxt[0], "listing", page_no=nxt[1], column=response.meta.get("column"), known_streak=streak, conditional=True
-            )
+        nxt = adapter.next_page(self, response)
+        if nxt and nxt.page_no < self.max_list_pages:
+            yield self._page_request(nxt, column, known_streak=streak, conditional=True)
 
+    def _new_page_content(self, response, column: str, articles: list[Link]) -> bool:
+        """False when this listing page shows exactly what an earlier page of its column showed."""
+        sig = frozenset(a.url for a in articles) or frozenset(u for u, _ in self.links(response))
+        seen = self._column_pages.setdefault(column, set())
+        if sig in seen:
+            self.crawler.stats.inc_value("harvester/repeated_listing_pages")
+            return False
+        seen.add(sig)
+        return True
+
+    def _sub_columns(self, response, articles: list[Link]):
+        """Department / township sub-columns linked from a column page, to the discovery depth."""
+        depth = response.meta.get("sub_depth") or 0
+        if depth + 1 >= self.discovery_depth:
+            return
+        article_urls = {a.url for a in articles}
+        for url, text in self.links(response):
+            if url in article_urls or url == response.url or not text:
+                continue
+            if any(t in text for t in V.COLUMN_TEXTS) and len(text) <= 20 and not any(x in text for x in V.COLUMN_EXCLUDE):
+                req = self._column_request(url, discovered=True, sub_depth=depth + 1)
+                if req is not None:
+                    yield req
+
+    def _article_request(self, link: Link, conditional: bool = False) -> scrapy.Request:
+        meta = {"link_text": link.text}
+        if link.attachments:
+            meta["attachments"] = list(link.attachments)
+        if conditional:
+            meta["conditional"] = True
+        return self._request(link.url, "article", **meta)
+
+    # old adapter entry points, kept for callers and tests of the TRS behaviour
     def article_links(self, response, family: str):
-        for url, text in self._links(response):
-            if family == "trs":
-                if V.TRS_ARTICLE_URL.search(urlsplit(url).path):
-                    yield url, text
-            elif any(w in text for w in V.REPORT_LINK_TEXTS):
-                yield url, text
+        for a in ADAPTERS[family].articles(self, response):
+            yield a.url, a.text
 
     def other_pages(self, response, family: str):
-        """Further listing pages of the same column, as (url, page_no)."""
-        if family == "trs":
-            yield from self._trs_pages(response)
-            return
-        page_no = response.meta.get("page_no", 0)
-        for url, text in self._links(response):
-            if text in V.NEXT_PAGE_TEXTS:
-                yield url, page_no + 1
+        for p in ADAPTERS[family].pages(self, response):
+            yield p.url, p.page_no
 
     def next_page(self, response, family: str):
-        """The listing page after this one, as (url, page_no), or None."""
-        if family == "trs":
-            count, current, stem, ext = self._trs_script(response)
-            if count is None or current + 1 >= count:
-                return None
-            return urljoin(response.url, f"{stem}_{current + 1}.{ext}"), current + 1
-        return next(iter(self.other_pages(response, family)), None)
+        p = ADAPTERS[family].next_page(self, response)
+        return (p.url, p.page_no) if p else None
 
-    def _trs_script(self, response):
-        body = response.text
-        m = V.TRS_CREATE_PAGE.search(body)
-        if m:
-            return int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
-        c = V.TRS_COUNT_PAGE.search(body)
-        if not c:
-            return None, 0, "index", "html"
-        cur = V.TRS_CURRENT_PAGE.search(body)
-        return int(c.group(1)), int(cur.group(1)) if cur else 0, "index", "html"
+    # -- articles and attachments ----------------------------------------------------------
+    def attachment_links(self, response) -> list[tuple[str, str]]:
+        """(URL, name) of the documents an article page links: PDF, DOC(X), WPS, XLS(X) …"""
+        out = dict(tuple(x) for x in response.meta.get("attachments") or [])
+        if isinstance(response, scrapy.http.TextResponse):
+            sel = selector(response)
+            for a in sel.css("a[href]"):
+                href = a.attrib["href"].strip()
+                if not href or href.startswith(("javascript:", "mailto:", "#")):
+                    continue
+                url = response.urljoin(href)
+                if host(url) not in self.allowed_domains:
+                    continue
+                name = " ".join(" ".join(a.css("::text").getall()).split())
+                if is_attachment_link(url, name, a.attrib.get("appendix") == "true"):
+                    out.setdefault(url, name)
+        return list(out.items())[: self.max_attachments]
 
-    def _trs_says_empty(self, response) -> bool:
-        """The page's own pagination script says this is the only page of its column."""
-        count = self._trs_script(response)[0]
-        return count is not None and count <= 1
-
-    def _trs_pages(self, response):
-        count, current, stem, ext = self._trs_script(response)
-        if count is None or current != 0:
-            return  # the first page schedules them all
-        for n in range(1, min(count, self.max_list_pages)):
-            yield urljoin(response.url, f"{stem}_{n}.{ext}"), n
-
-    # -- articles --------------------------------------------------------------------------
     def parse_article(self, response):
         yield self.page_item(response, link_text=response.meta.get("link_text"))
+        if self.is_block(response):
+            yield from self.on_block(response)
+            return
+        if response.status != 200:
+            return
+        for url, name in self.attachment_links(response):
+            known = url in self.state.pages
+            if known and self.mode != "full":
+                self.crawler.stats.inc_value("harvester/known_attachments_skipped")
+                continue
+            meta = {"link_text": name or None, "parent_url": response.url}
+            if known:
+                meta["conditional"] = True
+            # attachment downloads often need the page as Referer
+            yield self._request(url, "attachment", headers={"Referer": response.url}, **meta)
+
+    def parse_attachment(self, response):
+        yield self.page_item(response, link_text=response.meta.get("link_text"), parent_url=response.meta.get("parent_url"))
+        if self.is_block(response):
+            yield from self.on_block(response)
 
 
 class TrsSpider(PortalSpider):
@@ -291,3 +512,24 @@ class TrsSpider(PortalSpider):
 
     name = "trs"
     family = "trs"
+
+
+class HanwebSpider(PortalSpider):
+    """Hanweb JCMS (大汉) portals: inline <datastore>, dataproxy.jsp paging, /art/ articles."""
+
+    name = "hanweb"
+    family = "hanweb"
+
+
+class GkmlptSpider(PortalSpider):
+    """Guangdong gkmlpt portals: _CONFIG SID and TREE, the JSON list API, DETAIL.content pages."""
+
+    name = "gkmlpt"
+    family = "gkmlpt"
+
+
+class GenericSpider(PortalSpider):
+    """Any other platform: report links by text, 下一页 / 共N页 / pageCount pagination."""
+
+    name = "generic"
+    family = "generic"

@@ -28,3 +28,30 @@ TRS_MARKERS = ("createPageHTML", "countPage", "TRS_Editor", "TRS_UEDITOR")
 # Words of an article link that is probably a report, for families without article URL patterns.
 REPORT_LINK_TEXTS = ("年度报告", "年报", "工作报告")
 NEXT_PAGE_TEXTS = ("下一页", "下页", "后一页")
+
+# Hanweb JCMS (大汉): /col/col1234/index.html columns, /art/2024/1/15/art_1234_998877.html articles,
+# records inline in <datastore>, more through /module/web/jpage/dataproxy.jsp (POST).
+HANWEB_MARKERS = ("<datastore>", "dataproxy.jsp", "jpage")
+HANWEB_ARTICLE_URL = re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html?$")
+HANWEB_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
+HANWEB_NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>\s*</nextgroup>", re.S)
+HANWEB_TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[:=]\s*['\"]?(\d+)")
+HANWEB_PERPAGE = re.compile(r"perPage\s*[:=]\s*['\"]?(\d+)|perpage=(\d+)")
+HANWEB_PROXY_GROUPS = 3  # Hanweb's own pager asks for three pages' worth of records per call
+
+# Guangdong gkmlpt (集约化平台): window._CONFIG with SID and the category TREE; JSON list API.
+GKMLPT_MARKERS = ("window._CONFIG", "/gkmlpt/")
+GKMLPT_SID = re.compile(r"SID\s*:\s*['\"]([^'\"]+)['\"]")
+
+# Generic pagination: 共N页 text, pageCount / totalPage variables, numbered query strings.
+GENERIC_TOTAL_PAGES = re.compile(
+    r"共\s*(\d+)\s*页|(?:pageCount|totalPage|countPage|pageTotal|totalPages)\s*[:=]\s*['\"]?(\d+)"
+)
+
+# Attachments that may carry the report itself (the page may say only 详见附件).
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd")
+
+# Statuses that mean "this portal refuses us": 403 without browser headers, 412 / 521
+# JavaScript cookie challenges (a WAF's first answer). Recorded as blocked, never retried.
+BLOCK_STATUSES = (403, 412, 521)
+CHALLENGE_MARKERS = ("document.cookie", "__jsl_clearance", "acw_sc__v2", "challenge")

@@ -77,6 +77,14 @@ class Portal(Base):
     columns: Mapped[list] = mapped_column(JsonType, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Annual-report columns found by discovery from the homepage (nightly passes reuse them).
+    discovered_columns: Mapped[list | None] = mapped_column(JsonType)
+    discovered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Family detected from the portal's pages (the registry's ``family`` overrides detection).
+    detected_family: Mapped[str | None] = mapped_column(String(32))
+    # robots.txt: obeyed unless the registry overrides it for this portal, with a reason.
+    robots_obeyed: Mapped[bool] = mapped_column(Boolean, default=True)
+    robots_reason: Mapped[str | None] = mapped_column(Text)
 
     runs: Mapped[list[CrawlRun]] = relationship(back_populates="portal")
 
@@ -101,6 +109,7 @@ class CrawlRun(Base):
     # incremental (nightly: new items only) / full (every page, conditionally) / verify
     mode: Mapped[str] = mapped_column(String(16), default="incremental")
     not_modified: Mapped[int] = mapped_column(Integer, default=0)
+    parse_failures: Mapped[int] = mapped_column(Integer, default=0)  # report pages read without tables
     error_details: Mapped[list] = mapped_column(JsonType, default=list)  # [{"url":…, "error":…}]
     warc_files: Mapped[list] = mapped_column(JsonType, default=list)
 
@@ -125,6 +134,8 @@ class Content(Base):
     record: Mapped[dict | None] = mapped_column(JsonType)  # the parser's full record
     error: Mapped[str | None] = mapped_column(Text)  # extraction/parse failure, the page stays archived
     extracted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The report is published only as images (…（图片版）): stored, never parsed into numbers.
+    image_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Document(Base):
@@ -142,6 +153,8 @@ class Document(Base):
     link_text: Mapped[str | None] = mapped_column(Text)
     is_report: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    # An attachment (PDF, DOCX …) points at the article page that links it: one report, two documents.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
 
     content: Mapped[Content | None] = relationship()
     snapshots: Mapped[list[Snapshot]] = relationship(

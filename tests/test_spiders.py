@@ -7,7 +7,7 @@ from scrapy.utils.test import get_crawler
 
 from harvester.items import FetchError, PageItem
 from spiders import spider_for
-from spiders.base import PortalSpider, SpiderArgumentError, TrsSpider
+from spiders.base import GenericSpider, GkmlptSpider, HanwebSpider, PortalSpider, SpiderArgumentError, TrsSpider
 
 BASE = "http://127.0.0.20:8000"
 
@@ -146,4 +146,6 @@ def test_bad_spider_arguments_are_refused(kw, message):
 def test_spider_for_family():
     assert spider_for("trs") is TrsSpider
     assert spider_for(None) is PortalSpider
-    assert spider_for("hanweb") is PortalSpider  # detection until the family spider exists
+    assert spider_for("hanweb") is HanwebSpider
+    assert spider_for("gkmlpt") is GkmlptSpider
+    assert spider_for("generic") is GenericSpider

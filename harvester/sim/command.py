@@ -13,14 +13,20 @@ from .universe import build_universe
 
 def serve(portals_out: Path | None, seed: int = 2025, first_host: int = 20, n_portals: int = 3,
           reports_per_portal: int = 22, *, ready: threading.Event | None = None,
-          stop: threading.Event | None = None) -> int:
+          stop: threading.Event | None = None, families: bool = False) -> int:
     """Build the universe, serve it, write the registry, print the URLs, serve until a signal.
 
     ``ready`` / ``stop`` are for embedding (tests): ``ready`` is set once serving, setting
     ``stop`` ends the loop like a signal does. Signal handlers are installed only when
     called from the main thread.
     """
-    universe = build_universe(seed=seed, n_portals=n_portals, reports_per_portal=reports_per_portal)
+    if families:
+        # two portals of every platform family (TRS, Hanweb, gkmlpt, generic) and two blocking ones
+        from .variants import build_family_universe
+
+        universe = build_family_universe(seed=seed)
+    else:
+        universe = build_universe(seed=seed, n_portals=n_portals, reports_per_portal=reports_per_portal)
     stop = stop or threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
@@ -58,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-host", type=int, default=20)
     ap.add_argument("--portals", type=int, default=3, dest="n_portals")
     ap.add_argument("--reports-per-portal", type=int, default=22)
+    ap.add_argument("--families", action="store_true", help="every platform family instead of the 3 TRS portals")
     a = ap.parse_args(argv)
-    return serve(a.portals_out, a.seed, a.first_host, a.n_portals, a.reports_per_portal)
+    return serve(a.portals_out, a.seed, a.first_host, a.n_portals, a.reports_per_portal, families=a.families)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -45,6 +45,10 @@ class ReportEntry:
     body_text: str  # visible text of the body (div.TRS_Editor content), one block per line
     column_path: str = ""
     shape: str = "html_grid"
+    # "html" (the report in the page), "attachment" (the page says 详见附件; the report is in the
+    # attachment), "image" (…（图片版）: only images, nothing to parse)
+    presentation: str = "html"
+    attachment_paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +79,16 @@ class SimPortal:
     page_counts: dict[str, int] = field(default_factory=dict)  # column index path -> number of list pages
     column_items: dict[str, list[str]] = field(default_factory=dict)  # column path -> item paths, newest first
     not_found: SimPage | None = None  # the body served with 404 for unknown paths
+    # Dynamic answers (Hanweb dataproxy.jsp POSTs, the gkmlpt JSON API, endless list pages):
+    # handler(method, path, query, body, headers) -> SimPage or None (then the static pages).
+    handler: Callable[..., SimPage | None] | None = None
+    # Paths (suffixes) served only with a same-site Referer (attachment downloads); 403 otherwise.
+    referer_required: tuple[str, ...] = ()
+    # None, "403-ua" (403 without a browser User-Agent) or "521-challenge" (JavaScript cookie challenge)
+    block: str | None = None
+    # the column URLs a registry would list (for gkmlpt: /gkmlpt/index#category)
+    column_urls: list[str] = field(default_factory=list)
+    plan: Any = field(default=None, repr=False, compare=False)  # the plan it was rendered from
 
     def lookup(self, path: str) -> SimPage | None:
         """Resolve a request path (no query) the way a static web server would."""

@@ -80,14 +80,51 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
+        portal = self.server.portal
+        if self._blocked():
+            return
+        if portal.handler is not None:
+            parts = urlsplit(self.path)
+            page = portal.handler("POST", unquote(parts.path or "/"), parts.query, body, self.headers)
+            if page is not None:
+                self._reply(page.status, page.body, page.content_type, send_body=True)
+                return
         self._reply(405, b"", "text/plain", extra={"Allow": "GET, HEAD"}, send_body=True)
+
+    def _blocked(self) -> bool:
+        """The portal's block, if it has one: 403 to non-browsers, or a 521 JavaScript challenge."""
+        block = self.server.portal.block
+        if block == "403-ua" and "Mozilla" not in (self.headers.get("User-Agent") or ""):
+            self._reply(403, b"<html><body><h1>403 Forbidden</h1></body></html>", "text/html", send_body=True)
+            return True
+        if block == "521-challenge":
+            js = (b"<html><script>document.cookie='__jsl_clearance=1700000000.1|0|abc';"
+                  b"location.href=location.pathname+location.search</script></html>")
+            self._reply(521, js, "text/html", send_body=True)
+            return True
+        return False
 
     def _serve(self, send_body: bool) -> None:
         portal = self.server.portal
-        raw_path = urlsplit(self.path).path or "/"
-        page = portal.lookup(unquote(raw_path))
+        parts = urlsplit(self.path)
+        raw_path = parts.path or "/"
+        if self._blocked():
+            return
+        if portal.referer_required and unquote(raw_path).lower().endswith(portal.referer_required):
+            referer = self.headers.get("Referer") or ""
+            own = f"//{self.server.server_address[0]}:{self.server.server_address[1]}/"
+            if own not in referer:
+                self._reply(403, b"<html><body>403 Forbidden: hotlinking</body></html>", "text/html",
+                            send_body=send_body)
+                return
+        page = None
+        if portal.handler is not None:
+            page = portal.handler(self.command, unquote(raw_path), parts.query, b"", self.headers)
+            if page is not None and page.status != 200:
+                self._reply(page.status, page.body, page.content_type, send_body=send_body)
+                return
+        page = page or portal.lookup(unquote(raw_path))
         if page is None:
             nf = portal.not_found
             body = nf.body if nf is not None else b"Not Found"
@@ -221,20 +258,27 @@ class SimServer:
     def requests(self, portal_id: str) -> list[LoggedRequest]:
         return self._server(portal_id).logged()
 
-    def registry_toml(self) -> str:
+    def registry_toml(self, *, family: bool = True, columns: bool = False) -> str:
+        """A registry of the served portals; ``family=False`` leaves the family to detection,
+        ``columns=True`` lists each portal's annual-report columns (skipping discovery)."""
         out = ["# Simulated portals (harvester.sim); served on loopback only.\n"]
         for p in self.universe.portals:
             out.append("[[portal]]\n")
             out.append(f"id = {_toml_str(p.id)}\n")
             out.append(f"name = {_toml_str(p.name)}\n")
             out.append(f"url = {_toml_str(self.base_url(p.id))}\n")
-            out.append(f"family = {_toml_str(p.family)}\n\n")
+            if columns:
+                cols = ", ".join(_toml_str(self.url(p.id, c)) for c in (p.column_urls or p.column_paths))
+                out.append(f"columns = [{cols}]\n")
+            if family:
+                out.append(f"family = {_toml_str(p.family)}\n")
+            out.append("\n")
         return "".join(out)
 
-    def write_registry(self, path: str | Path) -> Path:
+    def write_registry(self, path: str | Path, **kw) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.registry_toml(), encoding="utf-8")
+        path.write_text(self.registry_toml(**kw), encoding="utf-8")
         return path
 
     def stop(self, timeout: float = 2.0) -> None:

@@ -40,6 +40,8 @@ class ItemPlan:
     shape: str = ""
     images: list[tuple[str, bytes]] = field(default_factory=list)  # (caption, png) for 图解 pages
     doc_id: int = 0
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)  # (name, ext, bytes)
+    presentation: str = "html"  # of a report: "html", "attachment" (详见附件) or "image" (图片版)
 
 
 @dataclass

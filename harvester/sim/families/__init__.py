@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import trs
+from . import generic, gkmlpt, hanweb, trs
 
 if TYPE_CHECKING:
     from ..model import SimPortal
     from ..universe import PortalPlan
 
-FAMILIES = {"trs": trs}
+FAMILIES = {"trs": trs, "hanweb": hanweb, "gkmlpt": gkmlpt, "generic": generic}
 
 
 def render_portal(plan: "PortalPlan") -> "SimPortal":

@@ -344,53 +344,9 @@ def _article_path(col_dir: str, item) -> str:
     return f"{col_dir}{d:%Y%m}/t{d:%Y%m%d}_{item.doc_id}.html"
 
 
-def render(plan) -> SimPortal:
-    ctx = _Ctx(plan)
-    pages: dict[str, SimPage] = {}
-    reports: list[ReportEntry] = []
-    non_reports: list[NonReportEntry] = []
-    page_counts: dict[str, int] = {}
-    column_items: dict[str, list[str]] = {}
-
-    for ci, col in enumerate(plan.columns):
-        col_dir = ctx.column_dirs[ci]
-        paths = [_article_path(col_dir, it) for it in col.items]
-        column_items[ctx.column_paths[ci]] = list(paths)
-        newest = col.items[0].published if col.items else STATIC_TIME
-        count = max(1, math.ceil(len(col.items) / plan.page_size))
-        page_counts[ctx.column_paths[ci]] = count
-        for pno in range(count):
-            chunk = slice(pno * plan.page_size, (pno + 1) * plan.page_size)
-            html = _list_page(ctx, ci, pno, count, col.items[chunk], paths[chunk])
-            lp = col_dir + ("index.html" if pno == 0 else f"index_{pno}.html")
-            pages[lp] = _html_page(plan, html, plan.encoding, newest)
-
-        for k, (it, path) in enumerate(zip(col.items, paths)):
-            body_html = it.body_html
-            if it.kind == "graphic":
-                parts = []
-                for n, (caption, png) in enumerate(it.images):
-                    img = f"{col_dir}{it.published:%Y%m}/W0{it.published:%Y%m%d}{it.doc_id}{n:05d}.png"
-                    pages[img] = SimPage.make(png, "image/png", it.published)
-                    parts.append(f'<p style="text-align:center"><img src="{_rel(img, path)}" '
-                                 f'alt="{esc(caption)}" title="{esc(caption)}" border="0" /></p>'
-                                 f'<p style="text-align:center">{esc(caption)}</p>')
-                body_html = "".join(parts)
-            prev = (col.items[k - 1], paths[k - 1]) if k > 0 else None
-            nxt = (col.items[k + 1], paths[k + 1]) if k + 1 < len(col.items) else None
-            html = _article_page(ctx, ci, it, path, body_html, prev, nxt)
-            pages[path] = _html_page(plan, html, it.encoding, it.published)
-            if it.kind == "report":
-                reports.append(ReportEntry(
-                    path=path, title=it.title, agency=it.agency, year=it.year, published=it.published.date(),
-                    layout=it.layout, encoding=it.encoding, consistent=it.consistent, truth=it.truth,
-                    body_text=it.body_text, column_path=ctx.column_paths[ci], shape=it.shape,
-                ))
-            else:
-                non_reports.append(NonReportEntry(path=path, title=it.title, kind=it.kind,
-                                                  published=it.published.date(), encoding=it.encoding,
-                                                  column_path=ctx.column_paths[ci]))
-
+def common_pages(ctx, pages: dict) -> SimPage:
+    """Homepage, news channels, static columns, robots.txt, images, scripts; returns the 404 page."""
+    plan = ctx.plan
     # news channels and articles
     news_paths = []
     for n, (ch, title, when, html_body) in enumerate(plan.news):
@@ -414,7 +370,6 @@ def render(plan) -> SimPortal:
 
     updated = plan.updated or STATIC_TIME
     pages["/"] = _html_page(plan, _homepage(ctx, news_paths), plan.encoding, updated)
-    pages[ctx.section] = _html_page(plan, _section_page(ctx), plan.encoding, updated)
 
     sec_trail = ("政府信息公开", ctx.section)
     sd = plan.section_dir
@@ -450,6 +405,65 @@ def render(plan) -> SimPortal:
                '<p><a href="/">返回首页</a></p></div></body></html>\n')
     not_found = SimPage(body=nf_html.encode("utf-8"), content_type="text/html; charset=utf-8",
                         last_modified=STATIC_TIME.astimezone(dt.timezone.utc), etag="", status=404)
+    return not_found
+
+
+def render(plan) -> SimPortal:
+    ctx = _Ctx(plan)
+    pages: dict[str, SimPage] = {}
+    reports: list[ReportEntry] = []
+    non_reports: list[NonReportEntry] = []
+    page_counts: dict[str, int] = {}
+    column_items: dict[str, list[str]] = {}
+
+    for ci, col in enumerate(plan.columns):
+        col_dir = ctx.column_dirs[ci]
+        paths = [_article_path(col_dir, it) for it in col.items]
+        column_items[ctx.column_paths[ci]] = list(paths)
+        newest = col.items[0].published if col.items else STATIC_TIME
+        count = max(1, math.ceil(len(col.items) / plan.page_size))
+        page_counts[ctx.column_paths[ci]] = count
+        for pno in range(count):
+            chunk = slice(pno * plan.page_size, (pno + 1) * plan.page_size)
+            html = _list_page(ctx, ci, pno, count, col.items[chunk], paths[chunk])
+            lp = col_dir + ("index.html" if pno == 0 else f"index_{pno}.html")
+            pages[lp] = _html_page(plan, html, plan.encoding, newest)
+
+        for k, (it, path) in enumerate(zip(col.items, paths)):
+            body_html = it.body_html
+            attachment_paths: list[str] = []
+            if it.attachments:
+                from .site import attach
+
+                links, attachment_paths = attach(pages, it, path, f"{col_dir}{it.published:%Y%m}/P0{it.published:%Y%m%d}{it.doc_id}")
+                body_html += links
+            if it.images:
+                parts = []
+                for n, (caption, png) in enumerate(it.images):
+                    img = f"{col_dir}{it.published:%Y%m}/W0{it.published:%Y%m%d}{it.doc_id}{n:05d}.png"
+                    pages[img] = SimPage.make(png, "image/png", it.published)
+                    parts.append(f'<p style="text-align:center"><img src="{_rel(img, path)}" '
+                                 f'alt="{esc(caption)}" title="{esc(caption)}" border="0" /></p>'
+                                 f'<p style="text-align:center">{esc(caption)}</p>')
+                body_html = "".join(parts)
+            prev = (col.items[k - 1], paths[k - 1]) if k > 0 else None
+            nxt = (col.items[k + 1], paths[k + 1]) if k + 1 < len(col.items) else None
+            html = _article_page(ctx, ci, it, path, body_html, prev, nxt)
+            pages[path] = _html_page(plan, html, it.encoding, it.published)
+            if it.kind == "report":
+                reports.append(ReportEntry(
+                    path=path, title=it.title, agency=it.agency, year=it.year, published=it.published.date(),
+                    layout=it.layout, encoding=it.encoding, consistent=it.consistent, truth=it.truth,
+                    body_text=it.body_text, column_path=ctx.column_paths[ci], shape=it.shape,
+                    presentation=it.presentation, attachment_paths=attachment_paths,
+                ))
+            else:
+                non_reports.append(NonReportEntry(path=path, title=it.title, kind=it.kind,
+                                                  published=it.published.date(), encoding=it.encoding,
+                                                  column_path=ctx.column_paths[ci]))
+
+    not_found = common_pages(ctx, pages)
+    pages[ctx.section] = _html_page(plan, _section_page(ctx), plan.encoding, plan.updated or STATIC_TIME)
 
     portal = SimPortal(
         id=plan.id, name=plan.site_name, family=FAMILY, homepage_path="/", column_paths=list(ctx.column_paths),

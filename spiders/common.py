@@ -1,0 +1,95 @@
+"""What the family adapters share: link and page records, page decoding, link extraction.
+
+A family adapter (``spiders.trs``, ``spiders.hanweb``, ``spiders.gkmlpt``, ``spiders.generic``)
+answers, for one listing response: which articles it names, which further listing pages
+the column has, and whether an empty page is a legitimately empty column. The spider
+(``spiders.base.PortalSpider``) turns the answers into requests and items.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
+
+
+@dataclass(frozen=True)
+class Link:
+    """An article named by a listing page."""
+
+    url: str
+    text: str
+    attachments: tuple[tuple[str, str], ...] = ()  # (url, name) listed next to it (gkmlpt API)
+
+
+@dataclass
+class Page:
+    """Another listing page of the same column."""
+
+    url: str
+    page_no: int
+    formdata: dict[str, str] | None = None  # POST form (Hanweb dataproxy.jsp)
+    meta: dict = field(default_factory=dict)
+
+
+def host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def link_text(sel) -> str:
+    t = sel.attrib.get("title") or " ".join(sel.css("::text").getall())
+    return " ".join(t.split())
+
+
+def declared_encoding(response) -> str | None:
+    ctype = response.headers.get("Content-Type")
+    enc = http_content_type_encoding(ctype.decode("latin-1")) if ctype else None
+    if not enc:
+        enc = html_body_declared_encoding(response.body[:4096])
+    return resolve_encoding(enc) if enc else None  # gb2312 / gbk resolve to gb18030
+
+
+def page_text(response) -> str:
+    """The page as text: its declared encoding (gb2312/gbk read as gb18030), or, undeclared,
+    UTF-8 when the bytes are valid UTF-8, else GB18030 (Scrapy would guess cp1252)."""
+    cached = getattr(response, "_harvester_text", None)
+    if cached is not None:
+        return cached
+    body = response.body
+    enc = declared_encoding(response)
+    text = None
+    if enc:
+        text = body.decode(enc, errors="replace")
+    else:
+        for candidate in ("utf-8", "gb18030"):
+            try:
+                text = body.decode(candidate)
+                break
+            except UnicodeDecodeError:
+                continue
+        if text is None:
+            text = body.decode("gb18030", errors="replace")
+    try:
+        response._harvester_text = text
+    except AttributeError:  # pragma: no cover - slotted response classes
+        pass
+    return text
+
+
+def selector(response) -> Selector:
+    return Selector(text=page_text(response) or "<html></html>", type="html")
+
+
+def links_in(sel: Selector, base_url: str, allowed_hosts) -> list[tuple[str, str]]:
+    """(absolute URL, link text) of the same-site links of a page, in page order."""
+    out = []
+    for a in sel.css("a[href]"):
+        href = a.attrib["href"].strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = urljoin(base_url, href)
+        if host(url) not in allowed_hosts:
+            continue
+        out.append((url, link_text(a)))
+    return out
