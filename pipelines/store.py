@@ -197,12 +197,11 @@ class StorePipeline:
             run.unchanged_reports, run.errors = counts["unchanged"], errors
 
     def _store_page(self, item: PageItem) -> str | None:
-        """Write one fetch; return 'new' / 'changed' / 'unchanged' for report articles."""
+        """Write one fetch; return 'new' / 'changed' / 'unchanged' for reports (None otherwise)."""
         arc = item.archive
         with self.db.session() as s:
             doc = s.scalars(select(Document).where(Document.url == item.url)).first()
             previous_sha = None
-            is_new_doc = doc is None
             if doc is None:
                 doc = Document(portal_id=item.portal_id, url=item.url, kind=item.kind, first_seen=item.fetched_at)
                 s.add(doc)
@@ -246,11 +245,10 @@ class StorePipeline:
             if not content.is_annual_report:
                 _share_report_with_page(s, doc)  # a 详见附件 page stored after its attachment
                 return None
-            changed = record_report(s, doc, content, item.fetched_at, previous_sha)
+            outcome = record_report(s, doc, content, item.fetched_at, previous_sha)
             _share_report_with_page(s, doc)
-            if is_new_doc or previous_sha is None:
-                return "new"
-            return "changed" if changed else "unchanged"
+            # A run counts reports, not URLs: another location of a known report is not new.
+            return None if outcome == "location" else outcome
 
 
 # -- portal families: discovery results, moved columns, blocks, attachments, robots policy -------

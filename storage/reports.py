@@ -40,14 +40,31 @@ def find_report(s: Session, content: Content, digest: str | None, sh: int | None
     return None
 
 
-def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datetime, previous_sha: str | None) -> bool:
-    """Link ``doc`` to its report and record a version when its content is new at this
-    location. Returns True when the content changed at an already-known location."""
+def related_report(s: Session, doc: Document) -> Report | None:
+    """The report of the page this attachment belongs to, or of an attachment of this page."""
+    if doc.parent_id is not None:
+        parent = s.get(Document, doc.parent_id)
+        if parent is not None and parent.report_id is not None:
+            return s.get(Report, parent.report_id)
+    child = s.scalars(
+        select(Document).where(Document.parent_id == doc.id, Document.report_id.is_not(None)).limit(1)
+    ).first() if doc.id is not None else None
+    return s.get(Report, child.report_id) if child is not None else None
+
+
+def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datetime, previous_sha: str | None) -> str:
+    """Link ``doc`` to its report and record a version when its content is new at this location.
+
+    Returns "new" (a report not seen anywhere before), "location" (a known report found at
+    another URL: a repost, or a page and its attachment), "changed" (new content at a known
+    location: a new version) or "unchanged".
+    """
     text = _report_text(content)
     digest = text_digest(text)
     sh = simhash(text)
+    outcome = None
     if doc.report_id is None:
-        report = find_report(s, content, digest, sh)
+        report = related_report(s, doc) or find_report(s, content, digest, sh)
         if report is None:
             report = Report(
                 agency=content.agency, year=content.year, title=content.title,
@@ -55,6 +72,9 @@ def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datet
             )
             s.add(report)
             s.flush()
+            outcome = "new"
+        else:
+            outcome = "location"
         doc.report_id = report.id
     else:
         report = s.get(Report, doc.report_id)
@@ -62,7 +82,7 @@ def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datet
         select(ReportVersion).where(ReportVersion.document_id == doc.id).order_by(ReportVersion.seen_at.desc()).limit(1)
     ).first()
     if latest is not None and latest.content_sha256 == content.sha256:
-        return False
+        return "unchanged"
     changed = latest is not None or (previous_sha is not None and previous_sha != content.sha256)
     s.add(
         ReportVersion(
@@ -78,4 +98,5 @@ def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datet
     if changed:
         report.last_changed = seen_at
         report.text_sha256, report.simhash, report.title = digest, sh, content.title or report.title
-    return changed
+        return "changed"
+    return outcome or "unchanged"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from harvester.sim import SimServer
 from harvester.sim.places import has_gbk_only_char
@@ -301,3 +301,19 @@ def test_nightly_run_statuses(hv):
         run = _runs(db, p.id)[-1]
         expected = {"blocked"} if p.block else ({"ok", "partial"} if p.id == MOVED else {"ok"})
         assert run.status in expected and (p.block or run.mode == "incremental"), (p.id, run.status, run.mode)
+
+
+def test_runs_count_reports_not_urls(hv):
+    """A page saying 详见附件 and its attachment, or one report reached on two portals, is one
+    new report in the runs' counts."""
+    db = hv.db()
+    pids = [p.id for f in FAMILY_NAMES for p in hv.portals(f) if p.id in hv.before_move]
+    firsts = {pid: _runs(db, pid)[0] for pid in pids}
+    with db.session() as s:
+        for pid in pids:
+            logical = s.scalar(select(func.count(func.distinct(Document.report_id))).where(
+                Document.portal_id == pid, Document.report_id.is_not(None)))
+            assert logical == len(hv.before_move[pid][0]), pid
+        every = s.scalar(select(func.count(func.distinct(Document.report_id))).where(
+            Document.portal_id.in_(pids), Document.report_id.is_not(None)))
+    assert sum(r.new_reports for r in firsts.values()) == every
