@@ -115,6 +115,8 @@ def cmd_sim_serve(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    import dataclasses
+
     from harvester.crawl import run_crawl
     from harvester.export import list_runs
     from harvester.registry import load_registry
@@ -134,27 +136,33 @@ def cmd_demo(args) -> int:
         for e in entries:
             print(f"  {e.id}: {e.url}")
         run_ids, _ = run_crawl(db, entries, str(cfg.archive_dir), {"LOG_LEVEL": "WARNING", **_setting_overrides(args)})
-    elapsed = time.monotonic() - started
-    runs = [r for r in list_runs(db) if r["id"] in set(run_ids)]
-    with db.session() as s:
-        reports = s.scalar(select(func.count()).select_from(Document).where(Document.is_report.is_(True)))
-    expected = sum(len(p.reports) for p in universe.portals)
-    print(
-        f"demo: {len(runs)} portals, {sum(r['pages'] for r in runs)} pages, "
-        f"{sum(r['requests'] for r in runs)} requests, {reports} reports stored "
-        f"(the simulated portals publish {expected}), "
-        f"{sum(r['errors'] for r in runs)} errors, {elapsed:.1f} s"
-    )
-    print(f"data: {cfg.data_dir} (database {db.url}, WARC files in {cfg.archive_dir})")
-    status = 0 if all(r["status"] == "ok" for r in runs) and runs else 1
-    if args.no_serve:
-        return status
-    try:
-        from harvester.web import serve_browser  # the archive browser, once it exists
-    except ImportError:
-        print("the archive browser is not part of this version; try `harvester export reports --format jsonl`")
-        return status
-    return serve_browser(cfg, host=args.host, port=args.port)
+        elapsed = time.monotonic() - started
+        runs = [r for r in list_runs(db) if r["id"] in set(run_ids)]
+        with db.session() as s:
+            reports = s.scalar(select(func.count()).select_from(Document).where(Document.is_report.is_(True)))
+        expected = sum(len(p.reports) for p in universe.portals)
+        print(
+            f"demo: {len(runs)} portals, {sum(r['pages'] for r in runs)} pages, "
+            f"{sum(r['requests'] for r in runs)} requests, {reports} reports stored "
+            f"(the simulated portals publish {expected}), "
+            f"{sum(r['errors'] for r in runs)} errors, {elapsed:.1f} s"
+        )
+        print(f"data: {cfg.data_dir} (database {db.url}, WARC files in {cfg.archive_dir})")
+        status = 0 if all(r["status"] == "ok" for r in runs) and runs else 1
+        if args.no_serve:
+            return status
+        from harvester.web import serve_browser
+
+        # The simulated portals stay up while the browser is served, so its recrawl action works.
+        demo_cfg = dataclasses.replace(cfg, registry=registry)
+        return serve_browser(demo_cfg, host=args.host, port=args.port, recrawl=_recrawl_action(demo_cfg))
+
+
+def _recrawl_action(cfg):
+    """The archive browser's recrawl button: a background harvest under the portal's lock."""
+    from harvester.recrawl import launch
+
+    return lambda portal_id, full: launch(cfg, portal_id, full)
 
 
 def cmd_serve(args) -> int:
@@ -162,7 +170,7 @@ def cmd_serve(args) -> int:
 
     cfg = _config(args)
     _open_db(cfg).dispose()  # fail here, as one line, if the store cannot be opened or migrated
-    return serve_browser(cfg, host=args.host, port=args.port)
+    return serve_browser(cfg, host=args.host, port=args.port, recrawl=_recrawl_action(cfg))
 
 
 def cmd_export_reports(args) -> int:

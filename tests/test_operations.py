@@ -474,3 +474,26 @@ def test_a_crashing_child_is_recorded_and_the_other_portal_is_not_affected(porta
         [ev] = open_events(s, b)
         assert ev.kind == "crashed" and f"signal {signal.SIGKILL}" in ev.detail
         assert Path(ev.data["log"]).exists()
+
+
+def test_the_browser_recrawl_action_starts_a_background_harvest_or_refuses(portals, tmp_path):
+    from harvester.recrawl import launch
+
+    universe, srv, reg = portals
+    pid = universe.portals[0].id
+    cfg = Config(tmp_path, sqlite_url(tmp_path / "harvester.db"), reg)
+    db = open_database(cfg.db_url)
+    with db.session() as s:
+        s.add(Portal(id=pid, name="甲", url=srv.base_url(pid)))
+    lease = locks.acquire(db, pid, locks.new_holder(), "scheduled")
+    refused = launch(cfg, pid, False)
+    assert refused["started"] is False and f"portal {pid} is being harvested (scheduled)" in refused["reason"]
+    locks.release(db, lease)
+    started = launch(cfg, pid, False)
+    assert started["started"] is True
+
+    def finished_ok() -> bool:
+        with db.session() as s:
+            return s.scalar(select(func.count()).select_from(CrawlRun).where(CrawlRun.portal_id == pid, CrawlRun.status == "ok")) == 1
+
+    _wait_for(finished_ok, 120, "the background harvest")
