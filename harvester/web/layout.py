@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from harvester import reportformat as fmt
+
 TABLE_TITLES = {
     "active_disclosure": "二、主动公开政府信息情况",
     "applications": "三、收到和处理政府信息公开申请情况",
@@ -32,83 +34,31 @@ STATUS_LABELS = {"pass": "通过", "fail": "不通过", "uncertain": "无法判�
 STATUS_MARKS = {"pass": "✓", "fail": "✗", "uncertain": "?"}
 FORMAT_LABELS = {"2021": "2021年版格式", "2019": "2019年版格式", "legacy": "2019年以前格式", "unknown": "格式不明"}
 
-ACTIVE_SUB_CAPTIONS = {
-    "art20_1": "第二十条第(一)项", "art20_5": "第二十条第(五)项", "art20_6": "第二十条第(六)项",
-    "art20_8": "第二十条第(八)项", "art20_9": "第二十条第(九)项",
-}
-ACTIVE_ROW_LABELS = {
-    "regulations": "规章", "normative_documents": "行政规范性文件", "licensing": "行政许可",
-    "other_services": "其他对外管理服务事项", "penalty": "行政处罚", "coercion": "行政强制",
-    "fees": "行政事业性收费", "procurement": "政府集中采购",
-}
-ACTIVE_COL_LABELS = {
-    "issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
-    "made": "本年新制作数量", "published": "本年新公开数量", "total_published": "对外公开总数量",
-    "previous_items": "上一年项目数量", "change": "本年增/减", "decisions": "本年处理决定数量",
-    "amount_10k_yuan": "本年收费金额(单位:万元)", "projects": "采购项目数量", "amount_yuan": "采购总金额(元)",
-}
+# Keys, labels and grouping of the official format come from one place.
+ACTIVE_SUB_CAPTIONS = {sub: caption for sub, caption, _rows, _cols in fmt.ACTIVE_2019}
+# One label per key: the 2021 wording where the formats differ (行政规范性文件, 本年处理决定数量).
+ACTIVE_ROW_LABELS = {k: label for layout in (fmt.ACTIVE_2019, fmt.ACTIVE_2021) for _s, _c, rows, _ in layout for k, label in rows}
+ACTIVE_COL_LABELS = {k: label for layout in (fmt.ACTIVE_2019, fmt.ACTIVE_2021) for _s, _c, _r, cols in layout for k, label in cols}
+ACTIVE_COL_LABELS["amount_yuan"] = "采购总金额(元)"  # the record converts 万元 to yuan
 ACTIVE_EXPECTED = {
-    "2021": [
-        ("art20_1", ("regulations", "normative_documents"), ("issued", "repealed", "in_force")),
-        ("art20_5", ("licensing",), ("decisions",)),
-        ("art20_6", ("penalty", "coercion"), ("decisions",)),
-        ("art20_8", ("fees",), ("amount_10k_yuan",)),
-    ],
-    "2019": [
-        ("art20_1", ("regulations", "normative_documents"), ("made", "published", "total_published")),
-        ("art20_5", ("licensing", "other_services"), ("previous_items", "change", "decisions")),
-        ("art20_6", ("penalty", "coercion"), ("previous_items", "change", "decisions")),
-        ("art20_8", ("fees",), ("previous_items", "change")),
-        ("art20_9", ("procurement",), ("projects", "amount_yuan")),
-    ],
+    layout: [(sub, tuple(k for k, _ in rows), tuple(k for k, _ in cols)) for sub, _c, rows, cols in fmt.active_layout(layout)]
+    for layout in ("2021", "2019")
 }
 
-APP_COLS = ("natural_person", "commercial", "research", "nonprofit", "legal_services", "other_org", "total")
-APP_COL_LABELS = {
-    "natural_person": "自然人", "commercial": "商业企业", "research": "科研机构", "nonprofit": "社会公益组织",
-    "legal_services": "法律服务机构", "other_org": "其他", "total": "总计",
-}
-# (group label or None, group rows: [(row key, label)])
-_APP_RESULT_GROUPS_COMMON = [
-    (None, [("granted", "(一)予以公开")]),
-    (None, [("partly_granted", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)")]),
-    ("(三)不予公开", [
-        ("withheld_state_secret", "1.属于国家秘密"),
-        ("withheld_prohibited_by_law", "2.其他法律行政法规禁止公开"),
-        ("withheld_security_stability", "3.危及“三安全一稳定”"),
-        ("withheld_third_party", "4.保护第三方合法权益"),
-        ("withheld_internal_affairs", "5.属于三类内部事务信息"),
-        ("withheld_process_info", "6.属于四类过程性信息"),
-        ("withheld_enforcement_file", "7.属于行政执法案卷"),
-        ("withheld_query_matter", "8.属于行政查询事项"),
-    ]),
-    ("(四)无法提供", [
-        ("unavailable_not_held", "1.本机关不掌握相关政府信息"),
-        ("unavailable_needs_creation", "2.没有现成信息需要另行制作"),
-        ("unavailable_unclear", "3.补正后申请内容仍不明确"),
-    ]),
-    ("(五)不予处理", [
-        ("not_processed_petition", "1.信访举报投诉类申请"),
-        ("not_processed_repeated", "2.重复申请"),
-        ("not_processed_publication", "3.要求提供公开出版物"),
-        ("not_processed_excessive", "4.无正当理由大量反复申请"),
-        ("not_processed_confirmation", "5.要求行政机关确认或重新出具已获取信息"),
-    ]),
-]
-_APP_OTHER_2021 = ("(六)其他处理", [
-    ("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
-    ("other_fee_unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
-    ("other_other", "3.其他"),
-])
-_APP_OTHER_2019 = (None, [("other", "(六)其他处理")])
+APP_COLS = fmt.APP_COLS
+APP_COL_LABELS = fmt.APP_COL_LABELS
+# (group label or None, group rows: [(row key, label)]): groups (一) to (五), then (六) per format
+_APP_RESULT_GROUPS_COMMON = list(fmt.RESULTS_2021[:5])
+_APP_OTHER_2021 = fmt.RESULTS_2021[5]
+_APP_OTHER_2019 = fmt.RESULTS_2019[5]
 
-RL_GROUPS = ("review", "litigation_direct", "litigation_after_review")
-RL_COLS = ("upheld", "corrected", "other", "pending", "total")
-RL_COL_LABELS = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结", "total": "总计"}
-RL_GROUP_LABELS = {"review": "行政复议", "litigation_direct": "未经复议直接起诉", "litigation_after_review": "复议后起诉"}
+RL_GROUPS = fmt.RL_GROUPS
+RL_COLS = fmt.RL_COLS
+RL_COL_LABELS = fmt.RL_COL_LABELS
+RL_GROUP_LABELS = {"review": fmt.RL_TOP[0][0], **fmt.RL_SUB}
 
-APP_ROW_LABELS = {"new": "一、本年新收政府信息公开申请数量", "carried_over": "二、上年结转政府信息公开申请数量",
-                  "results_total": "(七)总计", "carried_forward": "四、结转下年度继续办理"}
+_RESULTS_TOTAL = fmt.RESULTS_2021[-1][1][0]  # ("results_total", "(七)总计"), the last group of both formats
+APP_ROW_LABELS = dict(fmt.APP_ROWS_HEAD + fmt.APP_ROW_TAIL + (_RESULTS_TOTAL,))
 for _g, _rows in _APP_RESULT_GROUPS_COMMON + [_APP_OTHER_2021, _APP_OTHER_2019]:
     for _k, _label in _rows:
         APP_ROW_LABELS[_k] = ((_g or "") + _label) if _g else _label
