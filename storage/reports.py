@@ -18,24 +18,27 @@ def _report_text(content: Content) -> str:
     return record.get("text") or content.text or ""
 
 
+def _compatible(report: Report, content: Content) -> bool:
+    """Two agencies, or two years, never make one report, however alike the text (identical
+    text across agencies is a copy-paste finding for rule S5, not one publication)."""
+    if content.agency and report.agency and report.agency != content.agency:
+        return False
+    return not (content.year and report.year and report.year != content.year)
+
+
 def find_report(s: Session, content: Content, digest: str | None, sh: int | None) -> Report | None:
-    """The report this text belongs to: same normalised text, else near-duplicate text of the
-    same agency and year (two agencies' reports are never merged)."""
+    """The report this text belongs to: the same normalised text, else near-duplicate text
+    (simhash), of the same agency and year."""
     if digest:
-        hit = s.scalars(select(Report).where(Report.text_sha256 == digest).limit(1)).first()
-        if hit is None:
-            hit = s.scalars(
-                select(Report).join(ReportVersion).where(ReportVersion.text_sha256 == digest).limit(1)
-            ).first()
-        if hit is not None:
-            return hit
+        hits = list(s.scalars(select(Report).where(Report.text_sha256 == digest)))
+        hits += list(s.scalars(select(Report).join(ReportVersion).where(ReportVersion.text_sha256 == digest)))
+        for hit in hits:
+            if _compatible(hit, content):
+                return hit
     if sh is None or content.year is None:
         return None
-    candidates = s.scalars(select(Report).where(Report.year == content.year, Report.simhash.is_not(None)))
-    for r in candidates:
-        if content.agency and r.agency and r.agency != content.agency:
-            continue
-        if near_duplicate(r.simhash, sh):
+    for r in s.scalars(select(Report).where(Report.year == content.year, Report.simhash.is_not(None))):
+        if _compatible(r, content) and near_duplicate(r.simhash, sh):
             return r
     return None
 

@@ -2,6 +2,7 @@
 import datetime as dt
 import gzip
 import hashlib
+import random
 import subprocess
 import sys
 from base64 import b32encode
@@ -104,3 +105,25 @@ def test_warcio_check_accepts_the_file(tmp_path):
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "digest pass" in res.stdout
+
+
+def test_files_rotate_at_the_size_limit_and_each_is_complete(tmp_path):
+    ids = count(1)
+    arc = WarcArchive(tmp_path, "sim-a", clock=lambda: T0, max_size=3000,
+                      record_id_factory=lambda: f"<urn:uuid:00000000-0000-0000-0000-{next(ids):012d}>")
+    bodies = [random.Random(i).randbytes(2000) for i in range(6)]  # incompressible: ~2 kB a record
+    records = []
+    for i, body in enumerate(bodies):
+        records.append(_write(arc, body, url=f"http://127.0.0.20:8000/r{i}.html"))
+        arc.finish_fetch()
+    arc.close()
+    assert len(arc.files) >= 3
+    assert arc.files == sorted(arc.files)  # portal-time-serial names
+    assert [f.rsplit("-", 1)[1] for f in arc.files[:3]] == ["00000.warc.gz", "00001.warc.gz", "00002.warc.gz"]
+    for name in arc.files:
+        with open(tmp_path / name, "rb") as fh:
+            kinds = [r.rec_type for r in ArchiveIterator(fh)]
+        assert kinds[0] == "warcinfo" and "response" in kinds  # every file stands alone
+        assert (tmp_path / (name + ".cdxj")).exists()
+    for rec, body in zip(records, bodies):
+        assert read_record(tmp_path, rec.warc_file, rec.offset).body == body

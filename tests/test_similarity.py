@@ -1,0 +1,66 @@
+"""Recognising one report at several locations: normalised-text digest, then simhash."""
+import datetime as dt
+import random
+
+from harvester.similarity import distance, near_duplicate, normalise, simhash, text_digest
+from storage.database import open_database, sqlite_url
+from storage.models import Content, Document, Portal
+from storage.reports import record_report
+
+T = dt.datetime(2025, 2, 1, tzinfo=dt.timezone.utc)
+PARA = ("2024年,本机关认真贯彻落实《中华人民共和国政府信息公开条例》,全年主动公开政府信息1234条,"
+        "新收政府信息公开申请17件,办结16件,结转下年度办理1件。因政府信息公开申请引发行政复议1件、行政诉讼2件。")
+
+
+def _text(seed: int, n: int = 12) -> str:
+    rng = random.Random(seed)
+    words = ["政务公开", "依申请公开", "政策解读", "回应关切", "平台建设", "监督保障", "标准化", "规范化", "基层", "培训"]
+    return PARA + "".join(f"({i}){rng.choice(words)}工作取得{rng.randint(1, 99)}项进展,{rng.choice(words)}持续深化。" for i in range(n))
+
+
+def test_normalisation_ignores_layout_and_width():
+    assert normalise("一、 总体情况\n（一）主动公开 ２０２４年") == normalise("一、总体情况(一)主动公开2024年")
+    assert text_digest("报告  正文\n") == text_digest("报告正文")
+    assert text_digest("") is None and simhash("") is None
+
+
+def test_simhash_separates_near_duplicates_from_other_reports():
+    a = _text(1)
+    repost = a.replace("1234条", "1,234条").replace("(3)", "（3）") + "(转载自乡镇政府网站)"
+    other = _text(2)
+    assert near_duplicate(simhash(a), simhash(repost))
+    assert distance(simhash(a), simhash(other)) > 3
+    assert not near_duplicate(simhash(a), simhash(other))
+
+
+def _content(s, sha, text, agency="司前镇人民政府", year=2024):
+    c = Content(sha256=sha, size=len(text), extractor_version="t", text=text, is_annual_report=True,
+                agency=agency, year=year, record={"text": text})
+    s.add(c)
+    return c
+
+
+def _doc(s, url):
+    d = Document(portal_id="p", url=url, kind="article", is_report=True)
+    s.add(d)
+    s.flush()
+    return d
+
+
+def test_a_slightly_altered_repost_joins_the_report_but_another_agency_or_year_does_not(tmp_path):
+    db = open_database(sqlite_url(tmp_path / "h.db"))
+    a = _text(1)
+    with db.session() as s:
+        s.add(Portal(id="p", name="县", url="http://127.0.0.1/"))
+        s.flush()
+        original = _doc(s, "http://127.0.0.1/town.html")
+        assert record_report(s, original, _content(s, "1" * 64, a), T, None) == "new"
+        repost = _doc(s, "http://127.0.0.1/county-repost.html")
+        altered = a.replace("1234条", "1,234条") + "(转载)"
+        assert record_report(s, repost, _content(s, "2" * 64, altered), T, None) == "location"
+        assert repost.report_id == original.report_id
+        same_text_other_agency = _doc(s, "http://127.0.0.1/other-agency.html")
+        out = record_report(s, same_text_other_agency, _content(s, "3" * 64, altered + "。", agency="隆街镇人民政府"), T, None)
+        assert out == "new" and same_text_other_agency.report_id != original.report_id
+        next_year = _doc(s, "http://127.0.0.1/town-2025.html")
+        assert record_report(s, next_year, _content(s, "4" * 64, altered + "!", year=2025), T, None) == "new"
