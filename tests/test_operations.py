@@ -497,3 +497,31 @@ def test_the_browser_recrawl_action_starts_a_background_harvest_or_refuses(porta
             return s.scalar(select(func.count()).select_from(CrawlRun).where(CrawlRun.portal_id == pid, CrawlRun.status == "ok")) == 1
 
     _wait_for(finished_ok, 120, "the background harvest")
+
+
+def test_stopping_the_scheduler_interrupts_running_harvests_cleanly(portals, tmp_path):
+    import io
+
+    universe, srv, reg = portals
+    pid = universe.portals[1].id
+    cfg = Config(tmp_path, sqlite_url(tmp_path / "harvester.db"), reg)
+    db = open_database(cfg.db_url)
+    entries = [PortalEntry(pid, "乙", srv.base_url(pid))]
+    stop, out, result = threading.Event(), io.StringIO(), {}
+    sched = threading.Thread(target=lambda: result.__setitem__("serve", scheduler.serve(
+        cfg, entries, scheduler.Schedule(at="03:00"), out=out, stop=stop)))
+    sched.start()
+    harvest = threading.Thread(target=lambda: result.__setitem__("child", scheduler.run_child(cfg, pid, SLOW[1::2])))
+    harvest.start()  # as if its nightly job had fired
+    _wait_for(lambda: _snapshots(db, pid) >= 3, 90, "a scheduled harvest under way")
+    stop.set()  # what SIGTERM does to `harvester schedule`
+    sched.join(timeout=150)
+    harvest.join(timeout=10)
+    assert result["serve"] == 0 and result["child"] in (0, 1)  # an ordinary exit, not a crash
+    assert "schedule: stopped (1 running harvest(s) ended)" in out.getvalue()
+    with db.session() as s:
+        run = s.scalars(select(CrawlRun).where(CrawlRun.portal_id == pid)).one()
+        assert run.status == "interrupted"
+        assert s.scalars(select(HealthEvent).where(HealthEvent.kind == "crashed")).first() is None
+    res = harvester("--data", tmp_path, "verify")
+    assert res.returncode == 0, res.stdout[-2000:]
