@@ -525,3 +525,30 @@ def test_stopping_the_scheduler_interrupts_running_harvests_cleanly(portals, tmp
         assert s.scalars(select(HealthEvent).where(HealthEvent.kind == "crashed")).first() is None
     res = harvester("--data", tmp_path, "verify")
     assert res.returncode == 0, res.stdout[-2000:]
+
+
+def test_recrawl_in_a_terminal_redraws_one_progress_line(portals, tmp_path):
+    import pty
+
+    universe, srv, reg = portals
+    pid = universe.portals[0].id
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "harvester.cli", "--data", str(tmp_path), "--portals", str(reg),
+                             "recrawl", pid, *SLOW], stdout=slave, stderr=subprocess.DEVNULL)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.wait(timeout=120) == 0
+    os.close(master)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    redraws = screen.split("\r\x1b[K")
+    assert len(redraws) > 3  # the line was redrawn in place, not printed line after line
+    assert redraws[-1].startswith(f"{pid}: ok (full) — pages") and redraws[-1].rstrip().endswith(" s")
+    assert "\n" not in "".join(redraws[:-1]).replace("\r", "")
