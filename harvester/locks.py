@@ -7,6 +7,7 @@ that crashed stops renewing and its lock expires after ``ttl``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import threading
@@ -21,6 +22,7 @@ from storage.database import Database
 from storage.models import CrawlLock, utcnow
 
 DEFAULT_TTL = dt.timedelta(minutes=10)
+log = logging.getLogger(__name__)
 
 
 class LockBusy(RuntimeError):
@@ -139,7 +141,11 @@ class Heartbeat:
         interval = max(1.0, self.ttl.total_seconds() / 4)
         while not self._stop.wait(interval):
             for lease in self.leases:
-                renew(self.db, lease, self.ttl)
+                try:
+                    if not renew(self.db, lease, self.ttl):
+                        log.error("lock on portal %s was lost (expired and taken over): another harvest may run", lease.portal_id)
+                except Exception as exc:  # a dropped connection must not end the renewals
+                    log.warning("could not renew the lock on portal %s (will retry): %s", lease.portal_id, exc)
 
     def __enter__(self) -> "Heartbeat":
         self._thread.start()

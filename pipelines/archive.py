@@ -104,6 +104,7 @@ class WarcArchiveMiddleware:
                 "harvester-crawl-mode": getattr(spider, "mode", None),
                 "harvester-page-kind": request.meta.get("kind"),
                 "harvester-link-text": request.meta.get("link_text"),
+                "harvester-parent-url": request.meta.get("parent_url"),
                 "harvester-payload-sha256": known.original.sha256 if revisit else sha256,
             },
             now,

@@ -38,8 +38,8 @@ class ArchiveReplayMiddleware:
             spider.logger.info("resuming run %s: %d pages come from the archive", self.state.resumes_run, len(self.state.resume))
 
     def process_request(self, request):
-        if self.state is None or not request.meta.get("kind"):
-            return None
+        if self.state is None or not request.meta.get("kind") or request.method != "GET":
+            return None  # a POST (Hanweb dataproxy paging) is one URL for many pages: fetch it
         where = self.state.resume.pop(request.url, None)
         if where is None:
             return None

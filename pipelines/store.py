@@ -22,6 +22,7 @@ from storage.health import assess_run, close_events, raise_event
 from storage.models import Content, CrawlRun, Document, Portal, Snapshot, utcnow
 from storage.reports import record_report
 
+_RANK = {"unchanged": 0, "changed": 1, "new": 2}
 PROGRESS_EVERY = 1.0  # seconds between progress writes to the run row
 _lock = threading.Lock()
 _writer: ThreadPool | None = None
@@ -70,6 +71,7 @@ class StorePipeline:
         self.warc_files: dict[str, None] = {}
         self.crawler = None
         self._last_progress = 0.0
+        self.report_outcomes: dict = {}
         self.family = FamilyOutcome()
 
     @classmethod
@@ -180,7 +182,7 @@ class StorePipeline:
         if item.kind == "article":
             self.counts["articles"] += 1
         if outcome:
-            self.counts[outcome] += 1
+            self._tally(*outcome)
         if item.status >= 400:
             self.errors.append({"url": item.url, "error": f"HTTP {item.status}"})
         item.body = b""  # archived and stored; do not keep it in memory
@@ -196,8 +198,21 @@ class StorePipeline:
             run.pages, run.new_reports, run.changed_reports = counts["pages"], counts["new"], counts["changed"]
             run.unchanged_reports, run.errors = counts["unchanged"], errors
 
-    def _store_page(self, item: PageItem) -> str | None:
-        """Write one fetch; return 'new' / 'changed' / 'unchanged' for reports (None otherwise)."""
+    def _tally(self, outcome: str, report_id: int | None) -> None:
+        """A run counts reports, not URLs: a report seen at several locations in one run (a
+        page and its attachment, a repost) counts once, as new, else changed, else unchanged;
+        another location of a known report is not new."""
+        outcome = "unchanged" if outcome == "location" else outcome
+        key = report_id if report_id is not None else object()
+        before = self.report_outcomes.get(key)
+        if before is None or _RANK[outcome] > _RANK[before]:
+            if before is not None:
+                self.counts[before] -= 1
+            self.counts[outcome] += 1
+            self.report_outcomes[key] = outcome
+
+    def _store_page(self, item: PageItem) -> tuple[str, int | None] | None:
+        """Write one fetch; for a report, return what it was in this run and its report id."""
         arc = item.archive
         with self.db.session() as s:
             doc = s.scalars(select(Document).where(Document.url == item.url)).first()
@@ -247,8 +262,7 @@ class StorePipeline:
                 return None
             outcome = record_report(s, doc, content, item.fetched_at, previous_sha)
             _share_report_with_page(s, doc)
-            # A run counts reports, not URLs: another location of a known report is not new.
-            return None if outcome == "location" else outcome
+            return outcome, doc.report_id
 
 
 # -- portal families: discovery results, moved columns, blocks, attachments, robots policy -------
@@ -284,8 +298,10 @@ class FamilyOutcome:
         rediscovered = not getattr(spider, "stored_columns", None) or self.moved
         if portal is not None and not getattr(spider, "columns", None) and self.columns and rediscovered:
             # a discovery ran (first harvest, full pass, or a remembered column moved): its result
+            # Merged with what was known: a column that failed once (timeout, 5xx) stays on the
+            # nightly list; only a column found gone (ColumnMoved) leaves it.
             moved = {m.url for m in self.moved}
-            found = [c for c in self.columns if c not in moved]
+            found = [c for c in dict.fromkeys([*self.columns, *(portal.discovered_columns or [])]) if c not in moved]
             if found:
                 portal.discovered_columns = found
                 portal.discovered_at = now

@@ -23,9 +23,12 @@ fetches only articles it has never seen. Every response, whatever its status, be
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import scrapy
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
 from scrapy.exceptions import CloseSpider
 
 from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem
@@ -37,6 +40,7 @@ from spiders.gkmlpt import category_of as gkmlpt_category_of
 from spiders.hanweb import HanwebFamily
 from spiders.trs import TrsFamily
 from storage.database import shared_database
+from storage.warc import read_record
 from storage.state import PortalState, state_for_crawler
 
 MODES = ("auto", "full", "incremental")
@@ -119,6 +123,7 @@ class PortalSpider(scrapy.Spider):
             )
         s = crawler.settings
         spider.db_url = s.get("HARVESTER_DB_URL")
+        spider.archive_dir = s.get("HARVESTER_ARCHIVE_DIR")
         spider.full_every = dt.timedelta(days=s.getfloat("HARVESTER_FULL_EVERY_DAYS", 7))
         spider.known_depth = max(1, s.getint("HARVESTER_KNOWN_PAGES_DEPTH", 1))
         spider.max_list_pages = s.getint("HARVESTER_MAX_LIST_PAGES", 200)
@@ -361,7 +366,11 @@ class PortalSpider(scrapy.Spider):
         if response.status == 304:
             if first:
                 yield ColumnsFound(self.portal_id, [column])
-            return  # the column page has not changed since the last capture: nothing new here
+            # Unchanged since the last capture: read that capture, so a link whose fetch failed
+            # last time is tried again (known items are still skipped).
+            response = self.archived_copy(response)
+            if response is None:
+                return
         if not self._usable(response):
             if first and meta.get("stored") and response.status in (404, 410):
                 yield from self._column_gone(response, f"HTTP {response.status}")
@@ -488,6 +497,9 @@ class PortalSpider(scrapy.Spider):
         if self.is_block(response):
             yield from self.on_block(response)
             return
+        if response.status == 304:
+            # Unchanged page: its attachments are still checked (they can change on their own).
+            response = self.archived_copy(response) or response
         if response.status != 200:
             return
         for url, name in self.attachment_links(response):
@@ -500,6 +512,21 @@ class PortalSpider(scrapy.Spider):
                 meta["conditional"] = True
             # attachment downloads often need the page as Referer
             yield self._request(url, "attachment", headers={"Referer": response.url}, **meta)
+
+    def archived_copy(self, response):
+        """The page as last captured, for a 304 answer (None when it is not in the archive)."""
+        known = self.state.pages.get(response.url)
+        if known is None or not self.archive_dir or not known.warc_file:
+            return None
+        try:
+            rec = read_record(Path(self.archive_dir), known.warc_file, known.warc_offset)
+        except (OSError, ValueError) as exc:
+            self.logger.warning("no archived copy of %s: %s", response.url, exc)
+            return None
+        headers = Headers([(k, v) for k, v in rec.headers])
+        cls = responsetypes.from_args(headers=headers, url=response.url, body=rec.body)
+        self.crawler.stats.inc_value("harvester/not_modified_read_from_archive")
+        return cls(url=response.url, status=200, headers=headers, body=rec.body, request=response.request)
 
     def parse_attachment(self, response):
         yield self.page_item(response, link_text=response.meta.get("link_text"), parent_url=response.meta.get("parent_url"))

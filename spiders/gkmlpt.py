@@ -102,7 +102,8 @@ class GkmlptFamily:
     def _paging(self, response):
         data = payload(response) or {}
         count = (data.get("classify") or {}).get("post_count")
-        per = len(data.get("articles") or [])
+        # the page size is page 1's (a short last page must not make one page look like more)
+        per = response.meta.get("gkmlpt_per") or len(data.get("articles") or [])
         q = parse_qs(urlsplit(response.url).query)
         page = int((q.get("page") or ["1"])[0])
         s = (q.get("sid") or [response.meta.get("gkmlpt_sid") or ""])[0]
@@ -116,7 +117,9 @@ class GkmlptFamily:
         page, pages, s, cat = self._paging(response)
         if page != 1:
             return []
-        return [Page(api_url(response.url, cat, n, s), n - 1) for n in range(2, min(pages, spider.max_list_pages) + 1)]
+        per = len((payload(response) or {}).get("articles") or [])
+        return [Page(api_url(response.url, cat, n, s), n - 1, meta={"gkmlpt_per": per})
+                for n in range(2, min(pages, spider.max_list_pages) + 1)]
 
     def next_page(self, spider, response) -> Page | None:
         if not self.is_api(response):
@@ -124,7 +127,8 @@ class GkmlptFamily:
         page, pages, s, cat = self._paging(response)
         if page >= pages:
             return None
-        return Page(api_url(response.url, cat, page + 1, s), page)
+        per = response.meta.get("gkmlpt_per") or len((payload(response) or {}).get("articles") or [])
+        return Page(api_url(response.url, cat, page + 1, s), page, meta={"gkmlpt_per": per})
 
     def says_empty(self, spider, response) -> bool:
         data = payload(response) if self.is_api(response) else None

@@ -170,8 +170,10 @@ def _store_capture(s, portal_id, run_id, warc_file, cap, fields, when, read_page
         sha256 = fields.get("harvester-payload-sha256") or (original.sha256 if original else "")
         size = original.size if original else 0
         payload_of = original.id if original else None
+    if kind == "attachment" and fields.get("harvester-parent-url") and doc.parent_id is None:
+        doc.parent_id = s.scalars(select(Document.id).where(Document.url == fields["harvester-parent-url"])).first()
     content = None
-    if kind == "article" and cap["status"] in (200, 304):
+    if kind in ("article", "attachment") and cap["status"] in (200, 304):
         content = s.get(Content, sha256)
         if content is None and cap["type"] == "response" and read_page is not None:
             ctype = next((v for k, v in cap["headers"] if k.lower() == "content-type"), None)
