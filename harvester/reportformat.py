@@ -136,3 +136,12 @@ RL_COL_LABELS = {"upheld": "结果维持", "corrected": "结果纠正", "other":
 RL_TOP = (("行政复议", 5), ("行政诉讼", 10))
 RL_SUB = {"litigation_direct": "未经复议直接起诉", "litigation_after_review": "复议后起诉"}
 
+
+
+def table_leaves(node, path: tuple = ()):
+    """Every cell of a table tree (``tables[...]`` of a record) as (key path, value)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from table_leaves(v, path + (k,))
+    else:
+        yield path, node

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from harvester.reportformat import table_leaves
+
 from . import vocab
 from .normalize import norm_label, t2s
 
@@ -94,7 +96,7 @@ def hard_checks(tables: dict, fmt: str) -> list[dict]:
         if t is None:
             continue
         bad = 0
-        for path, v in _leaves(t):
+        for path, v in table_leaves(t):
             v = _num(v)
             if v is None:
                 continue
@@ -116,12 +118,6 @@ def hard_checks(tables: dict, fmt: str) -> list[dict]:
     return out
 
 
-def _leaves(node, path=()):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _leaves(v, path + (k,))
-    else:
-        yield path, node
 
 
 # ------------------------------------------------------------------ soft rules
@@ -240,8 +236,8 @@ def text_similarity(a: str, b: str) -> float:
 
 def number_similarity(ta: dict, tb: dict):
     """Share of equal values among cells present in both years where either is non-zero."""
-    da = dict(_leaves(ta or {}))
-    db = dict(_leaves(tb or {}))
+    da = dict(table_leaves(ta or {}))
+    db = dict(table_leaves(tb or {}))
     common = [p for p in da if p in db and (_num(da[p]) or _num(db[p]))]
     if len(common) < 5:
         return None, len(common)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as _dt
 import random
 
+from harvester.reportformat import table_leaves
+
 from . import labels as L
 from .agencies import short_name
 from .narrative import make_narrative, make_preamble
@@ -223,14 +225,8 @@ def failing_rules(tables: dict, layout: str) -> list[str]:
         if tot is not None and None not in vals and sum(vals) != tot:
             failed.add("R4")
     # R5
-    def leaves(node, path=()):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                yield from leaves(v, path + (k,))
-        else:
-            yield path, node
     for tkey in L.TABLE_KEYS:
-        for path, v in leaves(tables.get(tkey) or {}):
+        for path, v in table_leaves(tables.get(tkey) or {}):
             v = _num(v)
             if v is None:
                 continue

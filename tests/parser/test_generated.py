@@ -6,6 +6,7 @@ import collections
 import pytest
 
 from harvester.parser import parse
+from harvester.reportformat import table_leaves
 
 from harvester.reportgen import SHAPES, cases
 
@@ -14,12 +15,6 @@ FIELDS = ("is_annual_report", "image_only", "format", "script", "year", "agency"
           "missing_tables", "partial_tables")
 
 
-def _leaves(node, path=()):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _leaves(v, path + (k,))
-    else:
-        yield path, node
 
 
 def _same(a, b) -> bool:
@@ -58,8 +53,8 @@ def test_cell_accuracy_is_total(results):
     for case, rec in results:
         exp = case.expected["tables"]
         got = rec["tables"]
-        exp_cells = dict(_leaves(exp))
-        got_cells = dict(_leaves(got))
+        exp_cells = dict(table_leaves(exp))
+        got_cells = dict(table_leaves(got))
         for path, v in exp_cells.items():
             per_shape[case.shape][1] += 1
             if path in got_cells and _same(got_cells[path], v):
@@ -121,8 +116,8 @@ def test_inconsistent_reports_are_present_and_flagged(results):
 
 def test_raw_text_kept_for_every_value(results):
     for case, rec in results:
-        raw = dict(_leaves(rec["tables_raw"]))
-        vals = dict(_leaves(rec["tables"]))
+        raw = dict(table_leaves(rec["tables_raw"]))
+        vals = dict(table_leaves(rec["tables"]))
         assert raw.keys() == vals.keys(), case.id
         for path, v in vals.items():
             if v is None:
