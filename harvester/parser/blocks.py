@@ -69,26 +69,25 @@ class _Linearizer:
             txt = _clean_inline(el.text_content()).strip()
             if txt:
                 self.headings.append(txt)
+        self.walk_contents(el)
+        if block:
+            self.nl()
+
+    def walk_contents(self, el) -> None:
+        """The element's own text, its children and their tails, in document order."""
         if el.text:
             self.parts.append(_clean_inline(el.text))
         for child in el:
             self.walk(child)
             if child.tail:
                 self.parts.append(_clean_inline(child.tail))
-        if block:
-            self.nl()
 
     def _cell_text(self, cell) -> str:
         flat = cell.text_content()
         if len(flat) <= 120:  # a table cell: its lines are joined anyway
             return flat.replace("\n", "")
         sub = _Linearizer()
-        if cell.text:
-            sub.parts.append(_clean_inline(cell.text))
-        for child in cell:
-            sub.walk(child)
-            if child.tail:
-                sub.parts.append(_clean_inline(child.tail))
+        sub.walk_contents(cell)
         return "".join(sub.parts)
 
     def table(self, el) -> None:

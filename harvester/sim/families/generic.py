@@ -121,10 +121,7 @@ def render(plan) -> SimPortal:
             return built[min(n, len(built) - 1)]  # 200 for any page number
         return None
 
-    return SimPortal(
-        id=plan.id, name=plan.site_name, family=FAMILY, homepage_path="/", column_paths=column_paths,
-        pages=pages, reports=reports, non_reports=non_reports, section_path=section,
-        host_name=plan.place.domain, site_code=plan.place.site_code, page_counts=page_counts,
-        column_items=column_items, not_found=not_found, handler=handler,
-        referer_required=tuple("." + e for e in site.ATTACHMENT_TYPES), column_urls=list(column_paths),
+    return site.make_portal(
+        plan, FAMILY, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
+        page_counts=page_counts, column_items=column_items, not_found=not_found, handler=handler,
     )

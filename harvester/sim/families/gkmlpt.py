@@ -120,10 +120,7 @@ def render(plan) -> SimPortal:
         return SimPage.make(json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8",
                             trs.STATIC_TIME)
 
-    return SimPortal(
-        id=plan.id, name=plan.site_name, family=FAMILY, homepage_path="/", column_paths=list(ctx.column_paths),
-        pages=pages, reports=reports, non_reports=non_reports, section_path="/gkmlpt/index",
-        host_name=plan.place.domain, site_code=plan.place.site_code, page_counts=page_counts,
-        column_items=column_items, not_found=not_found, handler=handler,
-        referer_required=tuple("." + e for e in site.ATTACHMENT_TYPES), column_urls=list(ctx.column_paths),
+    return site.make_portal(
+        plan, FAMILY, ctx.column_paths, "/gkmlpt/index", pages=pages, reports=reports, non_reports=non_reports,
+        page_counts=page_counts, column_items=column_items, not_found=not_found, handler=handler,
     )
