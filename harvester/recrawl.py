@@ -9,6 +9,7 @@ The child takes the portal's lock: a second harvest of the same portal waits or 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,13 +27,24 @@ EXIT_BUSY = 3
 
 def crawl_command(cfg: Config, portal_id: str, *, full: bool, wait: float, purpose: str,
                   settings: tuple[str, ...] = ()) -> list[str]:
+    """The child's command line. The database URL is not on it (it may carry a password,
+    and command lines are visible to every user of the machine): see ``start_crawl_child``."""
     cmd = [
-        sys.executable, "-m", "harvester.cli", "--data", str(cfg.data_dir), "--db", cfg.db_url,
+        sys.executable, "-m", "harvester.cli", "--data", str(cfg.data_dir),
         "--portals", str(cfg.registry), "crawl", portal_id, "--purpose", purpose, "--quiet", "--wait", str(wait),
     ]
     for item in settings:
         cmd += ["--set", item]
     return cmd + (["--full"] if full else [])
+
+
+def start_crawl_child(cfg: Config, portal_id: str, *, full: bool, wait: float, purpose: str,
+                      settings: tuple[str, ...] = (), **popen_kwargs) -> subprocess.Popen:
+    """Harvest one portal in a child process; the database URL reaches it in its environment
+    (``HARVESTER_DB``), which only the same user can read."""
+    env = {**os.environ, "HARVESTER_DB": cfg.db_url}
+    return subprocess.Popen(crawl_command(cfg, portal_id, full=full, wait=wait, purpose=purpose, settings=settings),
+                            env=env, **popen_kwargs)
 
 
 def _latest_run_id(db: Database, portal_id: str) -> int:
@@ -56,8 +68,8 @@ def recrawl(cfg: Config, db: Database, portal_id: str, *, full: bool = False, wa
     before = _latest_run_id(db, portal_id)
     started = time.monotonic()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as child_out, tempfile.TemporaryFile("w+", encoding="utf-8") as child_err:
-        proc = subprocess.Popen(crawl_command(cfg, portal_id, full=full, wait=wait, purpose="recrawl", settings=settings),
-                                stdout=child_out, stderr=child_err, text=True)
+        proc = start_crawl_child(cfg, portal_id, full=full, wait=wait, purpose="recrawl", settings=settings,
+                                 stdout=child_out, stderr=child_err, text=True)
         last_line, last_log = "", 0.0
         while True:
             done = proc.poll() is not None
@@ -102,6 +114,6 @@ def launch(cfg: Config, portal_id: str, full: bool = False) -> dict:
         busy = lock is not None and lock.expires_at > dt.datetime.now(dt.timezone.utc)
     if busy:
         return {"portal": portal_id, "started": False, "reason": describe(db, portal_id)}
-    proc = subprocess.Popen(crawl_command(cfg, portal_id, full=full, wait=0, purpose="recrawl"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = start_crawl_child(cfg, portal_id, full=full, wait=0, purpose="recrawl",
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     return {"portal": portal_id, "started": True, "pid": proc.pid, "full": full}

@@ -64,14 +64,14 @@ _children_lock = threading.Lock()
 
 def run_child(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:
     """Harvest one portal in a child process; record a crash as a health event."""
-    from harvester.recrawl import crawl_command
+    from harvester.recrawl import start_crawl_child
 
     logs = cfg.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     logfile = logs / f"{portal_id}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.log"
     with open(logfile, "w", encoding="utf-8") as fh:
-        proc = subprocess.Popen(crawl_command(cfg, portal_id, full=False, wait=0, purpose="scheduled", settings=settings),
-                                stdout=fh, stderr=subprocess.STDOUT)
+        proc = start_crawl_child(cfg, portal_id, full=False, wait=0, purpose="scheduled", settings=settings,
+                                 stdout=fh, stderr=subprocess.STDOUT)
         with _children_lock:
             _children.add(proc)
         try:
@@ -100,16 +100,22 @@ def record_crash(cfg: Config, portal_id: str, returncode: int, logfile: Path | N
 
 
 RUNNER = run_child  # tests replace this to observe when jobs fire
+_ACTIVE: Config | None = None  # the configuration of the scheduler running in this process
 
 
-def scheduled_harvest(cfg: dict, portal_id: str) -> int:
-    """The job APScheduler stores (by reference) and runs."""
-    return RUNNER(Config(Path(cfg["data_dir"]), cfg["db_url"], Path(cfg["registry"])), portal_id,
-                  tuple(cfg.get("settings", ())))
+def scheduled_harvest(portal_id: str, settings: list[str] | tuple[str, ...] = ()) -> int:
+    """The job APScheduler stores (by reference) and runs. Its stored arguments are the portal
+    and its Scrapy settings only: the database URL (which may carry a password) and the paths
+    come from the scheduler running it, never from the job table."""
+    if _ACTIVE is None:
+        raise RuntimeError("scheduled_harvest runs only inside a scheduler made by build_scheduler")
+    return RUNNER(_ACTIVE, portal_id, tuple(settings))
 
 
 # -- the scheduler -----------------------------------------------------------------------------
 def build_scheduler(cfg: Config, schedule: Schedule, scheduler_cls=BackgroundScheduler):
+    global _ACTIVE
+    _ACTIVE = cfg
     return scheduler_cls(
         jobstores={"default": SQLAlchemyJobStore(url=cfg.db_url, tablename=JOB_TABLE)},
         executors={"default": ThreadPoolExecutor(schedule.max_parallel)},
@@ -118,14 +124,12 @@ def build_scheduler(cfg: Config, schedule: Schedule, scheduler_cls=BackgroundSch
     )
 
 
-def sync_jobs(scheduler, cfg: Config, entries: list[PortalEntry], schedule: Schedule) -> dict[str, str]:
+def sync_jobs(scheduler, entries: list[PortalEntry], schedule: Schedule) -> dict[str, str]:
     """Make the stored jobs match the registry. An unchanged job keeps its next run time,
     so a night missed while the machine was off is still due (and caught up once)."""
     wanted = {}
     for e, (hh, mm) in zip(entries, schedule.times(len(entries))):
         wanted[JOB_PREFIX + e.id] = (e.id, CronTrigger(hour=hh, minute=mm, timezone=schedule.timezone))
-    cfg_dict = {"data_dir": str(cfg.data_dir), "db_url": cfg.db_url, "registry": str(cfg.registry),
-                "settings": list(schedule.settings)}
     actions = {}
     for job in scheduler.get_jobs():
         if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
@@ -133,12 +137,13 @@ def sync_jobs(scheduler, cfg: Config, entries: list[PortalEntry], schedule: Sche
             actions[job.id] = "removed"
     for job_id, (pid, trigger) in wanted.items():
         job = scheduler.get_job(job_id)
-        if job is not None and str(job.trigger) == str(trigger) and list(job.args) == [cfg_dict, pid]:
+        args = [pid, list(schedule.settings)]
+        if job is not None and str(job.trigger) == str(trigger) and list(job.args) == args:
             actions[job_id] = "kept"
             continue
         scheduler.add_job(
             "harvester.scheduler:scheduled_harvest", trigger, id=job_id, name=f"nightly harvest of {pid}",
-            args=[cfg_dict, pid], replace_existing=True,
+            args=args, replace_existing=True,
         )
         actions[job_id] = "added" if job is None else "updated"
     return actions
@@ -152,7 +157,7 @@ def serve(cfg: Config, entries: list[PortalEntry], schedule: Schedule, out=None,
     stop = stop or threading.Event()
     scheduler = build_scheduler(cfg, schedule)
     scheduler.start(paused=True)
-    actions = sync_jobs(scheduler, cfg, entries, schedule)
+    actions = sync_jobs(scheduler, entries, schedule)
     scheduler.resume()
     for job in sorted(scheduler.get_jobs(), key=lambda j: j.next_run_time):
         print(f"{job.name}: next run {job.next_run_time.isoformat(timespec='minutes')} ({actions.get(job.id, 'kept')})", file=out)

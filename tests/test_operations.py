@@ -124,12 +124,46 @@ def sched_env(tmp_path, monkeypatch):
     return cfg, entries, calls, fired, db
 
 
-def _start(cfg, entries, schedule):
+def _start(cfg, entries, schedule, events=None):
+    """Start a scheduler on the registry ``entries``; what it does with harvest jobs is
+    appended to ``events`` as (what, job id): "submitted" when handed to the executor,
+    then "ran" or "missed" (too late, not run) when the executor is done with it."""
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED
+
+    names = {EVENT_JOB_SUBMITTED: "submitted", EVENT_JOB_EXECUTED: "ran", EVENT_JOB_ERROR: "ran",
+             EVENT_JOB_MISSED: "missed"}
     s = scheduler.build_scheduler(cfg, schedule)
+    s.add_jobstore("memory", "probe")
+    if events is not None:
+        s.add_listener(lambda e: events.append((names[e.code], e.job_id)) if e.job_id.startswith("harvest:") else None,
+                       EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     s.start(paused=True)
-    actions = scheduler.sync_jobs(s, cfg, entries, schedule)
+    actions = scheduler.sync_jobs(s, entries, schedule)
     s.resume()
     return s, actions
+
+
+def _settle(s, timeout=10.0):
+    """Return once the scheduler has looked at its jobs at the (frozen) current time and
+    submitted every one that was due, with no sleeping: a probe job due now is submitted in
+    the same pass as any harvest due now, and a second probe can only be submitted in a later
+    pass, i.e. after the first pass has finished submitting."""
+    from apscheduler.events import EVENT_JOB_SUBMITTED
+
+    for n in (1, 2):
+        seen = threading.Event()
+        probe_id = f"probe-{n}"
+
+        def listener(event, probe_id=probe_id, seen=seen):
+            if event.job_id == probe_id:
+                seen.set()
+
+        s.add_listener(listener, EVENT_JOB_SUBMITTED)
+        s.add_job(lambda: None, "date", run_date=dt.datetime.now(CST), id=probe_id, jobstore="probe")
+        try:
+            assert seen.wait(timeout), "the scheduler did not process its jobs"
+        finally:
+            s.remove_listener(listener)
 
 
 def test_portals_are_spread_over_the_window():
@@ -142,11 +176,12 @@ def test_portals_are_spread_over_the_window():
 def test_the_nightly_job_fires_at_its_time(sched_env):
     cfg, entries, calls, fired, _ = sched_env
     with time_machine.travel(dt.datetime(2026, 1, 10, 1, 59, 50, tzinfo=CST), tick=False) as clock:
-        s, actions = _start(cfg, entries[:1], scheduler.Schedule())
+        events = []
+        s, actions = _start(cfg, entries[:1], scheduler.Schedule(), events)
         try:
             assert actions == {"harvest:a": "added"}
-            time.sleep(0.3)
-            assert calls == []
+            _settle(s)
+            assert events == [] and calls == []  # not due: not even handed to the executor
             clock.move_to(dt.datetime(2026, 1, 10, 2, 0, 5, tzinfo=CST))
             s.wakeup()
             assert fired.wait(10)
@@ -167,29 +202,30 @@ def test_missed_nights_are_caught_up_once_not_in_a_burst(sched_env):
         s, actions = _start(cfg, entries, scheduler.Schedule())
         try:
             assert set(actions.values()) == {"kept"}
-            _wait_for(lambda: len(calls) >= 3, 10, "catch-up harvests")
-            time.sleep(0.5)
-            assert sorted(c[0] for c in calls) == ["a", "b", "c"]  # once each, not three times
+            _settle(s)
             assert s.get_job("harvest:a").next_run_time == dt.datetime(2026, 1, 14, 2, 0, tzinfo=CST)
             assert s.get_job("harvest:c").next_run_time == dt.datetime(2026, 1, 14, 3, 20, tzinfo=CST)
         finally:
-            s.shutdown(wait=True)
+            s.shutdown(wait=True)  # every run submitted has now finished
+    assert sorted(c[0] for c in calls) == ["a", "b", "c"]  # once each, not three times
 
 
 def test_a_night_older_than_the_catch_up_window_is_not_run(sched_env):
     cfg, entries, calls, fired, _ = sched_env
     sched = scheduler.Schedule(catch_up_days=0.25)  # the last missed night (02:00) is 7 hours old at 09:00
+    events = []
     with time_machine.travel(dt.datetime(2026, 1, 10, 1, 0, tzinfo=CST), tick=False) as clock:
         s, _ = _start(cfg, entries[:1], sched)
         s.shutdown(wait=True)
         clock.move_to(dt.datetime(2026, 1, 13, 9, 0, tzinfo=CST))
-        s, _ = _start(cfg, entries[:1], sched)
+        s, _ = _start(cfg, entries[:1], sched, events)
         try:
-            time.sleep(1.0)
-            assert calls == []
+            _settle(s)
             assert s.get_job("harvest:a").next_run_time == dt.datetime(2026, 1, 14, 2, 0, tzinfo=CST)
         finally:
-            s.shutdown(wait=True)
+            s.shutdown(wait=True)  # whatever was handed to the executor has now been run or dropped
+    assert calls == []
+    assert sorted(events) == [("missed", "harvest:a"), ("submitted", "harvest:a")]  # the two race
 
 
 def test_registry_changes_update_the_stored_jobs(sched_env):
@@ -203,6 +239,25 @@ def test_registry_changes_update_the_stored_jobs(sched_env):
             assert {j.id for j in s.get_jobs()} == {"harvest:a", "harvest:b"}
         finally:
             s.shutdown(wait=True)
+
+
+def test_no_database_url_in_the_job_table_or_on_a_child_command_line(sched_env):
+    from sqlalchemy import text
+
+    from harvester.recrawl import crawl_command
+
+    cfg, entries, *_ = sched_env
+    with time_machine.travel(dt.datetime(2026, 1, 10, 1, 0, tzinfo=CST), tick=False):
+        s, _ = _start(cfg, entries, scheduler.Schedule(settings=("DOWNLOAD_DELAY=1",)))
+        s.shutdown(wait=True)
+    db = open_database(cfg.db_url)
+    with db.session() as sess:
+        states = [row[0] for row in sess.execute(text(f"select job_state from {scheduler.JOB_TABLE}"))]
+    assert len(states) == 3
+    assert all(cfg.db_url.encode() not in st and b"DOWNLOAD_DELAY=1" in st for st in states)
+    secret = Config(cfg.data_dir, "postgresql+psycopg2://harvest:s3cret@db.example/h", cfg.registry)
+    cmd = crawl_command(secret, "a", full=False, wait=0, purpose="scheduled")
+    assert not any("s3cret" in part for part in cmd) and "a" in cmd
 
 
 # -- health events -------------------------------------------------------------------------------
