@@ -62,11 +62,11 @@ def _split_piece(raw: str, out: list[str], text: bool = False) -> None:
         if s:  # an ideographic space standing for a blank cell
             out.append(vocab.EMPTY_TOKEN)
         return
+    if text and s.isdigit() and (len(s) > 12 or len(s) > 1 and s[0] == "0"):
+        out.append(vocab.RUN_MARK + s)  # "000", "100011000110000000": cells ran together
+        return
     if is_value(s):
-        if text and s.isdigit() and len(s) > 1 and s[0] == "0":
-            out.append(vocab.RUN_MARK + s)  # "000": three cells ran together, not a count
-        else:
-            out.append(s)
+        out.append(s)
         return
     if text and _unglue(s, out):
         return
@@ -172,7 +172,8 @@ def _unglue(s: str, out: list[str]) -> bool:
         after = s[b] if b < len(s) else ""
         if after and (after in ".、)）．:：-—/" or after in _UNIT_AFTER or after.isascii() and not after.isspace()):
             continue
-        if before and (before in "第(（-—/:：,，" or before.isascii() and not before.isspace()):
+        if before and (before in "第(（-—/:：,，" or before.isascii() and not before.isspace()
+                       and before not in ")\""):
             continue
         glued = bool(before and _CJK_RE.match(before) or after and _CJK_RE.match(after)
                      or before in ")）”\"")
