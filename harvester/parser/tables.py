@@ -101,7 +101,12 @@ def _is_prose(tok: str) -> bool:
         return True
     if "。" in tok or "；" in tok:
         return True
-    return len(tok) >= 36 and ("，" in tok or "," in tok)
+    if len(tok) >= 36 and ("，" in tok or "," in tok):
+        # a header or label cell with a long note in brackets is not prose:
+        # 本年增/减（指与上年相比增加或减少的事项数，减少的以负数表示，如-8）
+        base = strip_notes(norm_label(tok))
+        return not (base and len(base) <= 20 and len(base) < len(norm_label(tok)))
+    return False
 
 
 _PIPE_SEP_RE = re.compile(r"^\|?\s*:?-{3,}")
@@ -153,7 +158,8 @@ def _looks_table_label(part: str) -> bool:
     if vocab.CAPTION_RE.search(n):
         return True
     s = strip_notes(n) or n
-    if _active_row(n) or _match(vocab.APP_ROW_RULES, n) or _match(vocab.RL_GROUP_RULES, s):
+    if _active_row(n) or _match(vocab.APP_ROW_RULES, n) or _match(vocab.RL_GROUP_RULES, s) \
+            or vocab.APP_OTHER_OTHER_RE.match(n):
         return True
     return bool(_ACTIVE_COL_ANY_RE.search(s))
 
@@ -208,8 +214,10 @@ def _unglue(s: str, out: list[str]) -> bool:
 def tokenize(lines: list[str]) -> list[str]:
     out: list[str] = []
     # A pipe table whose first line is a lone "|" opens every row with one (cells on their
-    # own lines: "|" / "规章 |" / "0 |" …); there a run of k lone pipes is k-1 blank cells
-    # and a row start.  Elsewhere a lone pipe is one blank cell ("0 |" / "|" / "0 |").
+    # own lines: "|" / " 规章 | " / " 0 | " …).  There a lone pipe at the line's start is a
+    # row start, one after a space a blank cell; of k row starts in a run (nothing between
+    # them) the first k-1 were blank cells.  Elsewhere a lone pipe is one blank cell
+    # ("0 |" / "|" / "0 |").
     first_pipe = next((ln for ln in lines if ln != vocab.EMPTY_TOKEN and _is_pipe_line(ln)), None)
     row_starts = first_pipe is not None and _is_lone_pipe(first_pipe)
     i, n = 0, len(lines)
@@ -225,8 +233,10 @@ def tokenize(lines: list[str]) -> list[str]:
                 while j < n and lines[j] != vocab.EMPTY_TOKEN and _is_lone_pipe(lines[j]):
                     j += 1
                 k = j - i
-                if row_starts and j < n:
-                    k -= 1
+                if row_starts:
+                    bare = sum(1 for x in lines[i:j] if x[:1] == "|")
+                    if bare and j < n:
+                        k -= 1
                 out.extend([vocab.EMPTY_TOKEN] * k)
                 i = j
                 continue
@@ -280,24 +290,36 @@ def segments(tokens: list[str]) -> list[Segment]:
 
 
 class _Frag:
-    """Joins header cells that extraction broke across lines (本年新 / 制作数量)."""
+    """Joins header cells that extraction broke across lines (本年新 / 制作数量): the recent
+    unmatched pieces are tried with the new one, longest join first (法人 / 或其他组织 after
+    a note line that matched nothing)."""
 
     def __init__(self, match):
         self.match = match
-        self.frag = ""
+        self.pieces: list[str] = []
+
+    @property
+    def frag(self) -> str:
+        return "".join(self.pieces)
+
+    @frag.setter
+    def frag(self, value: str) -> None:
+        self.pieces = [value] if value else []
 
     def feed(self, n: str):
-        if self.frag:
-            k = self.match(self.frag + n)
+        for j in range(len(self.pieces), 0, -1):
+            joined = "".join(self.pieces[-j:]) + n
+            if len(joined) > 40:
+                continue
+            k = self.match(joined)
             if k:
-                self.frag = ""
+                self.pieces = []
                 return k
         k = self.match(n)
         if k:
-            self.frag = ""
+            self.pieces = []
             return k
-        joined = self.frag + n
-        self.frag = joined if len(joined) <= 14 else (n if len(n) <= 14 else "")
+        self.pieces = (self.pieces + [n])[-3:] if len(n) <= 24 else []
         return None
 
 
@@ -449,7 +471,7 @@ def _header_keys(lab: str, n: str, match, rules) -> list[str]:
         ks = [k for k in ks if k]
         if len(ks) >= 2:
             return ks
-    if len(n) > 12:
+    if len(n) > 6:
         ks = _scan(strip_notes(n) or n, rules)
         if len(ks) >= 2:
             return ks
@@ -603,6 +625,12 @@ def read_applications(segs: list[Segment], at_end: bool = True) -> TableResult:
 
     def place(row, vals, cut):
         c = columns()
+        if not _plausible_app_cols(c):
+            if not (cut and not vals):
+                _set_cells(res, (row,), c, [vocab.EMPTY_TOKEN] * len(c))
+                _issue(res, "applications", (row,), "columns_uncertain",
+                       "the applicant columns' header is not in a known order")
+            return
         _place_row(res, "applications", (row,), c, vals, cut, check=_r1_check(c),
                    defer=lambda path, cs, sp: deferred.append((path, cs, sp)))
 
@@ -666,6 +694,23 @@ def read_applications(segs: list[Segment], at_end: bool = True) -> TableResult:
         elif "other" in res.values:
             res.fmt = "2019"
     return res
+
+
+def _plausible_app_cols(cols: list[str]) -> bool:
+    """The applicant columns in an order a real header gives: the five organisation columns
+    side by side, 自然人 next to them, 总计 first or last.  Anything else means a header
+    cell was not recognised (e.g. 法人或其他组织 broken oddly), and mapping by it would shift
+    values."""
+    children = [i for i, c in enumerate(cols) if c in vocab.APP_ORG_CHILDREN]
+    if children and children != list(range(children[0], children[-1] + 1)):
+        return False
+    if "total" in cols and cols.index("total") not in (0, len(cols) - 1):
+        return False
+    if "natural_person" in cols and children:
+        i = cols.index("natural_person")
+        if i not in (children[0] - 1, children[-1] + 1):
+            return False
+    return True
 
 
 def _settle_app_splits(res: TableResult, deferred) -> None:
@@ -742,7 +787,7 @@ def _app_header(lab: str, n: str, header: list, res: TableResult, frag: "_Frag")
     pieces = [n]
     if len(lab.split()) > 1:
         pieces = [norm_label(p) for p in lab.split()]
-    elif len(n) > 12:
+    elif len(n) > 6:
         keys = _scan(strip_notes(n) or n, _APP_SCAN_RULES)
         if len([k for k in keys if k != "#org"]) >= 2:
             for k in keys:
@@ -840,9 +885,12 @@ def read_review(segs: list[Segment], at_end: bool = True) -> TableResult:
             hits = []
             for p in parts:
                 n = strip_notes(norm_label(p)) or norm_label(p)
+                if 5 < len(n) <= 120:
+                    scanned = _scan(n, _RL_SCAN_RULES)  # header cells that ran together
+                    if len(scanned) >= 2:
+                        hits.extend(scanned)
+                        continue
                 if len(n) > 12:
-                    if len(n) <= 120:
-                        hits.extend(_scan(n, _RL_SCAN_RULES))  # header cells that ran together
                     continue
                 hits.append(frag.feed(n))
             for hit in hits:
