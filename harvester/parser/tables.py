@@ -332,9 +332,12 @@ def _match(rules, text):
 
 # ------------------------------------------------------------------ matching
 _ACTIVE_COL_VOCAB = Vocabulary(vocab.ACTIVE_COL_LABELS)
-_ACTIVE_ROW_VOCAB = Vocabulary(vocab.ACTIVE_ROW_LABELS)
+# Row labels are matched tolerantly from five characters on: a four-character row label
+# with one character changed is as likely another row (行政确认, 行政检查 are province extras)
+# as a typo, and a value in the wrong row is worse than an unread one.
+_ACTIVE_ROW_VOCAB = Vocabulary(vocab.ACTIVE_ROW_LABELS, min_len=5)
 _APP_COL_VOCAB = Vocabulary(vocab.APP_COL_LABELS)
-_APP_ROW_VOCAB = Vocabulary(vocab.APP_ROW_LABELS)
+_APP_ROW_VOCAB = Vocabulary(vocab.APP_ROW_LABELS, min_len=5)
 _RL_GROUP_VOCAB = Vocabulary(vocab.RL_GROUP_LABELS)
 _RL_COL_VOCAB = Vocabulary(vocab.RL_COL_LABELS)
 _ACTIVE_COL_ANY_RE = re.compile("|".join("(?:%s)" % rx.pattern for rx, _k in vocab.ACTIVE_COLS))

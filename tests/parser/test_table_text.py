@@ -60,10 +60,21 @@ def test_typo_in_a_group_label():
     assert _RL.match("行政法复议") == "review"
 
 
-@pytest.mark.parametrize("label", ["信息内容", "其他主动公开文件", "行政确认", "本年", "合计金额", "申请人情况"])
+@pytest.mark.parametrize("label", ["信息内容", "其他主动公开文件", "行政确认", "行政检查", "行政处理",
+                                   "本年", "合计金额", "申请人情况", "不予公开", "三、本年度办理结果"])
 def test_unrelated_labels_do_not_match(label):
+    from harvester.parser.tables import _ACTIVE_ROW_VOCAB, _APP_ROW_VOCAB
     assert _COLS.match(label) is None
-    assert Vocabulary(vocab.ACTIVE_ROW_LABELS).match(label) is None
+    assert _ACTIVE_ROW_VOCAB.match(label) is None
+    assert _APP_ROW_VOCAB.match(label) is None
+
+
+@pytest.mark.parametrize("label,key", [
+    ("行政规范姓文件", ("art20_1", "normative_documents")), ("行政事业收费", ("art20_8", "fees")),
+    ("其他对外管理服物事项", ("art20_5", "other_services"))])
+def test_typos_match_their_row(label, key):
+    from harvester.parser.tables import _ACTIVE_ROW_VOCAB
+    assert _ACTIVE_ROW_VOCAB.match(label) == key
 
 
 def test_no_match_without_a_margin_over_the_runner_up():
