@@ -270,8 +270,6 @@ def segments(tokens: list[str]) -> list[Segment]:
         if _is_prose(tok):
             if cur.labels or cur.values:
                 segs.append(cur)
-            elif segs:
-                segs[-1].prose_after = True
             if segs:
                 segs[-1].prose_after = True
             cur = Segment()

@@ -17,7 +17,6 @@ from .model import Cell, Style
 from .office import render_docx, render_pdf, render_xlsx
 from .page import article_page, encode_page, gkmlpt_page, url_for
 from .text import join_lines, shown_cells_in, text_lines
-from .shapes_tables import TABLE_SHAPES
 from .truth import failing_rules, make_truth
 
 REPORT_SHAPES = (
@@ -196,8 +195,8 @@ def _render_html_or_text(truth, rng, *, style: Style, base: str, conv=None, miss
 # --------------------------------------------------------------------------- render
 def render(truth: dict, shape: str, rng: random.Random) -> Rendered:
     """Render ``truth`` in ``shape``; ``expected`` is what a correct parser outputs for these bytes."""
+    from .shapes_tables import TABLE_SHAPES, render_table_shape
     if shape in TABLE_SHAPES:  # real extractions' table shapes (issue 10), drawn by table_cases()
-        from .shapes_tables import render_table_shape
         return render_table_shape(truth, shape, rng)
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
