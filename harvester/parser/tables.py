@@ -875,7 +875,8 @@ def read_review(segs: list[Segment], at_end: bool = True) -> TableResult:
     values: list[str] = []
     header_labels = 0
     frag = _Frag(_rl_header_key)
-    for seg in segs:
+    last = -1  # the segment that gave the last values
+    for si, seg in enumerate(segs):
         if values and seg.labels and seg.prose_before:
             break
         before = header_labels
@@ -938,8 +939,10 @@ def read_review(segs: list[Segment], at_end: bool = True) -> TableResult:
                         gcols[target].append(c)
         if header_labels != before:
             values = list(seg.values)  # values start after the last header cell
+            last = si if seg.values else last
         elif header_labels or res.found:
             values.extend(seg.values)
+            last = si if seg.values else last
     if "litigation" in order:
         i = order.index("litigation")
         order[i:i + 1] = [g for g in ("litigation_direct", "litigation_after_review") if g not in order]
@@ -953,6 +956,17 @@ def read_review(segs: list[Segment], at_end: bool = True) -> TableResult:
         slots.extend((g, c) for c in cs)
     if values:
         res.found = True
+    cut = at_end and last == len(segs) - 1 and not segs[-1].prose_after
+    if values and not any(is_run(v) for v in values) and len(values) != len(slots):
+        extra_blank = all(v == vocab.EMPTY_TOKEN for v in values[len(slots):])
+        if len(values) > len(slots) and extra_blank:
+            values = values[:len(slots)]
+        elif not (cut and len(values) < len(slots)):
+            # a cell went missing somewhere (or came extra): its place is unknown
+            res.issues.append({"table": "review_litigation", "row": "", "issue": "columns_uncertain",
+                               "detail": "%d values under %d columns: which column a value belongs to "
+                                         "is unknown" % (len(values), len(slots))})
+            values = [vocab.EMPTY_TOKEN] * len(slots)
     if any(is_run(v) for v in values):
         pieces = [v[1:] if is_run(v) else ("" if v == vocab.EMPTY_TOKEN else v) for v in values]
         fixed = [not is_run(v) for v in values]

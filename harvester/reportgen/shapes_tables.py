@@ -57,12 +57,25 @@ def _value_cells(row):
 
 
 # --------------------------------------------------------------------------- text_pipe
+def _pipe_row_cells(row):
+    """What a "| a | b |" row shows: an empty cell before the row's first value or after its
+    last cannot be told from span padding, so such a row has a cell missing and is null as
+    a whole; an empty cell between values is a blank (null)."""
+    vals = _value_cells(row)
+    shown = [i for i, c in enumerate(vals) if c.text != ""]
+    if not shown:
+        return [dataclasses.replace(c, value=None) for c in vals]
+    if shown[0] != 0 or shown[-1] != len(vals) - 1:
+        return [dataclasses.replace(c, value=None) for c in vals]
+    return vals
+
+
 def _pipe_table(t, rng, style: str):
     lines, cells = [], []
     for row in t.rows:
         pad = _pad(row)
         texts = [c.text for c in row]
-        cells.extend(_value_cells(row))
+        cells.extend(_pipe_row_cells(row) if style in ("no_lead", "lead") else _value_cells(row))
         if style == "no_lead":
             lines.append(" | ".join(texts) + " |" + (" " + "|" * pad if pad else ""))
         elif style == "lead":
@@ -90,9 +103,6 @@ def _render_text_pipe(truth, rng):
 
     style = rng.choice(("no_lead", "lead", "cell_lines", "row_starts"))
     st = _style(truth, rng, null_rate=rng.choice((0.0, 0.15)))
-    # a blank cell inside a "| a |  | b |" row cannot be told from span padding: print
-    # null markers there; one-cell-per-line styles show true blanks (lone pipes)
-    st.blank_ok = style in ("cell_lines", "row_starts")
     parts = body_parts(truth, rng, st)
     lines, cells = _doc_lines(truth, parts, lambda t: _pipe_table(t, rng, style))
     data, ct = _encode("\n".join(lines), rng)
