@@ -184,3 +184,29 @@ def test_label_typos_and_long_header_notes_keep_values_in_their_columns():
         "previous_items": 40, "change": -8, "decisions": 120}
     assert r["tables"]["review_litigation"]["litigation_direct"]["corrected"] == 2
     assert r["tables"]["review_litigation"]["review"]["total"] == 1
+
+
+def test_table_four_with_a_cell_missing_is_null_not_shifted():
+    head = ["四、政府信息公开行政复议、行政诉讼情况", "行政复议 | 行政诉讼 |",
+            "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 未经复议直接起诉 | 复议后起诉 |",
+            "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |"]
+    # the first cell is empty: dropped with the padding, fourteen values remain
+    r = _parse(head + ["|  | 1 | 0 | 0 | 1 | 0 | 2 | 0 | 0 | 2 | 0 | 0 | 0 | 0 | 0 |",
+                       "五、存在的主要问题及改进情况", "无。"])
+    rl = r["tables"]["review_litigation"]
+    assert all(v is None for g in rl.values() for v in g.values())
+    assert r["table_issues"][0]["issue"] == "columns_uncertain"
+    r = _parse(head + ["| 0 | 1 | 0 | 0 | 1 | 0 | 2 | 0 | 0 | 2 | 0 | 0 | 0 | 0 | 0 |",
+                       "五、存在的主要问题及改进情况", "无。"])
+    assert r["tables"]["review_litigation"]["litigation_direct"] == {
+        "upheld": 0, "corrected": 2, "other": 0, "pending": 0, "total": 2}
+    assert r["table_issues"] == []
+
+
+def test_rows_opened_by_a_lone_pipe_with_a_blank_cell():
+    r = _parse(["二、主动公开政府信息情况", "|", "第二十条第(一)项 | |||", "|", "信息内容 |", "本年制发件数 |",
+                "本年废止件数 |", "现行有效件数 (历史累计) |", "|", "规章 |", "0 |", "0 |", "|", "|",
+                "行政规范性文件 |", "5 |", "12 |", "8 |", "三、收到和处理政府信息公开申请情况", "无。"])
+    a = r["tables"]["active_disclosure"]["art20_1"]
+    assert a["regulations"] == {"issued": 0, "repealed": 0, "in_force": None}
+    assert a["normative_documents"] == {"issued": 5, "repealed": 12, "in_force": 8}
