@@ -21,6 +21,7 @@ class Split:
     """Candidate splits of one row: ``cells`` are the raw strings of each column."""
     candidates: list[tuple[str, ...]] = field(default_factory=list)
     exhausted: bool = True   # False: the budget or the candidate cap was hit
+    only_one_way: bool = False   # as many digits as cells: the split needs no rule
 
     @property
     def unique(self) -> tuple[str, ...] | None:
@@ -33,6 +34,8 @@ class Split:
             return "digits ran together and admit too many splits to check"
         if not self.candidates:
             return "digits ran together and no split satisfies the table's rules"
+        if self.only_one_way:
+            return "digits ran together, one digit per cell (the only possible split)"
         if len(self.candidates) == 1:
             return "digits ran together; the one split that satisfies the table's rules was read"
         return "digits ran together and %d splits satisfy the table's rules" % len(self.candidates)
@@ -63,6 +66,15 @@ def split_row(pieces: list[str], k: int, *, fixed: list[bool] | None = None,
     for i in range(len(pieces) - 1, -1, -1):
         mins[i] = mins[i + 1] + 1
         maxs[i] = maxs[i + 1] + (1 if fixed[i] else max(1, len(pieces[i])))
+    if maxs[0] == k:
+        # one digit per cell is the only way to fill k cells: nothing to choose between, so
+        # the rules are not asked (a table that breaks them is then flagged by the checks)
+        only: list[str] = []
+        for piece, fx in zip(pieces, fixed):
+            only.extend([piece] if fx else list(piece))
+        out.candidates.append(tuple(only))
+        out.only_one_way = True
+        return out
     cells: list[str] = []
 
     def ok_prefix() -> bool:

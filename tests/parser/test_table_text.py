@@ -38,6 +38,12 @@ def test_split_never_gives_a_count_with_a_leading_zero():
                for cand in split_row(["1005"], 2).candidates for c in cand)
 
 
+def test_one_digit_per_cell_is_the_only_split_and_needs_no_rule():
+    # a table that breaks its own arithmetic is read as printed; the checks then flag it
+    sp = split_row(["1002"], 4, check=lambda cells: False)
+    assert sp.unique == ("1", "0", "0", "2") and "only possible" in sp.reason()
+
+
 def test_split_search_is_bounded():
     sp = split_row(["1234567890" * 4], 15, budget=500)
     assert sp.unique is None and not sp.exhausted and "too many" in sp.reason()
