@@ -5,7 +5,16 @@ consecutive values make a *segment*.  Each table reader maps segments to
 rows and columns by their labels — captions, header cells and row labels —
 never by their position in the page.  The same code reads HTML grids (one
 line per row, cells joined by TAB) and flattened text (one cell per line,
-header cells broken across lines, 15 numbers on one line).
+header cells broken across lines, 15 numbers on one line), including the pipe
+tables of text extractions (with or without a leading pipe, one cell per line
+ending in " |", rows opened by a lone "|").
+
+A row's values map one to one onto its columns.  When they cannot (a count
+mismatch anywhere but where a cut-off text ends, a header in an impossible
+order, digits that ran together and split several ways) the row is null and
+``TableResult.issues`` says why: a value is never guessed into a column.
+Labels are matched by pattern first, then tolerantly (``fuzzy``); digit runs
+are split under the table's arithmetic (``runsplit``).
 """
 from __future__ import annotations
 
