@@ -14,7 +14,7 @@ PARSER_VERSION = "1.0.0"
 RECORD_KEYS = ("parser_version", "is_annual_report", "title", "agency", "agency_simplified",
                "year", "published", "source_format",
                "url", "format", "script", "image_only", "text", "sections", "tables",
-               "tables_raw", "missing_tables", "partial_tables", "checks", "error")
+               "tables_raw", "missing_tables", "partial_tables", "table_issues", "checks", "error")
 
 
 def empty_record(url=None, error=None) -> dict:
@@ -23,7 +23,7 @@ def empty_record(url=None, error=None) -> dict:
         "agency": None, "agency_simplified": None, "year": None, "published": None, "source_format": None, "url": url, "format": "unknown",
         "script": "simplified", "image_only": False, "text": "", "sections": [],
         "tables": {}, "tables_raw": {}, "missing_tables": list(vocab.TABLE_KEYS),
-        "partial_tables": [], "checks": [], "error": error,
+        "partial_tables": [], "table_issues": [], "checks": [], "error": error,
     }
 
 
@@ -305,7 +305,7 @@ def _parse(data, url, content_type) -> dict:
                    "review_litigation": read_review}
         for key, (a, b) in regions.items():
             segs = segments(tokenize(body[a:b]))
-            results[key] = readers[key](segs)
+            results[key] = readers[key](segs, at_end=b >= len(body))
     fmt = _decide_format(results, rec, heads, is_report, body)
     rec["format"] = fmt
     tables, raw, missing, partial = {}, {}, [], []
@@ -320,6 +320,7 @@ def _parse(data, url, content_type) -> dict:
             partial.append(key)
     rec["tables"], rec["tables_raw"] = tables, raw
     rec["missing_tables"], rec["partial_tables"] = missing, partial
+    rec["table_issues"] = [i for key in vocab.TABLE_KEYS if key in tables for i in results[key].issues]
 
     # ---- checks
     from .checks import parse_time_checks

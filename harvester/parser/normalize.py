@@ -99,11 +99,20 @@ _NOTE_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _LEAD_NUM_RE = re.compile(r"^(\(?[一二三四五六七八九十]+\)?[、.]?|\d+[.、)]|\(\d+\))")
 
 
+_OPEN_NOTE_RE = re.compile(r"\([^()]*$")
+
+
 def strip_notes(norm: str) -> str:
-    """Remove parenthesised notes and leading list numbering from a normalised label."""
+    """Remove parenthesised notes (nested ones too, and a note left open where extraction cut
+    the label) and leading list numbering from a normalised label."""
     s = norm
     # keep "第二十条第(一)项"-style captions intact: only used on row labels
-    s = _NOTE_RE.sub("", s)
+    for _ in range(4):
+        t = _NOTE_RE.sub("", s)
+        if t == s:
+            break
+        s = t
+    s = _OPEN_NOTE_RE.sub("", s) if len(s) > 1 else s
     s = _LEAD_NUM_RE.sub("", s)
     return s.strip(":,.;、")
 
@@ -162,7 +171,12 @@ def _value_parts_cached(raw: str):
 
 
 def is_value(token: str) -> bool:
-    return token == vocab.EMPTY_TOKEN or _value_parts(token) is not None
+    return token == vocab.EMPTY_TOKEN or token[:1] == vocab.RUN_MARK or _value_parts(token) is not None
+
+
+def is_run(token: str) -> bool:
+    """A digit run of cells that ran together (see ``tables.tokenize``)."""
+    return token[:1] == vocab.RUN_MARK
 
 
 def cell_value(raw: str, column: str | None = None):
@@ -171,6 +185,8 @@ def cell_value(raw: str, column: str | None = None):
     Money columns give floats (``amount_yuan`` converted to yuan when the
     cell states 万元 / 亿元); count columns give ints when integral.
     """
+    if raw[:1] == vocab.RUN_MARK:
+        raw = raw[1:]
     parts = _value_parts(raw)
     if parts is None or parts[0] == "null":
         return None

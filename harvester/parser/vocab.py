@@ -211,6 +211,7 @@ UNIT_SUFFIX_RE = re.compile(r"(万元|萬元|亿元|億元|万|萬|亿|億|元|�
 NULL_MARKERS = {"", "—", "——", "-", "--", "/", "／", "无", "無", "－", "―", "─", "\\",
                 "…", "...", "——", "－－", "×", "x", "X", "*", "N/A", "n/a", "空"}
 EMPTY_TOKEN = "\x00"  # a blank table cell coming from an HTML grid
+RUN_MARK = "\x02"    # prefix of a digit run whose cells ran together (tables.tokenize)
 
 # --------------------------------------------------------- classification
 REPORT_TITLE_RE = re.compile(
@@ -262,3 +263,52 @@ S3_PATTERNS = [
     (re.compile(r"(?<![和及、与])行政复议\s*(\d+)\s*(?:件|起|宗|个)"), "review_litigation", "review", "total"),
     (re.compile(r"(?<![和及、与])行政诉讼\s*(\d+)\s*(?:件|起|宗|个)"), "review_litigation", "litigation", "total"),
 ]
+
+# ------------------------------------------------------ tolerant label matching
+# The official labels (simplified, notes and list numbering removed) against which a label
+# that no pattern above recognises is compared by edit distance (parser.fuzzy): typos such
+# as 本年废纸件数 / 先行有效件数 / 行政法复议, or a header cut short (本年增/).
+ACTIVE_COL_LABELS = (
+    ("本年制发件数", "issued"), ("本年废止件数", "repealed"), ("现行有效件数", "in_force"),
+    ("本年新制作数量", "made"), ("本年新公开数量", "published"), ("对外公开总数量", "total_published"),
+    ("上一年项目数量", "previous_items"), ("本年增/减", "change"), ("本年增减", "change"),
+    ("本年处理决定数量", "decisions"), ("处理决定数量", "decisions"),
+    ("本年收费金额", "amount_10k_yuan"), ("采购项目数量", "projects"), ("采购总金额", "amount_yuan"),
+)
+ACTIVE_ROW_LABELS = (
+    ("规章", ("art20_1", "regulations")), ("行政规范性文件", ("art20_1", "normative_documents")),
+    ("规范性文件", ("art20_1", "normative_documents")), ("行政许可", ("art20_5", "licensing")),
+    ("其他对外管理服务事项", ("art20_5", "other_services")), ("行政处罚", ("art20_6", "penalty")),
+    ("行政强制", ("art20_6", "coercion")), ("行政事业性收费", ("art20_8", "fees")),
+    ("政府集中采购", ("art20_9", "procurement")),
+)
+APP_COL_LABELS = (
+    ("自然人", "natural_person"), ("商业企业", "commercial"), ("科研机构", "research"),
+    ("社会公益组织", "nonprofit"), ("法律服务机构", "legal_services"), ("其他", "other_org"),
+    ("总计", "total"), ("法人或其他组织", "#org"),
+)
+APP_ROW_LABELS = (
+    ("本年新收政府信息公开申请数量", "new"), ("上年结转政府信息公开申请数量", "carried_over"),
+    ("予以公开", "granted"), ("部分公开", "partly_granted"),
+    ("属于国家秘密", "withheld_state_secret"), ("其他法律行政法规禁止公开", "withheld_prohibited_by_law"),
+    ("危及三安全一稳定", "withheld_security_stability"), ("保护第三方合法权益", "withheld_third_party"),
+    ("属于三类内部事务信息", "withheld_internal_affairs"), ("属于四类过程性信息", "withheld_process_info"),
+    ("属于行政执法案卷", "withheld_enforcement_file"), ("属于行政查询事项", "withheld_query_matter"),
+    ("本机关不掌握相关政府信息", "unavailable_not_held"),
+    ("没有现成信息需要另行制作", "unavailable_needs_creation"),
+    ("补正后申请内容仍不明确", "unavailable_unclear"), ("信访举报投诉类申请", "not_processed_petition"),
+    ("重复申请", "not_processed_repeated"), ("要求提供公开出版物", "not_processed_publication"),
+    ("无正当理由大量反复申请", "not_processed_excessive"),
+    ("要求行政机关确认或重新出具已获取信息", "not_processed_confirmation"),
+    ("申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "other_no_correction"),
+    ("申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "other_fee_unpaid"),
+    ("其他处理", "other"), ("总计", "results_total"), ("结转下年度继续办理", "carried_forward"),
+)
+RL_GROUP_LABELS = (
+    ("行政复议", "review"), ("行政诉讼", "litigation"), ("未经复议直接起诉", "litigation_direct"),
+    ("复议后起诉", "litigation_after_review"),
+)
+RL_COL_LABELS = (
+    ("结果维持", "upheld"), ("结果纠正", "corrected"), ("其他结果", "other"), ("尚未审结", "pending"),
+    ("总计", "total"),
+)

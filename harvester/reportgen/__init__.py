@@ -20,6 +20,8 @@ API
 ``render(truth, shape, rng) -> Rendered(data, content_type, url, expected)``
 ``cases(n=300, seed=0) -> Iterator[Case(id, shape, data, content_type, url, expected, truth)]``
 ``SHAPES`` (all), ``REPORT_SHAPES``, ``LOOKALIKE_SHAPES``, ``BODY_SHAPES``
+``TABLE_SHAPES`` table shapes of real extractions (pipe tables, blank rows, label typos, header
+notes, cells run together), drawn by ``table_cases(n, seed)``; ``render`` accepts them too
 ``agencies(rng, n)`` distinct names across levels; ``agency(rng)``; ``AGENCY_EXAMPLES``
 ``failing_rules(tables, layout)`` the hard rules that fail on (possibly partial) tables.
 
@@ -50,8 +52,9 @@ Exactly the keys ``is_annual_report``, ``image_only``, ``format``, ``script``, `
 from .agencies import AGENCY_EXAMPLES, agencies, agency
 from .html import BODY_SHAPES, render_body_html
 from .shapes import LOOKALIKE_SHAPES, REPORT_SHAPES, SHAPES, Case, Rendered, cases, render
+from .shapes_tables import TABLE_SHAPES, table_cases
 from .truth import HARD_RULES, failing_rules, make_truth
 
 __all__ = ["make_truth", "render_body_html", "render", "cases", "agencies", "agency",
            "SHAPES", "REPORT_SHAPES", "LOOKALIKE_SHAPES", "BODY_SHAPES", "Case", "Rendered",
-           "failing_rules", "HARD_RULES", "AGENCY_EXAMPLES"]
+           "failing_rules", "HARD_RULES", "AGENCY_EXAMPLES", "TABLE_SHAPES", "table_cases"]

@@ -195,6 +195,9 @@ def _render_html_or_text(truth, rng, *, style: Style, base: str, conv=None, miss
 # --------------------------------------------------------------------------- render
 def render(truth: dict, shape: str, rng: random.Random) -> Rendered:
     """Render ``truth`` in ``shape``; ``expected`` is what a correct parser outputs for these bytes."""
+    from .shapes_tables import TABLE_SHAPES, render_table_shape
+    if shape in TABLE_SHAPES:  # real extractions' table shapes (issue 10), drawn by table_cases()
+        return render_table_shape(truth, shape, rng)
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
     if shape in LOOKALIKE_SHAPES:
