@@ -68,7 +68,7 @@ REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # Request meta that belongs to one attempt (Scrapy's and ours): not carried to a retry or a redirect.
 _ATTEMPT_META = {"archive", "archive_status", "archive_headers", "download_timeout", "download_slot", "download_latency",
                  "depth", "retry_times", "redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons",
-                 "replayed_from_archive", "conditional"}
+                 "replayed_from_archive"}
 
 
 class SpiderArgumentError(ValueError):
@@ -189,6 +189,13 @@ class PortalSpider(scrapy.Spider):
                                       headers=headers, dont_filter=dont_filter)
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers,
                               dont_filter=dont_filter)
+
+    def is_known(self, url: str) -> bool:
+        """Captured before: the URL itself, or the page a stored redirect of it led to."""
+        if url in self.state.pages:
+            return True
+        final = getattr(self.state, "redirects", {}).get(url)
+        return final is not None and final in self.state.pages
 
     def _column_request(self, url: str, **meta) -> scrapy.Request | None:
         key = url
@@ -599,7 +606,7 @@ class PortalSpider(scrapy.Spider):
             yield from self._sub_columns(response, articles)
         unknown = 0
         for link in articles:
-            if link.url in self.state.pages:
+            if self.is_known(link.url):
                 if self.mode == "full":
                     yield self._article_request(link, conditional=True)
                 else:
@@ -720,7 +727,7 @@ class PortalSpider(scrapy.Spider):
         if response.status != 200:
             return
         for url, name in self.attachment_links(response):
-            known = url in self.state.pages
+            known = self.is_known(url)
             if known and self.mode != "full":
                 self.crawler.stats.inc_value("harvester/known_attachments_skipped")
                 continue

@@ -66,6 +66,8 @@ class Hostile:
     elapsed: float
     listening: set
     normal: object
+    nightly: subprocess.CompletedProcess  # the next night's pass over the moved report's portal
+    nightly_paths: list  # the paths that pass asked that portal for
 
     def db(self):
         return open_database(sqlite_url(self.data / "harvester.db"))
@@ -99,13 +101,18 @@ def hostile(tmp_path_factory) -> Hostile:
             proc.kill()
         reader.join(30)
         elapsed = time.monotonic() - started
+        moved = faults["moved-report"].portal.id
+        mark = len(srv.requests(moved))
+        nightly = subprocess.run([sys.executable, "-m", "harvester.cli", "--data", str(data), "--portals", str(registry),
+                                  "crawl", moved, "--quiet"], capture_output=True, text=True, timeout=120, env=env)
+        nightly_paths = [r.path for r in srv.requests(moved)[mark:]]
     done = subprocess.CompletedProcess(args, proc.returncode, out.get("stdout", ""), out.get("stderr", ""))
-    return Hostile(faults, urls, data, home, done, elapsed, listening, universe.portals[0])
+    return Hostile(faults, urls, data, home, done, elapsed, listening, universe.portals[0], nightly, nightly_paths)
 
 
 def _run(h: Hostile, pid: str) -> CrawlRun:
     with h.db().session() as s:
-        return s.scalars(select(CrawlRun).where(CrawlRun.portal_id == pid)).one()
+        return s.scalars(select(CrawlRun).where(CrawlRun.portal_id == pid).order_by(CrawlRun.id).limit(1)).one()
 
 
 def _reports(h: Hostile, pid: str) -> set[str]:
@@ -197,6 +204,13 @@ def test_redirected_url_leads_to_the_capture_of_its_final_url(hostile, name):
         first = s.scalars(select(Snapshot).join(Document).where(Document.url == hostile.url(pid, f.target))).all()
         # the redirect itself is a stored capture (HTTP 3xx, or the 200 page carrying the meta refresh)
         assert [x.status for x in first] in ([301], [302], [200])
+
+
+def test_nightly_pass_knows_a_moved_report_by_its_old_link(hostile):
+    f = hostile.faults["moved-report"]
+    assert "incremental pass" in hostile.nightly.stdout and hostile.nightly.returncode == 0, hostile.nightly.stdout
+    assert f.portal.column_paths[0] in hostile.nightly_paths  # the column was walked …
+    assert f.target not in hostile.nightly_paths and f.final not in hostile.nightly_paths, hostile.nightly_paths
 
 
 def test_retried_answer_is_stored_with_its_status(hostile):
