@@ -266,13 +266,15 @@ class PortalSpider(scrapy.Spider):
         msg = failure.getErrorMessage()
         limit = self.max_download_size
         if name in ("DownloadCancelledError", "CancelledError"):
-            if "max size" in msg or not msg or "cancel" in msg.lower():
+            if "max size" in msg or self.crawler.crawling:
+                # the downloader cancels a body passing DOWNLOAD_MAXSIZE (its message, if any, says so)
                 return (f"response too large: the body passed DOWNLOAD_MAXSIZE ({limit} bytes) and the download was cut off"
                         + (f" ({msg})" if msg and "max size" in msg else ""))
+            return f"download cancelled: the crawl was stopping ({name})"
         if name == "IgnoreRequest" and "DOWNLOAD_MAXSIZE" in msg:
             return f"response too large once decompressed (a compression bomb?): {msg}"
         if name in ("ResponseDataLossError", "_DataLoss") or "DataLoss" in msg:
-            return f"truncated body: the connection closed before the Content-Length announced was received ({name})"
+            return f"truncated body: the connection ended (closed or reset) before the announced Content-Length ({name})"
         if name in ("ConnectionLost", "ResponseFailed", "DownloadFailedError") or "ConnectionLost" in msg or "ConnectionDone" in msg:
             return f"connection lost mid-response: {name}: {msg}"
         if name in ("DownloadTimeoutError", "TimeoutError"):

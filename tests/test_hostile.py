@@ -234,3 +234,27 @@ def test_a_gzip_bomb_is_archived_as_received_and_never_read(hostile):
         doc = s.scalars(select(Document).where(Document.url == hostile.url(f.portal.id, f.target))).one()
         (snap,) = doc.snapshots
         assert (snap.status, doc.current_sha256, snap.size < 100_000) == (200, None, True)
+
+
+# --------------------------------------------------------------------------- sim serve --faults
+def test_sim_serve_serves_the_named_fault_portals_beside_a_normal_one(tmp_path):
+    from harvester.registry import load_registry
+    from harvester.sim.command import serve
+
+    ready, stop = threading.Event(), threading.Event()
+    t = threading.Thread(target=serve, args=(tmp_path / "p.toml",), kwargs=dict(
+        first_host=240, ready=ready, stop=stop, faults=["redirect-loop", "gzip-bomb"]), daemon=True)
+    t.start()
+    try:
+        assert ready.wait(30)
+        ids = [e.id for e in load_registry(tmp_path / "p.toml")]
+    finally:
+        stop.set()
+        t.join(10)
+    assert ids == ["sim-meizhou", "fault-redirect-loop", "fault-gzip-bomb"]
+
+
+def test_sim_serve_names_an_unknown_fault():
+    r = subprocess.run([sys.executable, "-m", "harvester.cli", "sim", "serve", "--faults", "gzip-bomb,no-such"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "unknown fault(s) no-such; known: 5xx-always" in r.stderr, r.stderr
