@@ -258,3 +258,13 @@ def test_sim_serve_names_an_unknown_fault():
     r = subprocess.run([sys.executable, "-m", "harvester.cli", "sim", "serve", "--faults", "gzip-bomb,no-such"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "unknown fault(s) no-such; known: 5xx-always" in r.stderr, r.stderr
+
+
+def test_an_archived_gzip_bomb_is_never_inflated_when_read_back(hostile):
+    from storage.warc import read_record
+
+    f = hostile.faults["gzip-bomb"]
+    with hostile.db().session() as s:
+        snap = s.scalars(select(Snapshot).join(Document).where(Document.url == hostile.url(f.portal.id, f.target))).one()
+    with pytest.raises(ValueError, match="inflates past 1000000 bytes"):
+        read_record(hostile.data / "archive", snap.warc_file, snap.warc_offset, max_body=1_000_000)
