@@ -59,4 +59,7 @@ CHALLENGE_MARKERS = ("document.cookie", "__jsl_clearance", "acw_sc__v2", "challe
 # government sites (加速乐 __jsl_clearance, 阿里云 acw_sc__v2, 安全狗/云锁, 360 wzws, Cloudflare).
 WAF_MARKERS = ("__jsl_clearance", "acw_sc__v2", "acw_tc", "_waf_", "wzws_cid", "__tst_status", "yunsuo_session",
                "cf_chl_", "challenge-platform")
-RELOAD_MARKERS = ("location.reload", "location.href", "location.replace", "window.location", "location=")
+# … and the page reloading itself once the cookie is set (a script sending the browser to another
+# page is a JavaScript redirect, not a challenge)
+RELOAD_MARKERS = ("location.reload", "location.pathname", "location.href=location.href", "location.href = location.href",
+                  "location.replace(location.href", "location.assign(location.href")

@@ -222,3 +222,13 @@ def test_endless_next_links_end_in_a_recorded_trap():
 ])
 def test_session_ids_are_stripped_from_links(url, clean):
     assert strip_session_ids(url) == clean
+
+
+def test_a_script_that_sets_a_cookie_and_moves_on_is_not_a_challenge():
+    stub = "<html><script>document.cookie='lang=zh';window.location.href='/col/index.html';</script></html>"
+    assert not make_spider().is_challenge_page(response(BASE + "/", stub, "homepage"))
+
+
+def test_the_jiasule_style_challenge_reloading_by_pathname_is_one():
+    js = "<html><script>document.cookie='x=1';location.href=location.pathname+location.search</script></html>"
+    assert make_spider().is_challenge_page(response(BASE + "/", js, "homepage"))
