@@ -124,6 +124,7 @@ class PortalSpider(scrapy.Spider):
         self.extra_hosts = [h.strip().lower() for h in (hosts or [])]
         self._traps: set[str] = set()
         self._pending_traps: list[TrapHit] = []
+        self._attachments_cut: tuple[int, list[str]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -718,6 +719,9 @@ class PortalSpider(scrapy.Spider):
                 name = " ".join(" ".join(a.css("::text").getall()).split())
                 if is_attachment_link(url, name, a.attrib.get("appendix") == "true"):
                     out.setdefault(url, name)
+        if len(out) > self.max_attachments:
+            # not silent: the page's other documents are named in the run's errors
+            self._attachments_cut = (len(out), [u for u in list(out)[self.max_attachments:]])
         return list(out.items())[: self.max_attachments]
 
     def parse_article(self, response):
@@ -728,7 +732,14 @@ class PortalSpider(scrapy.Spider):
             response = self.archived_copy(response) or response
         if response.status != 200:
             return
-        for url, name in self.attachment_links(response):
+        self._attachments_cut = None
+        attachments = self.attachment_links(response)
+        if self._attachments_cut:
+            total, left = self._attachments_cut
+            yield FetchError(self.portal_id, response.url,
+                             f"the page links {total} documents; only the first {self.max_attachments} are fetched "
+                             f"(HARVESTER_MAX_ATTACHMENTS); not fetched: {', '.join(left[:5])}{' …' if len(left) > 5 else ''}")
+        for url, name in attachments:
             known = self.is_known(url)
             if known and self.mode != "full":
                 self.crawler.stats.inc_value("harvester/known_attachments_skipped")

@@ -232,3 +232,13 @@ def test_a_script_that_sets_a_cookie_and_moves_on_is_not_a_challenge():
 def test_the_jiasule_style_challenge_reloading_by_pathname_is_one():
     js = "<html><script>document.cookie='x=1';location.href=location.pathname+location.search</script></html>"
     assert make_spider().is_challenge_page(response(BASE + "/", js, "homepage"))
+
+
+def test_attachments_past_the_cap_are_a_recorded_error_not_silently_dropped():
+    spider = make_spider({"HARVESTER_MAX_ATTACHMENTS": 2})
+    spider.mode = "full"
+    links = "".join(f'<a href="/files/{n}.pdf">部门{n}年报.pdf</a>' for n in range(5))
+    out = answer(spider, response(BASE + "/a.html", f"<html><body>{links}</body></html>", "article"))
+    assert [r.url for r in followed(out)] == [BASE + "/files/0.pdf", BASE + "/files/1.pdf"]
+    (err,) = errors(out)
+    assert "links 5 documents; only the first 2" in err and BASE + "/files/4.pdf" in err
