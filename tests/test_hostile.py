@@ -268,3 +268,24 @@ def test_an_archived_gzip_bomb_is_never_inflated_when_read_back(hostile):
         snap = s.scalars(select(Snapshot).join(Document).where(Document.url == hostile.url(f.portal.id, f.target))).one()
     with pytest.raises(ValueError, match="inflates past 1000000 bytes"):
         read_record(hostile.data / "archive", snap.warc_file, snap.warc_offset, max_body=1_000_000)
+
+
+def test_hostile_portals_on_postgresql(pg_url, tmp_path):
+    """The same harvest into PostgreSQL (stricter about text and JSON than SQLite), for the faults
+    that reach the store in unusual shapes: retried answers, redirects, NULs, hostile names, a bomb."""
+    names = ["503-then-ok", "moved-report", "nul-html", "hostile-attachment-names", "gzip-bomb", "million-pages"]
+    universe, faults = fault_universe(names, sizes=Sizes(bomb_mib=16, oversize_mib=6, stall_s=20))
+    with SimServer(universe, first_host=230) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        args = [sys.executable, "-m", "harvester.cli", "--data", str(tmp_path), "--db", pg_url, "--portals", str(registry),
+                "crawl", "--all", "--quiet"]
+        for k, v in LIMITS.items():
+            args += ["--set", f"{k}={v}"]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=BOUND_S)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-3000:]
+    status = dict(line.split(": ", 1)[0:2] for line in r.stdout.splitlines() if ": " in line)
+    assert {k: v.split(" ", 1)[0] for k, v in status.items()} == {
+        "sim-meizhou": "ok", **{f"fault-{n}": ("partial" if FAULTS[n].expect != "stored" else "ok") for n in names}}
+    v = subprocess.run([sys.executable, "-m", "harvester.cli", "--data", str(tmp_path), "--db", pg_url, "verify"],
+                       capture_output=True, text=True, timeout=120)
+    assert v.returncode == 0, v.stdout[-3000:]
