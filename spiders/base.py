@@ -415,7 +415,7 @@ class PortalSpider(scrapy.Spider):
         left alone. A target on another host is recorded, never silently dropped."""
         from w3lib.html import get_meta_refresh
 
-        head = self.text(response)[:8192]
+        head = self.text(response)[:65536]
         if "refresh" not in head.lower():
             return False
         try:
