@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from harvester.sim import SimServer
-from harvester.sim.faults import FAULTS, Sizes, fault_universe, gzip_bomb, parse_fault_names
+from harvester.sim.faults import Sizes, fault_universe, gzip_bomb, parse_fault_names
 
 
 def main() -> int:

@@ -52,7 +52,7 @@ RETRY_HTTP_CODES = []   # Scrapy would retry them out of the spider's sight: the
 # compressed body once decompressed: HttpCompressionMiddleware stops at this size) larger than
 # DOWNLOAD_MAXSIZE is cut off and recorded as an error for its URL.
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 
 # Every response is archived raw, before decompression: the archiving middleware sits
 # next to the downloader (HttpCompressionMiddleware is at 590, lower = closer to the engine).

@@ -20,15 +20,16 @@ homepage or the column), and says what the harvester should record there (``expe
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import gzip
 import io
 import random
+import re
 import select
 import socket
 import struct
 import threading
 import time
-import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -393,7 +394,7 @@ def _homepage_302(portal, sizes):
     return "/", "/index.html"
 
 
-def _refresh_stub(portal, delay: int, url: str) -> str:
+def _refresh_stub(delay: int, url: str) -> str:
     return (f'<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{delay};url={url}">'
             f'<title>页面跳转</title></head><body><p>页面正在跳转……</p></body></html>')
 
@@ -416,7 +417,7 @@ def _meta_refresh_moved(portal, sizes):
     target = _report(portal)
     final = _moved(target)
     portal.pages[final] = portal.pages[target]
-    _set_html(portal, target, _refresh_stub(portal, 0, final.rsplit("/", 1)[1]))
+    _set_html(portal, target, _refresh_stub(0, final.rsplit("/", 1)[1]))
     return target, final
 
 
@@ -426,7 +427,7 @@ def _generic_list(items_html: str, next_href: str | None, title: str = "政府�
             f'<ul class="list">{items_html}</ul>{nxt}</body></html>')
 
 
-def _report_items(portal: SimPortal, from_path: str) -> str:
+def _report_items(portal: SimPortal) -> str:
     out = []
     for r in [*portal.reports, *portal.non_reports]:
         out.append(f'<li><a href="{r.path}">{r.title}</a></li>')
@@ -440,7 +441,7 @@ def _endless(make_next: Callable[[int], str], parse_n: Callable[[str, str], int 
         portal.family = "generic"
         column = _column(portal)
         directory = column.rsplit("/", 1)[0]
-        _set_html(portal, column, _generic_list(_report_items(portal, column), make_next(1)))
+        _set_html(portal, column, _generic_list(_report_items(portal), make_next(1)))
 
         def fault(h, path, query):
             if not path.startswith(directory + "/"):
@@ -467,8 +468,6 @@ def _page_n(path: str, query: str) -> int | None:
 
 def _day_n(path: str, query: str) -> int | None:
     if path.endswith("/calendar.shtml") and query.startswith("date="):
-        import datetime as dt
-
         try:
             day = dt.date.fromisoformat(query[5:])
         except ValueError:
@@ -478,8 +477,6 @@ def _day_n(path: str, query: str) -> int | None:
 
 
 def _day_href(n: int) -> str:
-    import datetime as dt
-
     return f"calendar.shtml?date={(dt.date(2025, 1, 1) + dt.timedelta(days=n)).isoformat()}"
 
 
@@ -487,10 +484,9 @@ def _million_pages(portal, sizes):
     """TRS: createPageHTML(1000000, …); every index_N.html answers (the same items again)."""
     column = _column(portal)
     html = _html(portal, column)
-    import re
-
     pattern = re.compile(r"createPageHTML\(\s*\d+\s*,\s*0\s*,")
-    assert pattern.search(html), "TRS column page without createPageHTML"
+    if not pattern.search(html):
+        raise ValueError(f"{portal.id}: the column page {column} has no createPageHTML call")
     _set_html(portal, column, pattern.sub("createPageHTML(1000000, 0,", html, count=1))
     directory = column.rsplit("/", 1)[0]
 
@@ -509,8 +505,6 @@ def _million_pages(portal, sizes):
 
 def _session_ids(portal, sizes):
     """Every link of every page carries a fresh ;jsessionid=…; the server ignores it."""
-    import re
-
     href = re.compile(rb'href="(?!javascript:|#|mailto:|http)([^"]*?)"')
     counter = {"n": 0}
     lock = threading.Lock()
