@@ -111,7 +111,19 @@ def cmd_sim_serve(args) -> int:
         n_portals=args.n_portals,
         reports_per_portal=args.reports_per_portal,
         families=args.families,
+        faults=_fault_names(args.faults),
     )
+
+
+def _fault_names(spec: str | None) -> list[str] | None:
+    if not spec:
+        return None
+    from harvester.sim.faults import parse_fault_names
+
+    try:
+        return parse_fault_names(spec)
+    except ValueError as exc:
+        raise CliError(f"--faults: {exc}") from None
 
 
 def cmd_demo(args) -> int:
@@ -324,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reports-per-portal", type=int, default=22)
     s.add_argument("--families", action="store_true",
                    help="portals of every platform family (TRS, Hanweb, gkmlpt, generic) instead of 3 TRS portals")
+    s.add_argument("--faults", metavar="NAME,...",
+                   help="hostile portals, one per fault (5xx-always, gzip-bomb, redirect-loop …; 'all'), beside a normal one")
     s.set_defaults(func=cmd_sim_serve)
 
     d = sub.add_parser("demo", help="serve the simulated portals, harvest them all, print a summary")

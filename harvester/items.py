@@ -21,6 +21,13 @@ class PageItem:
     content_type: str | None = None
     parent_url: str | None = None  # an attachment's article page (its Referer)
     replayed: bool = False  # served from the archive while resuming an interrupted run
+    # The URLs requested before this one in a chain of redirects (the first is the URL a page
+    # linked): the store links them to this document.
+    redirected_from: list[str] = field(default_factory=list)
+    retrying: bool = False  # an answer (503 …) the spider asks again for: stored, not an error
+    # Archived, but the body could not be used (decompressed past DOWNLOAD_MAXSIZE …): the
+    # capture is stored with this reason and never read.
+    failure: str | None = None
     # Filled by the pipelines:
     known_content: bool = False
     content: dict | None = field(default=None, repr=False)
@@ -60,4 +67,14 @@ class Blocked:
     portal_id: str
     url: str
     status: int
+    detail: str
+
+
+@dataclass
+class TrapHit:
+    """A bound that keeps a site from trapping the crawl was reached (endless pagination, a
+    column announcing a million pages, a calendar): recorded as an error and a health event."""
+
+    portal_id: str
+    url: str
     detail: str

@@ -32,6 +32,7 @@ KIND_LABELS = {
     "error_rate": "错误率过高",
     "parse_failures": "解析失败激增",
     "crashed": "采集进程崩溃",
+    "trap": "采集陷阱（无尽翻页）",
 }
 
 

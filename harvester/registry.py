@@ -8,6 +8,7 @@ A TOML file of ``[[portal]]`` tables::
     url = "https://www.meizhou.gov.cn/"  # the homepage
     columns = ["https://…/gknb/"]        # optional: annual-report columns, skips discovery
     family = "trs"                       # optional: trs, hanweb, gkmlpt, generic
+    hosts = ["xxgk.meizhou.gov.cn"]      # optional: more host names of the portal (redirects are followed there)
     robots = "ignore"                    # optional: "obey" (default) or "ignore" …
     robots_reason = "…"                  # … which needs the reason, recorded on the portal row
 
@@ -24,7 +25,8 @@ from urllib.parse import urlsplit
 FAMILIES = ("trs", "hanweb", "gkmlpt", "generic")
 DEFAULT_REGISTRY = Path(__file__).with_name("portals.toml")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_KNOWN = {"id", "name", "url", "columns", "family", "robots", "robots_reason"}
+_KNOWN = {"id", "name", "url", "columns", "family", "robots", "robots_reason", "hosts"}
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$")
 ROBOTS_POLICIES = ("obey", "ignore")
 
 
@@ -41,10 +43,14 @@ class PortalEntry:
     family: str | None = None
     robots: str = "obey"
     robots_reason: str | None = None
+    hosts: tuple[str, ...] = field(default_factory=tuple)  # more host names of the portal
 
     def spider_kwargs(self) -> dict:
         """The per-portal spider arguments beyond id, url and columns."""
-        return {"robots": self.robots, "robots_reason": self.robots_reason}
+        out = {"robots": self.robots, "robots_reason": self.robots_reason}
+        if self.hosts:
+            out["hosts"] = list(self.hosts)
+        return out
 
 
 def _is_http_url(value: object) -> bool:
@@ -98,7 +104,14 @@ def parse_registry(text: str, source: str = "<registry>") -> list[PortalEntry]:
         if family is not None and family not in FAMILIES:
             raise RegistryError(f"{where}: field 'family' must be one of {', '.join(FAMILIES)}, got {family!r}")
         robots, robots_reason = _robots_fields(t, where)
-        entries.append(PortalEntry(pid, name.strip(), url, tuple(columns), family, robots, robots_reason))
+        hosts = t.get("hosts", [])
+        if not isinstance(hosts, list):
+            raise RegistryError(f"{where}: field 'hosts' must be a list of host names, got {hosts!r}")
+        for h in hosts:
+            if not isinstance(h, str) or not _HOST.match(h) or ".." in h:
+                raise RegistryError(f"{where}: field 'hosts' has {h!r}, which is not a host name (like \"xxgk.example.gov.cn\")")
+        entries.append(PortalEntry(pid, name.strip(), url, tuple(columns), family, robots, robots_reason,
+                                   tuple(h.lower() for h in hosts)))
     return entries
 
 

@@ -21,6 +21,10 @@ HARVESTER_EXTRACT_THREADS = 2       # worker threads for extraction and parsing
 HARVESTER_MAX_ATTACHMENTS = 6       # attachments (PDF, DOCX …) fetched per article page
 HARVESTER_BLOCK_STATUSES = [403, 412, 521]  # answers that mean the portal refuses us: recorded as blocked
 HARVESTER_BLOCK_AFTER_403 = 2       # a 403 on the homepage blocks at once; elsewhere from the second one
+HARVESTER_MAX_REDIRECTS = 5         # hops followed per request (within the portal's hosts), then a recorded error
+HARVESTER_META_REFRESH_MAX_DELAY = 5  # a <meta refresh> this quick (seconds) is a redirect; slower ones are links
+# Answers retried by the spider (not Scrapy's RetryMiddleware), so every attempt is stored with its status.
+HARVESTER_RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 # The archive of record.
 HARVESTER_WARC_MAX_SIZE = 1_000_000_000  # bytes; WARC files rotate past this size
@@ -40,7 +44,15 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 60
-RETRY_TIMES = 2
+RETRY_TIMES = 2         # for network failures (Scrapy) and the HARVESTER_RETRY_HTTP_CODES answers (the spider)
+RETRY_HTTP_CODES = []   # Scrapy would retry them out of the spider's sight: the retried answers were archived
+                        # but never stored, and `verify` went red. The spider retries them instead.
+
+# Size limits: a government PDF is tens of MB; nothing needs Scrapy's 1 GiB default. A body (or a
+# compressed body once decompressed: HttpCompressionMiddleware stops at this size) larger than
+# DOWNLOAD_MAXSIZE is cut off and recorded as an error for its URL.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 
 # Every response is archived raw, before decompression: the archiving middleware sits
 # next to the downloader (HttpCompressionMiddleware is at 590, lower = closer to the engine).
@@ -59,6 +71,13 @@ ITEM_PIPELINES = {
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control (an HTTP server on localhost that runs code sent with a bearer token,
+# leaving token files in ~/.local/state/scrapy/job_files): an archiver has no use for it.
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
+# A <meta http-equiv="refresh"> must not replace the page: the spider stores the page as itself
+# and decides about the refresh target (spiders.base).
+METAREFRESH_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

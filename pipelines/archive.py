@@ -135,6 +135,11 @@ class WarcArchiveMiddleware:
                 )
         self.archive.finish_fetch()
         request.meta["archive"] = record
+        # what the spider's errback needs to store this capture if a middleware between here
+        # and the spider refuses the response (a body decompressing past DOWNLOAD_MAXSIZE)
+        request.meta["archive_status"] = response.status
+        request.meta["archive_headers"] = {k: ", ".join(v for kk, v in fetch.response_headers if kk == k)
+                                           for k, _ in fetch.response_headers}
         return response
 
     def _original_sha1(self, known: KnownPage) -> str:

@@ -31,7 +31,8 @@ class ExtractPipeline:
         self.pool.stop()
 
     async def process_item(self, item, spider=None):
-        if not isinstance(item, PageItem) or item.kind not in READ_KINDS or item.status != 200 or item.known_content:
+        if (not isinstance(item, PageItem) or item.kind not in READ_KINDS or item.status != 200 or item.known_content
+                or item.failure):
             return item
         from twisted.internet import reactor  # the installed one, never at import time
 

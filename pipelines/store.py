@@ -16,7 +16,7 @@ from sqlalchemy import select
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
-from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem
+from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem, TrapHit
 from storage.database import Database, shared_database
 from storage.health import assess_run, close_events, raise_event
 from storage.models import Content, CrawlRun, Document, Portal, Snapshot, utcnow
@@ -161,6 +161,10 @@ class StorePipeline:
         if isinstance(item, FetchError):
             self.errors.append({"url": item.url, "error": item.error})
             return item
+        if isinstance(item, TrapHit):
+            self.errors.append({"url": item.url, "error": item.detail})
+            self.family.note(item)
+            return item
         if isinstance(item, (ColumnsFound, ColumnMoved, Blocked)):
             self.family.note(item)
             return item
@@ -183,8 +187,11 @@ class StorePipeline:
             self.counts["articles"] += 1
         if outcome:
             self._tally(*outcome)
-        if item.status >= 400:
-            self.errors.append({"url": item.url, "error": f"HTTP {item.status}"})
+        if item.status >= 400 and not item.retrying:
+            # an answer the spider asks again for is stored, but only the last one is an error
+            crawling = getattr(self.crawler, "spider", None) if self.crawler is not None else None
+            retried = " (after retries)" if item.status in getattr(crawling, "retry_codes", ()) else ""
+            self.errors.append({"url": item.url, "error": f"HTTP {item.status}{retried}"})
         item.body = b""  # archived and stored; do not keep it in memory
         if time.monotonic() - self._last_progress >= PROGRESS_EVERY:
             self._last_progress = time.monotonic()
@@ -229,8 +236,9 @@ class StorePipeline:
             if arc.get("refers_to"):
                 payload_of = s.scalars(select(Snapshot.id).where(Snapshot.warc_record_id == arc["refers_to"])).first()
             _link_attachment(s, doc, item)
+            _link_redirects(s, doc, item)
             content = None
-            if item.kind in READ_KINDS and item.status in (200, 304):
+            if item.kind in READ_KINDS and item.status in (200, 304) and not item.failure:
                 content = s.get(Content, arc["sha256"])
                 if content is None and item.content is not None:
                     content = Content(sha256=arc["sha256"], size=arc["size"], **item.content)
@@ -277,6 +285,7 @@ class FamilyOutcome:
         self.family: str | None = None
         self.moved: list[ColumnMoved] = []
         self.blocked: list[Blocked] = []
+        self.traps: list[TrapHit] = []
 
     def note(self, item) -> None:
         if isinstance(item, ColumnsFound):
@@ -287,6 +296,8 @@ class FamilyOutcome:
             self.moved.append(item)
         elif isinstance(item, Blocked):
             self.blocked.append(item)
+        elif isinstance(item, TrapHit):
+            self.traps.append(item)
 
     def status(self, status: str) -> str:
         return "blocked" if self.blocked and status != "interrupted" else status
@@ -310,6 +321,10 @@ class FamilyOutcome:
         for m in self.moved:
             raise_event(s, spider.portal_id, "column_moved", f"column moved: {m.detail}; discovery ran again",
                         url=m.url, run_id=run_id, now=now)
+        for t in self.traps:
+            raise_event(s, spider.portal_id, "trap", t.detail, url=t.url, run_id=run_id, now=now)
+        if not self.traps and reason == "finished":
+            close_events(s, spider.portal_id, "trap", now=now)
         # the "blocked" event itself is raised by storage.health.assess_run from the run's status
 
 
@@ -339,6 +354,23 @@ def _link_attachment(s, doc: Document, item: PageItem) -> None:
         s.add(parent)
         s.flush()
     doc.parent_id = parent.id
+
+
+def _link_redirects(s, doc: Document, item: PageItem) -> None:
+    """The URL that redirected to this one points at its document; the hops before it point at
+    each other (``storage.redirects.final_document`` walks the chain)."""
+    for url in item.redirected_from[-1:]:
+        if url == item.url:
+            continue
+        src = s.scalars(select(Document).where(Document.url == url)).first()
+        if src is None:  # its own 3xx answer is still on the way to the store
+            src = Document(portal_id=item.portal_id, url=url, kind=item.kind, first_seen=item.fetched_at,
+                           last_seen=item.fetched_at, link_text=item.link_text)
+            s.add(src)
+            s.flush()
+        if doc.id is None:
+            s.flush()
+        src.redirect_to_id = doc.id
 
 
 def _share_report_with_page(s, doc: Document) -> None:

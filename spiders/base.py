@@ -17,23 +17,40 @@ silent edits. An *incremental* (nightly) pass fetches listing pages conditionall
 column's walk after HARVESTER_KNOWN_PAGES_DEPTH pages that hold only known articles, and
 fetches only articles it has never seen. Every response, whatever its status, becomes a ``PageItem``
 (already archived by ``pipelines.archive``); requests that got no response become
-``FetchError`` items, so the crawl run records them. A block (403, 412/521 challenge) becomes a
-``Blocked`` item and ends the portal's crawl at once: no retry storm against a refusing site.
+``FetchError`` items, so the crawl run records them. A block (403, 412/521 challenge, or a
+JavaScript challenge page served with 200) becomes a ``Blocked`` item and ends the portal's
+crawl at once: no retry storm against a refusing site.
+
+Hostile answers, each handled here so that every one is stored and none is silent:
+
+- *Redirects* (301/302/303/307/308, and a ``<meta http-equiv="refresh">`` of at most
+  HARVESTER_META_REFRESH_MAX_DELAY seconds) are followed within the portal's hosts (its URL,
+  its columns and the registry's ``hosts``), up to HARVESTER_MAX_REDIRECTS hops; each answer
+  is stored, and the final page carries the URLs that led to it (``redirected_from``) so the
+  store links them. A loop, a longer chain, a target on another host or a missing Location is
+  a recorded error. A slower meta refresh leaves the page as it is; on a discovery page its
+  target is followed as a link.
+- *Retries*: the HARVESTER_RETRY_HTTP_CODES answers (503 …) are asked again up to RETRY_TIMES
+  times by the spider, so each answer is stored with its status (``verify`` then finds every
+  archived response in the store).
+- *Traps*: a column announcing or walking more than HARVESTER_MAX_LIST_PAGES listing pages
+  (``createPageHTML(1000000)``, endless 下一页, a calendar) becomes a ``TrapHit`` (an error and
+  a health event); session ids in links (``;jsessionid=…``) are stripped.
 """
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.exceptions import CloseSpider
 
-from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem
+from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem, TrapHit
 from spiders import vocabulary as V
-from spiders.common import Link, Page, host, links_in, page_text, selector
+from spiders.common import Link, Page, host, links_in, page_text, selector, strip_session_ids
 from spiders.generic import GenericFamily
 from spiders.gkmlpt import GkmlptFamily
 from spiders.gkmlpt import category_of as gkmlpt_category_of
@@ -47,6 +64,11 @@ MODES = ("auto", "full", "incremental")
 ADAPTERS = {"gkmlpt": GkmlptFamily(), "hanweb": HanwebFamily(), "trs": TrsFamily(), "generic": GenericFamily()}
 DETECTION_ORDER = ("gkmlpt", "hanweb", "trs", "generic")
 ROBOTS_POLICIES = (None, "", "obey", "ignore")
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+# Request meta that belongs to one attempt (Scrapy's and ours): not carried to a retry or a redirect.
+_ATTEMPT_META = {"archive", "archive_status", "archive_headers", "download_timeout", "download_slot", "download_latency",
+                 "depth", "retry_times", "redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons",
+                 "replayed_from_archive"}
 
 
 class SpiderArgumentError(ValueError):
@@ -79,7 +101,7 @@ class PortalSpider(scrapy.Spider):
     family: str | None = None
 
     def __init__(self, portal_id=None, url=None, columns=None, mode="auto", robots=None, robots_reason=None,
-                 *args, **kwargs):
+                 hosts=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.portal_id = portal_id
         self.url = url
@@ -97,6 +119,12 @@ class PortalSpider(scrapy.Spider):
         self._rediscovering = False
         self._column_pages: dict[str, set] = {}
         self._forbidden = 0
+        if isinstance(hosts, str):
+            hosts = [h for h in hosts.split(",") if h.strip()]
+        self.extra_hosts = [h.strip().lower() for h in (hosts or [])]
+        self._traps: set[str] = set()
+        self._pending_traps: list[TrapHit] = []
+        self._attachments_cut: tuple[int, list[str]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -131,12 +159,17 @@ class PortalSpider(scrapy.Spider):
         spider.max_attachments = s.getint("HARVESTER_MAX_ATTACHMENTS", 6)
         spider.block_after_403 = max(1, s.getint("HARVESTER_BLOCK_AFTER_403", 2))
         spider.block_statuses = tuple(int(x) for x in s.getlist("HARVESTER_BLOCK_STATUSES", list(V.BLOCK_STATUSES)))
+        spider.max_redirects = max(0, s.getint("HARVESTER_MAX_REDIRECTS", 5))
+        spider.meta_refresh_max_delay = s.getfloat("HARVESTER_META_REFRESH_MAX_DELAY", 5)
+        spider.retry_codes = {int(x) for x in s.getlist("HARVESTER_RETRY_HTTP_CODES", [500, 502, 503, 504, 522, 524, 408, 429])}
+        spider.retry_times = max(0, s.getint("RETRY_TIMES", 2))
+        spider.max_download_size = s.getint("DOWNLOAD_MAXSIZE", 0)
         contact = s.get("HARVESTER_CONTACT")
         ua = s.get("USER_AGENT") or ""
         if contact and contact not in ua:
             # the User-Agent names the project and the contact address from settings
             spider.user_agent = f"xxgk-harvester/{s.get('HARVESTER_VERSION', '0')} (+mailto:{contact})"
-        hosts = {host(spider.url)} | {host(c) for c in spider.columns}
+        hosts = {host(spider.url)} | {host(c) for c in spider.columns} | set(spider.extra_hosts)
         spider.allowed_domains = sorted(hosts)
         return spider
 
@@ -157,6 +190,13 @@ class PortalSpider(scrapy.Spider):
                                       headers=headers, dont_filter=dont_filter)
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers,
                               dont_filter=dont_filter)
+
+    def is_known(self, url: str) -> bool:
+        """Captured before: the URL itself, or the page a stored redirect of it led to."""
+        if url in self.state.pages:
+            return True
+        final = getattr(self.state, "redirects", {}).get(url)
+        return final is not None and final in self.state.pages
 
     def _column_request(self, url: str, **meta) -> scrapy.Request | None:
         key = url
@@ -214,7 +254,43 @@ class PortalSpider(scrapy.Spider):
 
     def on_error(self, failure):
         request = failure.request
-        yield FetchError(self.portal_id, request.url, f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        why = self.failure_reason(failure)
+        if request.meta.get("archive") is not None and request.meta.get("kind"):
+            # Archived as received, then refused on the way to the spider (a compressed body
+            # that decompresses past DOWNLOAD_MAXSIZE): the capture is stored, never read.
+            yield self._failed_page_item(request, why)
+        yield FetchError(self.portal_id, request.url, why)
+
+    def failure_reason(self, failure) -> str:
+        """One clear line for a request that produced no usable response."""
+        name = failure.type.__name__
+        msg = failure.getErrorMessage()
+        limit = self.max_download_size
+        if name in ("DownloadCancelledError", "CancelledError"):
+            if "max size" in msg or self.crawler.crawling:
+                # the downloader cancels a body passing DOWNLOAD_MAXSIZE (its message, if any, says so)
+                return (f"response too large: the body passed DOWNLOAD_MAXSIZE ({limit} bytes) and the download was cut off"
+                        + (f" ({msg})" if msg and "max size" in msg else ""))
+            return f"download cancelled: the crawl was stopping ({name})"
+        if name == "IgnoreRequest" and "DOWNLOAD_MAXSIZE" in msg:
+            return f"response too large once decompressed (a compression bomb?): {msg}"
+        if name in ("ResponseDataLossError", "_DataLoss") or "DataLoss" in msg:
+            return f"truncated body: the connection ended (closed or reset) before the announced Content-Length ({name})"
+        if name in ("ConnectionLost", "ResponseFailed", "DownloadFailedError") or "ConnectionLost" in msg or "ConnectionDone" in msg:
+            return f"connection lost mid-response: {name}: {msg}"
+        if name in ("DownloadTimeoutError", "TimeoutError"):
+            return f"timed out (DOWNLOAD_TIMEOUT): {msg}"
+        return f"{name}: {msg}"
+
+    def _failed_page_item(self, request, why: str) -> PageItem:
+        archive = request.meta["archive"]
+        return PageItem(
+            portal_id=self.portal_id, url=request.url, kind=request.meta["kind"],
+            status=request.meta.get("archive_status") or 0, headers=request.meta.get("archive_headers") or {},
+            body=b"", fetched_at=archive.date or dt.datetime.now(dt.timezone.utc), archive=archive.__dict__,
+            link_text=request.meta.get("link_text"), parent_url=request.meta.get("parent_url"),
+            redirected_from=list(request.meta.get("redirected_from") or []), failure=why,
+        )
 
     def page_item(self, response, **extra) -> PageItem:
         ctype = response.headers.get("Content-Type")
@@ -231,6 +307,7 @@ class PortalSpider(scrapy.Spider):
             archive=archive.__dict__ if archive is not None else {},
             content_type=ctype.decode("latin-1") if ctype else None,
             replayed=bool(response.meta.get("replayed_from_archive")),
+            redirected_from=list(response.meta.get("redirected_from") or []),
             **extra,
         )
 
@@ -255,10 +332,140 @@ class PortalSpider(scrapy.Spider):
     def is_report_link(url: str, text: str) -> bool:
         return any(w in text for w in V.REPORT_LINK_TEXTS)
 
+    # -- every answer: store it, then blocks, retries, redirects, meta refresh -------------------
+    def answer(self, response, **extra):
+        """Yield the page item and what the answer itself calls for. Returns True when the
+        callback has nothing more to do with it (``done = yield from self.answer(response)``)."""
+        retry = self._retry_request(response)
+        yield self.page_item(response, retrying=retry is not None, **extra)
+        if self.is_block(response):
+            yield from self.on_block(response)
+            return True
+        if retry is not None:
+            yield retry
+            return True
+        if response.status in REDIRECT_STATUSES:
+            location = response.headers.get("Location")
+            target = location.decode("latin-1").strip() if location else None
+            yield from self.follow_redirect(response, target, f"HTTP {response.status}")
+            return True
+        if response.status == 200 and isinstance(response, scrapy.http.HtmlResponse):
+            return (yield from self._meta_refresh(response))
+        return False
+
+    def _follow_up(self, response, url: str, **changes) -> scrapy.Request:
+        """The same request again (a retry) or at another URL (a redirect), as a fresh attempt."""
+        request = response.request
+        meta = {k: v for k, v in request.meta.items() if k not in _ATTEMPT_META and not k.startswith("_")}
+        meta.update(changes)
+        headers = request.headers.copy()
+        for name in ("If-None-Match", "If-Modified-Since", "Cookie", "Authorization"):
+            headers.pop(name, None)
+        return request.replace(url=url, meta=meta, headers=headers, dont_filter=True, priority=request.priority - 1)
+
+    def _retry_request(self, response) -> scrapy.Request | None:
+        if response.status not in self.retry_codes or response.meta.get("replayed_from_archive"):
+            return None
+        n = response.meta.get("harvester_retries", 0)
+        if n >= self.retry_times:
+            return None
+        self.crawler.stats.inc_value("harvester/retried_answers")
+        return self._follow_up(response, response.request.url, harvester_retries=n + 1)
+
+    def follow_redirect(self, response, target: str | None, how: str):
+        """Follow a redirect within the portal's hosts; anything else is a recorded error."""
+        chain = [*(response.meta.get("redirected_from") or []), response.url]
+        first = chain[0]
+        if not target:
+            yield FetchError(self.portal_id, first, f"{how} redirect without a Location header at {response.url}")
+            return
+        url = strip_session_ids(urljoin(response.url, target))
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            yield FetchError(self.portal_id, first, f"{how} redirect to {target!r}, which is not an http(s) URL: not followed")
+            return
+        if host(url) not in self.allowed_domains:
+            self.crawler.stats.inc_value("harvester/redirects_offsite")
+            yield FetchError(self.portal_id, first, f"{how} redirect to another host: {response.url} -> {url} "
+                                                    f"(not one of the portal's hosts; list it in the registry's hosts to follow it)")
+            return
+        if url in chain:
+            self.crawler.stats.inc_value("harvester/redirect_loops")
+            yield FetchError(self.portal_id, first, f"redirect loop: {' -> '.join([*chain, url])}")
+            return
+        if len(chain) > self.max_redirects:
+            self.crawler.stats.inc_value("harvester/redirect_chains_cut")
+            yield FetchError(self.portal_id, first, f"redirect chain longer than {self.max_redirects} hops "
+                                                    f"(HARVESTER_MAX_REDIRECTS), stopped at {response.url} -> {url}")
+            return
+        self.crawler.stats.inc_value("harvester/redirects_followed")
+        req = self._follow_up(response, url, redirected_from=chain)
+        status = response.status
+        if req.method == "POST" and (status == 303 or (status in (301, 302) and how.startswith("HTTP"))):
+            headers = req.headers.copy()
+            headers.pop("Content-Type", None)
+            req = req.replace(method="GET", body=b"", headers=headers)
+        elif req.method != "GET" and how.startswith("meta"):
+            req = req.replace(method="GET", body=b"")
+        yield req
+
+    def _meta_refresh(self, response):
+        """A ``<meta http-equiv="refresh">``: the page stays stored as itself. A quick refresh is
+        a redirect; a slower one on a discovery page is followed as a link; elsewhere it is
+        left alone. A target on another host is recorded, never silently dropped."""
+        from w3lib.html import get_meta_refresh
+
+        head = self.text(response)[:65536]
+        if "refresh" not in head.lower():
+            return False
+        try:
+            delay, target = get_meta_refresh(head, response.url, ignore_tags=("script", "noscript"))
+        except ValueError:
+            return False
+        if not target:
+            return False
+        target = strip_session_ids(target)
+        if target == response.url:
+            return False  # a page reloading itself
+        how = f"meta refresh ({delay:g} s)"
+        if delay <= self.meta_refresh_max_delay:
+            self.crawler.stats.inc_value("harvester/meta_refresh_redirects")
+            yield from self.follow_redirect(response, target, how)
+            return True
+        if host(target) not in self.allowed_domains:
+            yield FetchError(self.portal_id, response.url, f"{how} to another host: {target} (not followed; the page is stored)")
+            return False
+        kind = response.meta.get("kind")
+        depth = response.meta.get("depth_in_site", 0)
+        if kind in ("homepage", "section") and depth + 1 < self.discovery_depth:
+            yield self._request(target, "section", depth_in_site=depth + 1)
+        return False
+
     # -- blocks ----------------------------------------------------------------------------
+    def is_challenge_page(self, response) -> bool:
+        """A JavaScript challenge served with 200: a tiny page whose script sets a cookie and
+        reloads (``document.cookie=…;location.reload()``) or names a known WAF cookie."""
+        if not isinstance(response, scrapy.http.TextResponse) or len(response.body) > 16384:
+            return False
+        text = self.text(response)
+        low = text.lower()
+        if "<script" not in low:
+            return False
+        strong = any(m in text for m in V.WAF_MARKERS)
+        weak = "document.cookie" in low and any(m in low for m in V.RELOAD_MARKERS)
+        if not (strong or weak):
+            return False
+        import re as _re
+
+        visible = _re.sub(r"(?is)<(script|style|noscript)\b.*?</\1>|<[^>]+>", " ", text)
+        return len("".join(visible.split())) < 80
+
     def is_block(self, response) -> bool:
-        """412 / 521 (JavaScript challenges) block at once; a 403 does on the homepage or a
-        section page, or from the second one on (one forbidden article is an error, not a block)."""
+        """412 / 521 (JavaScript challenges) block at once, as does a challenge page served
+        with 200; a 403 does on the homepage or a section page, or from the second one on (one
+        forbidden article is an error, not a block)."""
+        if response.status == 200 and response.meta.get("kind") != "attachment" and self.is_challenge_page(response):
+            return True
         if response.status not in self.block_statuses:
             return False
         if response.status != 403 or response.meta.get("kind") in ("homepage", "section"):
@@ -270,7 +477,7 @@ class PortalSpider(scrapy.Spider):
         """Record the block and stop this portal's crawl (the other portals go on)."""
         self.blocked = True
         status = response.status
-        what = "JavaScript challenge" if status in (412, 521) else "access refused"
+        what = "JavaScript challenge" if status in (412, 521, 200) else "access refused"
         body = response.body[:2000].decode("latin-1", errors="replace")
         if status == 403 and any(m in body for m in V.CHALLENGE_MARKERS):
             what = "JavaScript challenge"
@@ -283,9 +490,7 @@ class PortalSpider(scrapy.Spider):
         yield from self.links(response)
 
     def parse_discovery(self, response):
-        yield self.page_item(response)
-        if self.is_block(response):
-            yield from self.on_block(response)
+        if (yield from self.answer(response)):
             return
         if not self._usable(response):
             return
@@ -356,12 +561,10 @@ class PortalSpider(scrapy.Spider):
             yield self._request(self.url, "homepage", depth=0)
 
     def parse_listing(self, response):
-        yield self.page_item(response)
         meta = response.meta
         column = meta.get("column") or response.url
         first = meta.get("page_no", 0) == 0
-        if self.is_block(response):
-            yield from self.on_block(response)
+        if (yield from self.answer(response)):
             return
         if response.status == 304:
             if first:
@@ -406,7 +609,7 @@ class PortalSpider(scrapy.Spider):
             yield from self._sub_columns(response, articles)
         unknown = 0
         for link in articles:
-            if link.url in self.state.pages:
+            if self.is_known(link.url):
                 if self.mode == "full":
                     yield self._article_request(link, conditional=True)
                 else:
@@ -420,6 +623,9 @@ class PortalSpider(scrapy.Spider):
             for page in adapter.pages(self, response):
                 if page.page_no < self.max_list_pages:
                     yield self._page_request(page, column)
+                else:
+                    self.list_cap_hit(response, column=column)
+            yield from self._drain_traps()
             return
         # Nightly: walk on only while pages still hold new items (plus a bounded look-ahead).
         streak = 0 if unknown else meta.get("known_streak", 0) + 1
@@ -428,6 +634,29 @@ class PortalSpider(scrapy.Spider):
         nxt = adapter.next_page(self, response)
         if nxt and nxt.page_no < self.max_list_pages:
             yield self._page_request(nxt, column, known_streak=streak, conditional=True)
+        elif nxt:
+            self.list_cap_hit(response, column=column)
+        yield from self._drain_traps()
+
+    def list_cap_hit(self, response, announced: int | None = None, column: str | None = None) -> None:
+        """A column goes on past HARVESTER_MAX_LIST_PAGES (the adapters call this when they cut
+        an announced page count): one ``TrapHit`` per column, yielded by the listing callback."""
+        column = column or response.meta.get("column") or response.url
+        if column in self._traps:
+            return
+        self._traps.add(column)
+        self.crawler.stats.inc_value("harvester/traps")
+        if announced is not None:
+            detail = (f"listing trap: the column announces {announced} pages; only the first {self.max_list_pages} "
+                      f"are walked (HARVESTER_MAX_LIST_PAGES)")
+        else:
+            detail = (f"listing trap: the column's pages go on past {self.max_list_pages} (endless pagination or a "
+                      f"calendar); the walk stopped there (HARVESTER_MAX_LIST_PAGES), last page {response.url}")
+        self._pending_traps.append(TrapHit(self.portal_id, column, detail))
+
+    def _drain_traps(self):
+        while self._pending_traps:
+            yield self._pending_traps.pop(0)
 
     def _new_page_content(self, response, column: str, articles: list[Link]) -> bool:
         """False when this listing page shows exactly what an earlier page of its column showed."""
@@ -484,26 +713,34 @@ class PortalSpider(scrapy.Spider):
                 href = a.attrib["href"].strip()
                 if not href or href.startswith(("javascript:", "mailto:", "#")):
                     continue
-                url = response.urljoin(href)
+                url = strip_session_ids(response.urljoin(href))
                 if host(url) not in self.allowed_domains:
                     continue
                 name = " ".join(" ".join(a.css("::text").getall()).split())
                 if is_attachment_link(url, name, a.attrib.get("appendix") == "true"):
                     out.setdefault(url, name)
+        if len(out) > self.max_attachments:
+            # not silent: the page's other documents are named in the run's errors
+            self._attachments_cut = (len(out), [u for u in list(out)[self.max_attachments:]])
         return list(out.items())[: self.max_attachments]
 
     def parse_article(self, response):
-        yield self.page_item(response, link_text=response.meta.get("link_text"))
-        if self.is_block(response):
-            yield from self.on_block(response)
+        if (yield from self.answer(response, link_text=response.meta.get("link_text"))):
             return
         if response.status == 304:
             # Unchanged page: its attachments are still checked (they can change on their own).
             response = self.archived_copy(response) or response
         if response.status != 200:
             return
-        for url, name in self.attachment_links(response):
-            known = url in self.state.pages
+        self._attachments_cut = None
+        attachments = self.attachment_links(response)
+        if self._attachments_cut:
+            total, left = self._attachments_cut
+            yield FetchError(self.portal_id, response.url,
+                             f"the page links {total} documents; only the first {self.max_attachments} are fetched "
+                             f"(HARVESTER_MAX_ATTACHMENTS); not fetched: {', '.join(left[:5])}{' …' if len(left) > 5 else ''}")
+        for url, name in attachments:
+            known = self.is_known(url)
             if known and self.mode != "full":
                 self.crawler.stats.inc_value("harvester/known_attachments_skipped")
                 continue
@@ -529,9 +766,7 @@ class PortalSpider(scrapy.Spider):
         return cls(url=response.url, status=200, headers=headers, body=rec.body, request=response.request)
 
     def parse_attachment(self, response):
-        yield self.page_item(response, link_text=response.meta.get("link_text"), parent_url=response.meta.get("parent_url"))
-        if self.is_block(response):
-            yield from self.on_block(response)
+        yield from self.answer(response, link_text=response.meta.get("link_text"), parent_url=response.meta.get("parent_url"))
 
 
 class TrsSpider(PortalSpider):

@@ -8,7 +8,8 @@ the column has, and whether an empty page is a legitimately empty column. The sp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
@@ -35,6 +36,27 @@ class Page:
 
 def host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
+
+
+# Session ids some platforms (Java, PHP, ASP) put in every link: the same page under endless URLs.
+_SESSION_PATH_PARAM = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.I)
+SESSION_QUERY_KEYS = ("jsessionid", "phpsessid", "sessionid", "aspsessionid", "cfid", "cftoken")
+
+
+def strip_session_ids(url: str) -> str:
+    """The URL without a session id (``;jsessionid=…`` or ``?PHPSESSID=…``), so a session-id
+    trap cannot make one page look like endless new pages."""
+    parts = urlsplit(url)
+    path = _SESSION_PATH_PARAM.sub("", parts.path)
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if k.lower() not in SESSION_QUERY_KEYS and not k.lower().startswith("aspsessionid")]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    if path == parts.path and query == parts.query:
+        return url
+    return urlunsplit(parts._replace(path=path, query=query))
 
 
 def link_text(sel) -> str:
@@ -88,7 +110,7 @@ def links_in(sel: Selector, base_url: str, allowed_hosts) -> list[tuple[str, str
         href = a.attrib["href"].strip()
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        url = urljoin(base_url, href)
+        url = strip_session_ids(urljoin(base_url, href))
         if host(url) not in allowed_hosts:
             continue
         out.append((url, link_text(a)))

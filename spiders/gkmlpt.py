@@ -118,6 +118,8 @@ class GkmlptFamily:
         if page != 1:
             return []
         per = len((payload(response) or {}).get("articles") or [])
+        if pages > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+            spider.list_cap_hit(response, announced=pages)
         return [Page(api_url(response.url, cat, n, s), n - 1, meta={"gkmlpt_per": per})
                 for n in range(2, min(pages, spider.max_list_pages) + 1)]
 

@@ -85,6 +85,8 @@ class HanwebFamily:
             if response.meta.get("page_no") != 1 or total is None:
                 return []
             calls = math.ceil(max(0, total - shown) / (perpage * V.HANWEB_PROXY_GROUPS))
+            if calls > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+                spider.list_cap_hit(response, announced=calls)
             return [self._page(url, perpage, shown + 1 + k * perpage * V.HANWEB_PROXY_GROUPS, 2 + k)
                     for k in range(min(calls, spider.max_list_pages))]
         if total is not None and shown >= total:

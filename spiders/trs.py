@@ -35,6 +35,8 @@ class TrsFamily:
         count, current, stem, ext = self.script(spider.text(response))
         if count is None or current != 0:
             return []  # the first page schedules them all
+        if count > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+            spider.list_cap_hit(response, announced=count)  # createPageHTML(1000000, …): a trap, recorded
         return [Page(urljoin(response.url, f"{stem}_{n}.{ext}"), n) for n in range(1, min(count, spider.max_list_pages))]
 
     def next_page(self, spider, response) -> Page | None:

@@ -55,3 +55,11 @@ ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et"
 # JavaScript cookie challenges (a WAF's first answer). Recorded as blocked, never retried.
 BLOCK_STATUSES = (403, 412, 521)
 CHALLENGE_MARKERS = ("document.cookie", "__jsl_clearance", "acw_sc__v2", "challenge")
+# A JavaScript challenge served with 200: cookies and scripts of the WAFs in front of Chinese
+# government sites (加速乐 __jsl_clearance, 阿里云 acw_sc__v2, 安全狗/云锁, 360 wzws, Cloudflare).
+WAF_MARKERS = ("__jsl_clearance", "acw_sc__v2", "acw_tc", "_waf_", "wzws_cid", "__tst_status", "yunsuo_session",
+               "cf_chl_", "challenge-platform")
+# … and the page reloading itself once the cookie is set (a script sending the browser to another
+# page is a JavaScript redirect, not a challenge)
+RELOAD_MARKERS = ("location.reload", "location.pathname", "location.href=location.href", "location.href = location.href",
+                  "location.replace(location.href", "location.assign(location.href")

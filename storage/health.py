@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import HealthEvent, utcnow
 
-KINDS = ("no_reports", "column_moved", "blocked", "error_rate", "parse_failures", "crashed")
+KINDS = ("no_reports", "column_moved", "blocked", "error_rate", "parse_failures", "crashed", "trap")
 
 
 def raise_event(

@@ -155,6 +155,9 @@ class Document(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     # An attachment (PDF, DOCX …) points at the article page that links it: one report, two documents.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    # This URL redirected (HTTP 3xx or a quick meta refresh) to that document, which holds the
+    # capture of the final URL (``storage.redirects.final_document`` follows the chain).
+    redirect_to_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
 
     content: Mapped[Content | None] = relationship()
     snapshots: Mapped[list[Snapshot]] = relationship(
@@ -227,7 +230,7 @@ class HealthEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     portal_id: Mapped[str] = mapped_column(ForeignKey("portals.id"), index=True)
-    # no_reports / column_moved / blocked / error_rate / parse_failures / crashed
+    # no_reports / column_moved / blocked / error_rate / parse_failures / crashed / trap
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open / closed
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -38,6 +38,8 @@ class PortalState:
     # of the payload. A resumed crawl reads them from the archive instead of fetching them.
     resume: dict[str, tuple[str, int]] = field(default_factory=dict)
     resumes_run: int | None = None
+    # URL -> the URL its stored redirect chain ends at (a moved report is known by its old link)
+    redirects: dict[str, str] = field(default_factory=dict)
 
     def validators(self, url: str) -> dict[str, str]:
         page = self.pages.get(url)
@@ -85,6 +87,17 @@ def load_portal_state(db: Database, portal_id: str) -> PortalState:
                 warc_file=snap.warc_file,
                 warc_offset=snap.warc_offset,
             )
+        from sqlalchemy.orm import aliased
+
+        target = aliased(Document)
+        hops = dict(s.execute(select(Document.url, target.url).join(target, Document.redirect_to_id == target.id)
+                              .where(Document.portal_id == portal_id)).all())
+        for url in hops:
+            final, seen = hops[url], {url}
+            while final in hops and final not in seen and len(seen) < 20:
+                seen.add(final)
+                final = hops[final]
+            state.redirects[url] = final
         # the run being started is already there as "running": look at the one before it
         last = s.scalars(
             select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.status != "running").order_by(CrawlRun.id.desc()).limit(1)

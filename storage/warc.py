@@ -290,8 +290,14 @@ class ReadBack:
     warc_headers: dict[str, str]
 
 
-def read_record(archive_dir: Path, warc_file: str, offset: int) -> ReadBack:
-    """Read the record at ``offset`` of ``warc_file``: the body is the payload as received."""
+# A record's body is read back decoded (gzip / deflate undone): a compression bomb archived as
+# received must not inflate without bound when it is read again (replay, a 304's archived copy).
+READ_MAX_BODY = 256 * 1024 * 1024
+
+
+def read_record(archive_dir: Path, warc_file: str, offset: int, max_body: int = READ_MAX_BODY) -> ReadBack:
+    """Read the record at ``offset`` of ``warc_file``: the body is the payload as received, with
+    its Content-Encoding undone; a ValueError when that body would pass ``max_body`` bytes."""
     path = Path(archive_dir) / warc_file
     with open(path, "rb") as fh:
         fh.seek(offset)
@@ -302,12 +308,15 @@ def read_record(archive_dir: Path, warc_file: str, offset: int) -> ReadBack:
                 headers = list(rec.http_headers.headers)
                 code = rec.http_headers.get_statuscode()
                 status = int(code) if code and code.isdigit() else None
+            body = rec.content_stream().read(max_body + 1)
+            if len(body) > max_body:
+                raise ValueError(f"{path}@{offset}: the body inflates past {max_body} bytes (a compression bomb?); not read")
             return ReadBack(
                 url=rec.rec_headers.get_header("WARC-Target-URI"),
                 record_type=rec.rec_type,
                 status=status,
                 headers=headers,
-                body=rec.content_stream().read(),
+                body=body,
                 warc_headers=dict(rec.rec_headers.headers),
             )
     raise ValueError(f"{path}: no WARC record at offset {offset}")

@@ -13,14 +13,19 @@ from .universe import build_universe
 
 def serve(portals_out: Path | None, seed: int = 2025, first_host: int = 20, n_portals: int = 3,
           reports_per_portal: int = 22, *, ready: threading.Event | None = None,
-          stop: threading.Event | None = None, families: bool = False) -> int:
+          stop: threading.Event | None = None, families: bool = False, faults: list[str] | None = None) -> int:
     """Build the universe, serve it, write the registry, print the URLs, serve until a signal.
 
     ``ready`` / ``stop`` are for embedding (tests): ``ready`` is set once serving, setting
     ``stop`` ends the loop like a signal does. Signal handlers are installed only when
     called from the main thread.
     """
-    if families:
+    if faults:
+        # one hostile portal per named fault (harvester.sim.faults), beside one normal portal
+        from .faults import fault_universe
+
+        universe, _ = fault_universe(faults, seed=seed)
+    elif families:
         # two portals of every platform family (TRS, Hanweb, gkmlpt, generic) and two blocking ones
         from .variants import build_family_universe
 
@@ -65,8 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--portals", type=int, default=3, dest="n_portals")
     ap.add_argument("--reports-per-portal", type=int, default=22)
     ap.add_argument("--families", action="store_true", help="every platform family instead of the 3 TRS portals")
+    ap.add_argument("--faults", metavar="NAME,...", help="hostile portals (harvester.sim.faults), or 'all'")
     a = ap.parse_args(argv)
-    return serve(a.portals_out, a.seed, a.first_host, a.n_portals, a.reports_per_portal, families=a.families)
+    faults = None
+    if a.faults:
+        from .faults import parse_fault_names
+
+        try:
+            faults = parse_fault_names(a.faults)
+        except ValueError as exc:
+            ap.error(str(exc))
+    return serve(a.portals_out, a.seed, a.first_host, a.n_portals, a.reports_per_portal, families=a.families,
+                 faults=faults)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,9 @@ class SimPortal:
     block: str | None = None
     # the column URLs a registry would list (for gkmlpt: /gkmlpt/index#category)
     column_urls: list[str] = field(default_factory=list)
+    # A hostile behaviour (``harvester.sim.faults``): fault(handler, path, query) answers the
+    # request itself, at the socket if it likes, and returns True; False lets the portal answer.
+    fault: Callable[..., bool] | None = field(default=None, repr=False, compare=False)
     plan: Any = field(default=None, repr=False, compare=False)  # the plan it was rendered from
 
     def lookup(self, path: str) -> SimPage | None:

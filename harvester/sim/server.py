@@ -82,6 +82,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         portal = self.server.portal
+        if self._faulted():
+            return
         if self._blocked():
             return
         if portal.handler is not None:
@@ -105,10 +107,20 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def _faulted(self) -> bool:
+        """The portal's fault (``harvester.sim.faults``) answers the request, if it wants to."""
+        fault = self.server.portal.fault
+        if fault is None:
+            return False
+        parts = urlsplit(self.path)
+        return bool(fault(self, unquote(parts.path or "/"), parts.query))
+
     def _serve(self, send_body: bool) -> None:
         portal = self.server.portal
         parts = urlsplit(self.path)
         raw_path = parts.path or "/"
+        if self._faulted():
+            return
         if self._blocked():
             return
         if portal.referer_required and unquote(raw_path).lower().endswith(portal.referer_required):

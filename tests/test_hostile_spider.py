@@ -1,0 +1,244 @@
+"""The spider's answers to hostile responses, on fixed responses: redirects (hosts, loops, chains,
+methods), meta refresh, JavaScript challenges served with 200, retried 5xx, traps, session ids."""
+from __future__ import annotations
+
+import pytest
+from scrapy.exceptions import CloseSpider
+from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
+
+from harvester.items import Blocked, FetchError, PageItem, TrapHit
+from harvester.registry import RegistryError, parse_registry
+from spiders.base import PortalSpider
+from spiders.common import strip_session_ids
+
+BASE = "http://127.0.0.20:8000"
+
+
+def make_spider(settings=None, **kw):
+    kw.setdefault("portal_id", "p")
+    kw.setdefault("url", BASE + "/")
+    crawler = get_crawler(PortalSpider, {"HARVESTER_MAX_LIST_PAGES": 50, **(settings or {})})
+    return PortalSpider.from_crawler(crawler, **kw)
+
+
+def response(url, body=b"", kind="article", *, status=200, headers=None, method="GET", req_body=b"", **meta):
+    req = Request(url, method=method, body=req_body, meta={"kind": kind, "handle_httpstatus_all": True, **meta})
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    return HtmlResponse(url, body=body, request=req, status=status,
+                        headers=headers or {"Content-Type": "text/html; charset=utf-8"})
+
+
+def run(gen):
+    out = []
+    try:
+        for x in gen:
+            out.append(x)
+    except CloseSpider as exc:
+        out.append(exc)
+    return out
+
+
+def callback(spider, kind):
+    return {"homepage": spider.parse_discovery, "section": spider.parse_discovery, "listing": spider.parse_listing,
+            "article": spider.parse_article, "attachment": spider.parse_attachment}[kind]
+
+
+def answer(spider, resp):
+    return run(callback(spider, resp.meta["kind"])(resp))
+
+
+def redirect(url, location, status=302, kind="article", **meta):
+    return response(url, kind=kind, status=status, headers={"Location": location}, **meta)
+
+
+def followed(out):
+    return [r for r in out if isinstance(r, Request)]
+
+
+def errors(out):
+    return [x.error for x in out if isinstance(x, FetchError)]
+
+
+# --------------------------------------------------------------------------- redirects
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_within_the_portal_is_followed_as_the_same_kind_of_page(status):
+    spider = make_spider()
+    out = answer(spider, redirect(BASE + "/a.html", "/b.html", status, link_text="某县2024年年度报告"))
+    (req,) = followed(out)
+    assert (req.url, req.meta["kind"], req.meta["redirected_from"], req.meta["link_text"]) == (
+        BASE + "/b.html", "article", [BASE + "/a.html"], "某县2024年年度报告")
+
+
+def test_redirect_response_itself_is_stored():
+    out = answer(make_spider(), redirect(BASE + "/a.html", "/b.html", 301))
+    (item,) = [x for x in out if isinstance(x, PageItem)]
+    assert (item.url, item.status) == (BASE + "/a.html", 301)
+
+
+def test_homepage_http_to_https_is_followed():
+    spider = make_spider(url="http://www.example.gov.cn/")
+    out = answer(spider, redirect("http://www.example.gov.cn/", "https://www.example.gov.cn/index.html", 301, kind="homepage"))
+    (req,) = followed(out)
+    assert (req.url, req.meta["kind"]) == ("https://www.example.gov.cn/index.html", "homepage")
+
+
+def test_redirect_to_another_host_is_a_recorded_error_not_a_request():
+    out = answer(make_spider(), redirect(BASE + "/a.html", "http://elsewhere.example.org/a.html"))
+    assert followed(out) == []
+    (err,) = errors(out)
+    assert "another host" in err and "elsewhere.example.org" in err
+
+
+def test_registry_hosts_are_followed():
+    entries = parse_registry('[[portal]]\nid = "p"\nname = "p"\nurl = "http://www.example.gov.cn/"\n'
+                             'hosts = ["xxgk.example.gov.cn"]\n')
+    spider = make_spider(url="http://www.example.gov.cn/", **entries[0].spider_kwargs())
+    out = answer(spider, redirect("http://www.example.gov.cn/a.html", "http://xxgk.example.gov.cn/a.html"))
+    assert [r.url for r in followed(out)] == ["http://xxgk.example.gov.cn/a.html"]
+
+
+def test_registry_rejects_a_host_that_is_not_a_host_name():
+    with pytest.raises(RegistryError, match="'hosts' has 'http://x.gov.cn/'"):
+        parse_registry('[[portal]]\nid = "p"\nname = "p"\nurl = "http://x.gov.cn/"\nhosts = ["http://x.gov.cn/"]\n')
+
+
+def test_redirect_loop_is_detected_and_recorded_on_the_requested_url():
+    out = answer(make_spider(), redirect(BASE + "/b.html", "/a.html", redirected_from=[BASE + "/a.html"]))
+    assert followed(out) == []
+    (err,) = [x for x in out if isinstance(x, FetchError)]
+    assert err.url == BASE + "/a.html" and err.error.startswith("redirect loop: ")
+
+
+def test_redirect_chain_is_cut_after_the_configured_hops():
+    spider = make_spider({"HARVESTER_MAX_REDIRECTS": 3})
+    chain = [f"{BASE}/{n}.html" for n in range(3)]
+    out = answer(spider, redirect(BASE + "/3.html", "/4.html", redirected_from=chain))
+    assert followed(out) == []
+    assert "longer than 3 hops" in errors(out)[0]
+    ok = answer(spider, redirect(BASE + "/2.html", "/3.html", redirected_from=chain[:2]))
+    assert len(followed(ok)) == 1
+
+
+def test_redirect_without_location_is_a_recorded_error():
+    out = answer(make_spider(), response(BASE + "/a.html", status=302))
+    assert "without a Location" in errors(out)[0]
+
+
+def test_303_after_a_post_is_a_get_and_307_keeps_the_post():
+    spider = make_spider()
+    post = dict(kind="listing", method="POST", req_body=b"startrecord=1", page_no=1, column=BASE + "/col/")
+    (get,) = followed(answer(spider, redirect(BASE + "/proxy.jsp", "/proxy2.jsp", 303, **post)))
+    (keep,) = followed(answer(spider, redirect(BASE + "/proxy.jsp", "/proxy3.jsp", 307, **post)))
+    assert (get.method, get.body, keep.method, keep.body) == ("GET", b"", "POST", b"startrecord=1")
+
+
+# --------------------------------------------------------------------------- meta refresh
+def refresh_page(delay, url, body="<p>正文</p>"):
+    return f'<html><head><meta http-equiv="refresh" content="{delay};url={url}"></head><body>{body}</body></html>'
+
+
+def test_slow_meta_refresh_on_a_report_page_leaves_it_alone():
+    out = answer(make_spider(), response(BASE + "/a.html", refresh_page(30, "/xxgk/"), "article"))
+    assert [x.url for x in out if isinstance(x, PageItem)] == [BASE + "/a.html"]
+    assert followed(out) == [] and errors(out) == []
+
+
+def test_quick_meta_refresh_is_a_redirect():
+    out = answer(make_spider(), response(BASE + "/a.html", refresh_page(0, "/b.html"), "article"))
+    (req,) = followed(out)
+    assert (req.url, req.meta["redirected_from"]) == (BASE + "/b.html", [BASE + "/a.html"])
+
+
+def test_slow_meta_refresh_on_the_homepage_is_followed_as_a_link():
+    out = answer(make_spider(), response(BASE + "/", refresh_page(30, "/xxgk/index.html"), "homepage", depth_in_site=0))
+    assert [(r.url, r.meta["kind"]) for r in followed(out)] == [(BASE + "/xxgk/index.html", "section")]
+
+
+@pytest.mark.parametrize("delay", [0, 30])
+def test_meta_refresh_to_another_host_is_recorded(delay):
+    out = answer(make_spider(), response(BASE + "/a.html", refresh_page(delay, "http://other.example.org/"), "article"))
+    assert followed(out) == [] and "another host" in errors(out)[0]
+    assert [x.url for x in out if isinstance(x, PageItem)] == [BASE + "/a.html"]
+
+
+# --------------------------------------------------------------------------- JS challenge with 200
+CHALLENGE = ("<html><script>document.cookie='__jsl_clearance_s=1700000000.1|0|abc';location.reload();</script>"
+             "</html>")
+
+
+def test_js_challenge_served_with_200_is_a_block():
+    out = answer(make_spider(), response(BASE + "/", CHALLENGE, "homepage"))
+    (blocked,) = [x for x in out if isinstance(x, Blocked)]
+    assert blocked.status == 200 and "JavaScript challenge" in blocked.detail
+    assert isinstance(out[-1], CloseSpider)
+
+
+def test_a_page_with_a_cookie_script_and_content_is_not_a_challenge():
+    page = ("<html><head><script>document.cookie='fontsize=16';window.location.hash='';</script></head><body>"
+            + "<p>某县人民政府办公室2024年政府信息公开工作年度报告正文。</p>" * 5 + "</body></html>")
+    assert not make_spider().is_challenge_page(response(BASE + "/a.html", page))
+
+
+# --------------------------------------------------------------------------- retried 5xx
+def test_a_503_is_stored_and_asked_again_then_recorded():
+    spider = make_spider({"RETRY_TIMES": 1})
+    out = answer(spider, response(BASE + "/a.html", "busy", status=503, link_text="t"))
+    (item,) = [x for x in out if isinstance(x, PageItem)]
+    (again,) = followed(out)
+    assert (item.status, item.retrying, again.url, again.meta["harvester_retries"], again.dont_filter) == (
+        503, True, BASE + "/a.html", 1, True)
+    last = answer(spider, response(BASE + "/a.html", "busy", status=503, harvester_retries=1))
+    assert followed(last) == [] and [x.retrying for x in last if isinstance(x, PageItem)] == [False]
+
+
+# --------------------------------------------------------------------------- traps
+def test_a_column_announcing_a_million_pages_is_a_recorded_trap():
+    spider = make_spider({"HARVESTER_MAX_LIST_PAGES": 10})
+    spider.mode = "full"
+    html = ('<html><ul><li><a href="./202401/t20240115_1.html">某某2023年政府信息公开工作年度报告</a></li></ul>'
+            '<script>createPageHTML(1000000, 0, "index", "html");</script></html>')
+    out = answer(spider, response(BASE + "/gknb/index.html", html, "listing", page_no=0, column=BASE + "/gknb/index.html"))
+    (trap,) = [x for x in out if isinstance(x, TrapHit)]
+    assert trap.url == BASE + "/gknb/index.html" and "1000000 pages" in trap.detail
+    assert len([r for r in followed(out) if r.meta["kind"] == "listing"]) == 9
+
+
+def test_endless_next_links_end_in_a_recorded_trap():
+    spider = make_spider({"HARVESTER_MAX_LIST_PAGES": 5})
+    spider.mode = "full"
+    html = '<html><ul><li>第5页</li></ul><a href="list_5.shtml">下一页</a></html>'
+    out = answer(spider, response(BASE + "/col/list_4.shtml", html, "listing", page_no=4, column=BASE + "/col/"))
+    (trap,) = [x for x in out if isinstance(x, TrapHit)]
+    assert "past 5" in trap.detail and followed(out) == []
+
+
+@pytest.mark.parametrize("url, clean", [
+    ("http://a.gov.cn/x/index.html;jsessionid=0A1B2C", "http://a.gov.cn/x/index.html"),
+    ("http://a.gov.cn/x/list.jsp;jsessionid=0A1B?page=2", "http://a.gov.cn/x/list.jsp?page=2"),
+    ("http://a.gov.cn/list.php?PHPSESSID=abc&page=3", "http://a.gov.cn/list.php?page=3"),
+    ("http://a.gov.cn/gkmlpt/api/all/2741?page=1&sid=755", "http://a.gov.cn/gkmlpt/api/all/2741?page=1&sid=755"),
+])
+def test_session_ids_are_stripped_from_links(url, clean):
+    assert strip_session_ids(url) == clean
+
+
+def test_a_script_that_sets_a_cookie_and_moves_on_is_not_a_challenge():
+    stub = "<html><script>document.cookie='lang=zh';window.location.href='/col/index.html';</script></html>"
+    assert not make_spider().is_challenge_page(response(BASE + "/", stub, "homepage"))
+
+
+def test_the_jiasule_style_challenge_reloading_by_pathname_is_one():
+    js = "<html><script>document.cookie='x=1';location.href=location.pathname+location.search</script></html>"
+    assert make_spider().is_challenge_page(response(BASE + "/", js, "homepage"))
+
+
+def test_attachments_past_the_cap_are_a_recorded_error_not_silently_dropped():
+    spider = make_spider({"HARVESTER_MAX_ATTACHMENTS": 2})
+    spider.mode = "full"
+    links = "".join(f'<a href="/files/{n}.pdf">部门{n}年报.pdf</a>' for n in range(5))
+    out = answer(spider, response(BASE + "/a.html", f"<html><body>{links}</body></html>", "article"))
+    assert [r.url for r in followed(out)] == [BASE + "/files/0.pdf", BASE + "/files/1.pdf"]
+    (err,) = errors(out)
+    assert "links 5 documents; only the first 2" in err and BASE + "/files/4.pdf" in err
