@@ -139,3 +139,22 @@ def test_idle_keepalive_connections_are_closed():
             start = time.monotonic()
             rest = sock.recv(100)  # blocks until the server drops the idle connection
             assert rest == b"" and time.monotonic() - start < 2.5
+
+
+def test_packed_universe_serves_the_same_bytes():
+    from harvester.sim.packed import PackedPages, build_packed_universe
+
+    plain = build_universe(seed=9, n_portals=2, reports_per_portal=3)
+    packed = build_packed_universe(seed=9, n_portals=2, reports_per_portal=3)
+    lean = build_packed_universe(seed=9, n_portals=2, reports_per_portal=3, lean=True)
+    for p, q, r in zip(plain.portals, packed.portals, lean.portals):
+        assert isinstance(q.pages, PackedPages) and q.pages.packed_size() < sum(len(v.body) for v in p.pages.values()) / 2
+        assert dict(q.pages) == p.pages and dict(r.pages) == p.pages
+        assert [x.truth for x in q.reports] == [x.truth for x in p.reports]
+        assert all(x.truth == {} and x.body_text == "" for x in r.reports)
+    p = lean.portals[0]
+    path = p.reports[0].path
+    with SimServer(lean, first_host=112) as srv:
+        first = fetch(srv.url(p.id, path))
+        assert first.status == 200 and first.body == plain.portals[0].pages[path].body
+        assert fetch(srv.url(p.id, path), headers={"If-None-Match": first.headers["ETag"]}).status == 304
