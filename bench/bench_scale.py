@@ -19,7 +19,7 @@ Each host's record of the most requests it answered at once is printed beside, s
 politeness violation shows up. Results are appended to bench/RESULTS.md.
 
     .venv/bin/python bench/bench_scale.py [--sizes 1,50,200] [--reports 5] [--with-2000]
-        [--ratio 10x20] [--latency 0] [--skip-memory] [--skip-ratio] [--no-record]
+        [--ratio 10x20] [--latency 0] [--skip-memory] [--skip-ratio] [--no-record] [--set NAME=VALUE]
 """
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def self_rss_mb() -> float:
 
 
 # -- 1. memory vs portals ----------------------------------------------------------------------
-def memory_series(sizes: list[tuple[int, int]], latency: float) -> list[dict]:
+def memory_series(sizes: list[tuple[int, int]], latency: float, extra: list[str]) -> list[dict]:
     from harvester.sim import SimServer
     from harvester.sim.packed import build_packed_universe
 
@@ -162,7 +162,7 @@ def memory_series(sizes: list[tuple[int, int]], latency: float) -> list[dict]:
             reg = srv.write_registry(data / "portals.toml")
             for label in ("first", "nightly"):
                 asked = served(srv, universe)
-                r = measured(harvester_cmd("--data", data, "--portals", reg, "crawl", "--all", "--quiet"))
+                r = measured(harvester_cmd("--data", data, "--portals", reg, "crawl", "--all", "--quiet", *extra))
                 if r["rc"] != 0:
                     print(r["stdout"][-2000:], r["stderr"][-3000:])
                 runs = runs_of(data, n)
@@ -182,7 +182,7 @@ def memory_series(sizes: list[tuple[int, int]], latency: float) -> list[dict]:
 
 
 # -- 2. bare Scrapy vs the harvester -------------------------------------------------------------
-def bare_spider(urls_file: str) -> int:
+def bare_spider(urls_file: str, reactor: str | None = None) -> int:
     """Child process: a plain Scrapy spider following same-host links from each homepage."""
     import scrapy
     from scrapy import signals
@@ -208,7 +208,7 @@ def bare_spider(urls_file: str) -> int:
                     yield scrapy.Request(link.url)
 
     process = CrawlerProcess({
-        "USER_AGENT": hs.USER_AGENT, "ROBOTSTXT_OBEY": True, "TWISTED_REACTOR": getattr(hs, "TWISTED_REACTOR", None),
+        "USER_AGENT": hs.USER_AGENT, "ROBOTSTXT_OBEY": True, "TWISTED_REACTOR": reactor or getattr(hs, "TWISTED_REACTOR", None),
         "CONCURRENT_REQUESTS_PER_DOMAIN": 2, "CONCURRENT_REQUESTS": 2 * len(urls), "AUTOTHROTTLE_ENABLED": False,
         "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": True,
     })
@@ -230,7 +230,7 @@ def bare_spider(urls_file: str) -> int:
     return 0
 
 
-def ratio(n: int, reports: int, latency: float) -> dict:
+def ratio(n: int, reports: int, latency: float, extra: list[str]) -> dict:
     from harvester.sim import SimServer
     from harvester.sim.packed import build_packed_universe
 
@@ -241,7 +241,9 @@ def ratio(n: int, reports: int, latency: float) -> dict:
         with SimServer(universe, first_host=FIRST_HOST, latency=latency) as srv:
             urls = data / "urls.txt"
             urls.write_text("\n".join(srv.base_url(p.id) for p in universe.portals))
-            r = measured([sys.executable, str(Path(__file__).resolve()), "--bare-spider", str(urls)])
+            reactor = [x for x in extra if x.startswith("TWISTED_REACTOR=")]
+            r = measured([sys.executable, str(Path(__file__).resolve()), "--bare-spider", str(urls),
+                          *(["--set", reactor[-1]] if reactor else [])])
             inner = json.loads(r["stdout"].strip().splitlines()[-1]) if r["rc"] == 0 else {}
             out["bare"] = {"rc": r["rc"], "wall": r["wall"], "pages": served(srv, universe),
                            "crawl_s": inner.get("crawl_s"), "tree_mb": r["tree_mb"],
@@ -251,7 +253,7 @@ def ratio(n: int, reports: int, latency: float) -> dict:
         with SimServer(universe, first_host=FIRST_HOST, latency=latency) as srv:
             reg = srv.write_registry(data / "portals.toml")
             r = measured(harvester_cmd("--data", data / "h", "--portals", reg, "crawl", "--all", "--quiet",
-                                       "--set", "AUTOTHROTTLE_ENABLED=False"))
+                                       "--set", "AUTOTHROTTLE_ENABLED=False", *extra))
             if r["rc"]:
                 print(r["stdout"][-2000:], r["stderr"][-3000:])
             runs = runs_of(data / "h", n)
@@ -268,12 +270,20 @@ def ratio(n: int, reports: int, latency: float) -> dict:
     return out
 
 
+def reactor_of(args) -> str:
+    from harvester import settings as hs
+
+    given = [x.split("=", 1)[1] for x in args.set if x.startswith("TWISTED_REACTOR=")]
+    return (given[-1] if given else getattr(hs, "TWISTED_REACTOR", None) or "Scrapy's default (asyncio)").rsplit(".", 1)[-1]
+
+
 # -- recording ---------------------------------------------------------------------------------
 def record(args, header: str, mem_rows: list[dict], rat: dict | None) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     lines = [f"\n## bench_scale — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}\n",
              f"- machine: {header}",
              f"- command: `{' '.join(['.venv/bin/python', 'bench/bench_scale.py', *sys.argv[1:]])}`",
+             f"- reactor: {reactor_of(args)}",
              f"- simulated portals answer with {args.latency} s latency; peak RSS = summed RSS of every process of "
              f"`crawl --all` sampled every 0.1 s (\"main\" = /usr/bin/time -v, the main process alone)\n"]
     if mem_rows:
@@ -316,10 +326,13 @@ def main() -> int:
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-ratio", action="store_true")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a Scrapy setting for every harvester run (TWISTED_REACTOR also for bare Scrapy)")
     ap.add_argument("--bare-spider", metavar="URLS_FILE", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare_spider:
-        return bare_spider(args.bare_spider)
+        reactor = [x.split("=", 1)[1] for x in args.set if x.startswith("TWISTED_REACTOR=")]
+        return bare_spider(args.bare_spider, reactor[-1] if reactor else None)
 
     sizes = []
     for item in args.sizes.split(","):
@@ -329,11 +342,12 @@ def main() -> int:
         sizes.append((2000, 10))
     header = machine()
     print(header, flush=True)
-    mem_rows = [] if args.skip_memory else memory_series(sizes, args.latency)
+    extra = [x for item in args.set for x in ("--set", item)]
+    mem_rows = [] if args.skip_memory else memory_series(sizes, args.latency, extra)
     rat = None
     if not args.skip_ratio:
         n, _, r = args.ratio.partition("x")
-        rat = ratio(int(n), int(r or 20), args.latency)
+        rat = ratio(int(n), int(r or 20), args.latency, extra)
     print(record(args, header, mem_rows, rat))
     failed = [r for r in mem_rows if r["first"]["rc"] or r["nightly"]["rc"]]
     return 1 if failed or (rat and (rat["bare"]["rc"] or rat["harvester"]["rc"])) else 0
