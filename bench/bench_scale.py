@@ -259,7 +259,9 @@ def ratio(n: int, reports: int, latency: float, extra: list[str]) -> dict:
             runs = runs_of(data / "h", n)
             out["harvester"] = {"rc": r["rc"], "wall": r["wall"], "pages": served(srv, universe),
                                 "tree_mb": r["tree_mb"], "per_host_peak": peak_per_host(srv, universe),
-                                "new": sum(x["new_reports"] for x in runs), "ok": sum(x["status"] == "ok" for x in runs)}
+                                "new": sum(x["new_reports"] for x in runs), "ok": sum(x["status"] == "ok" for x in runs),
+                                # a report also published on another portal is "unchanged" the second time
+                                "seen": sum(x["unchanged_reports"] + x["changed_reports"] for x in runs)}
     b, h = out["bare"], out["harvester"]
     b["rate"], h["rate"] = b["pages"] / b["wall"], h["pages"] / h["wall"]
     out["ratio"] = h["rate"] / b["rate"]
@@ -303,7 +305,8 @@ def record(args, header: str, mem_rows: list[dict], rat: dict | None) -> str:
                   "| crawler | pages | wall | pages/s | peak RSS | per-host peak |", "|---|---|---|---|---|---|",
                   f"| bare Scrapy (follows same-host links; crawl alone {b['crawl_s'] or 0:.1f} s) | {b['pages']} | "
                   f"{b['wall']:.1f} s | {b['rate']:.1f} | {b['tree_mb']:.0f} MB | {b['per_host_peak']} |",
-                  f"| harvester `crawl --all` ({h['new']} new reports, {h['ok']}/{rat['portals']} runs ok) | "
+                  f"| harvester `crawl --all` ({h['new']} new + {h['seen']} already seen reports, "
+                  f"{h['ok']}/{rat['portals']} runs ok) | "
                   f"{h['pages']} | {h['wall']:.1f} s | {h['rate']:.1f} | {h['tree_mb']:.0f} MB | {h['per_host_peak']} |",
                   "", f"Ratio harvester / bare Scrapy: **{rat['ratio']:.2f}×**"]
     text = "\n".join(lines) + "\n"
