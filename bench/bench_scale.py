@@ -289,13 +289,13 @@ def record(args, header: str, mem_rows: list[dict], rat: dict | None) -> str:
              f"- simulated portals answer with {args.latency} s latency; peak RSS = summed RSS of every process of "
              f"`crawl --all` sampled every 0.1 s (\"main\" = /usr/bin/time -v, the main process alone)\n"]
     if mem_rows:
-        lines += ["| portals × reports | first harvest | peak RSS all (main) | nightly pass | nightly peak RSS | "
+        lines += ["| portals × reports | first harvest | pages/s | peak RSS all (main) | nightly pass | nightly peak RSS | "
                   "requests first / nightly | runs ok | per-host peak | sim RSS |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in mem_rows:
             f, n = r["first"], r["nightly"]
             lines.append(f"| {r['portals']} × {r['reports'] // r['portals']} ({r['reports']}) | {f['wall']:.1f} s | "
-                         f"{f['tree_mb']:.0f} MB ({f['time_mb']:.0f}) | {n['wall']:.1f} s ({'/'.join(n['modes'])}) | "
+                         f"{f['requests'] / f['wall']:.1f} | {f['tree_mb']:.0f} MB ({f['time_mb']:.0f}) | {n['wall']:.1f} s ({'/'.join(n['modes'])}) | "
                          f"{n['tree_mb']:.0f} MB | {f['requests']} / {n['requests']} | {f['ok']}/{r['portals']}, "
                          f"{n['ok']}/{r['portals']} | {r['per_host_peak']} | {r['sim_mb']:.0f} MB |")
     if rat:
