@@ -112,6 +112,7 @@ def cmd_sim_serve(args) -> int:
         reports_per_portal=args.reports_per_portal,
         families=args.families,
         faults=_fault_names(args.faults),
+        latency=args.latency,
     )
 
 
@@ -331,9 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = simsub.add_parser("serve", help="serve the simulated portals on loopback until stopped")
     s.add_argument("--portals-out", metavar="FILE", help="write a registry naming the portals here")
     s.add_argument("--seed", type=int, default=2025)
-    s.add_argument("--first-host", type=int, default=20, help="first portal on 127.0.0.N")
-    s.add_argument("--n-portals", type=int, default=3)
+    s.add_argument("--first-host", type=int, default=20, metavar="N",
+                   help="first portal on loopback host N: 127.0.0.N, past .254 on 127.0.1.1 and so on")
+    s.add_argument("--portals", "--n-portals", type=int, default=3, dest="n_portals", metavar="N",
+                   help="how many portals (up to 65,024 with --first-host 1; all served by this one process)")
     s.add_argument("--reports-per-portal", type=int, default=22)
+    s.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer by this much")
     s.add_argument("--families", action="store_true",
                    help="portals of every platform family (TRS, Hanweb, gkmlpt, generic) instead of 3 TRS portals")
     s.add_argument("--faults", metavar="NAME,...",

@@ -7,15 +7,21 @@ import sys
 import threading
 from pathlib import Path
 
+from .packed import build_packed_universe
 from .server import SimServer
-from .universe import build_universe
+
+LISTED = 50  # up to this many portals, every URL is printed; beyond, the registry lists them
 
 
 def serve(portals_out: Path | None, seed: int = 2025, first_host: int = 20, n_portals: int = 3,
           reports_per_portal: int = 22, *, ready: threading.Event | None = None,
-          stop: threading.Event | None = None, families: bool = False, faults: list[str] | None = None) -> int:
+          stop: threading.Event | None = None, families: bool = False, faults: list[str] | None = None,
+          latency: float = 0.0) -> int:
     """Build the universe, serve it, write the registry, print the URLs, serve until a signal.
 
+    Portals go on loopback hosts ``first_host``, ``first_host + 1`` … (127.0.0.N up to .254,
+    then 127.0.1.1 …), all from this process; pages are kept compressed (``packed``), so
+    thousands of portals fit. ``latency`` delays every answer by that many seconds.
     ``ready`` / ``stop`` are for embedding (tests): ``ready`` is set once serving, setting
     ``stop`` ends the loop like a signal does. Signal handlers are installed only when
     called from the main thread.
@@ -31,20 +37,26 @@ def serve(portals_out: Path | None, seed: int = 2025, first_host: int = 20, n_po
 
         universe = build_family_universe(seed=seed)
     else:
-        universe = build_universe(seed=seed, n_portals=n_portals, reports_per_portal=reports_per_portal)
+        universe = build_packed_universe(seed=seed, n_portals=n_portals, reports_per_portal=reports_per_portal,
+                                         lean=True)
     stop = stop or threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, lambda *_: stop.set())
     try:
-        with SimServer(universe, first_host=first_host) as srv:
+        with SimServer(universe, first_host=first_host, latency=latency) as srv:
             if portals_out is not None:
                 srv.write_registry(portals_out)
             n_reports = sum(len(p.reports) for p in universe.portals)
             print(f"simulated portals (seed {seed}, {n_reports} reports):", flush=True)
-            for p in universe.portals:
+            shown = universe.portals if len(universe.portals) <= LISTED else universe.portals[:3]
+            for p in shown:
                 print(f"  {p.id}\t{srv.base_url(p.id)}\t{p.name}\t{len(p.reports)} reports", flush=True)
+            if len(shown) < len(universe.portals):
+                last = universe.portals[-1]
+                print(f"  … {len(universe.portals) - len(shown) - 1} more …", flush=True)
+                print(f"  {last.id}\t{srv.base_url(last.id)}\t{last.name}\t{len(last.reports)} reports", flush=True)
             if portals_out is not None:
                 print(f"registry written to {portals_out}", flush=True)
             print("serving; press Ctrl-C to stop", flush=True)
@@ -67,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--portals-out", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--first-host", type=int, default=20)
-    ap.add_argument("--portals", type=int, default=3, dest="n_portals")
+    ap.add_argument("--portals", "--n-portals", type=int, default=3, dest="n_portals")
     ap.add_argument("--reports-per-portal", type=int, default=22)
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds every answer is delayed")
     ap.add_argument("--families", action="store_true", help="every platform family instead of the 3 TRS portals")
     ap.add_argument("--faults", metavar="NAME,...", help="hostile portals (harvester.sim.faults), or 'all'")
     a = ap.parse_args(argv)
@@ -81,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             ap.error(str(exc))
     return serve(a.portals_out, a.seed, a.first_host, a.n_portals, a.reports_per_portal, families=a.families,
-                 faults=faults)
+                 faults=faults, latency=a.latency)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""HTTP server for the simulated portals: one threaded HTTP/1.1 server per portal on 127.0.0.x.
+"""HTTP server for the simulated portals: HTTP/1.1, every portal on its own loopback address.
 
-Portal ``i`` listens on ``127.0.0.(first_host + i)`` at a port the OS chooses. Responses are
+Portal ``i`` listens on loopback host number ``first_host + i`` (``127.0.0.(first_host + i)``
+up to .254, then ``127.0.1.1`` … see ``multihost.host_address``) at a port the OS chooses;
+all portals are served from one selector thread and a small pool of workers. Responses are
 the pre-rendered pages of the universe: 200 with ETag and Last-Modified, 304 for matching
 conditional requests (If-None-Match wins over If-Modified-Since, as RFC 9110 says), HEAD
 without a body, 404 with a TRS-style error page for unknown paths. Every request is logged.
@@ -9,16 +11,16 @@ without a body, 404 with a TRS-style error page for unknown paths. Every request
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
 from email.utils import format_datetime, parsedate_to_datetime
 from http.client import HTTPMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from .model import SimPage, SimPortal, Universe
+from .multihost import MAX_HOSTS, Host, HostLoad, host_address, serve_hosts
 
 
 class LoggedRequest(NamedTuple):
@@ -163,17 +165,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-class _PortalServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 128
+class _PortalServer(Host):
+    """One portal's address, as its handlers see it (``self.server``): the portal and its request log."""
 
-    def __init__(self, addr, portal: SimPortal):
+    def __init__(self, portal: SimPortal):
+        super().__init__()
         self.portal = portal
         self._log: list[LoggedRequest] = []
         self._lock = threading.Lock()
-        self._conns: dict[threading.Thread, socket.socket] = {}
-        super().__init__(addr, _Handler)
 
     def log(self, entry: LoggedRequest) -> None:
         with self._lock:
@@ -183,66 +182,31 @@ class _PortalServer(ThreadingHTTPServer):
         with self._lock:
             return list(self._log)
 
-    # one tracked thread per connection, so stop() can close them and join promptly
-    def process_request(self, request, client_address):
-        t = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
-        with self._lock:
-            self._conns[t] = request
-        t.start()
-
-    def _handle(self, request, client_address):
-        try:
-            self.finish_request(request, client_address)
-        except Exception:  # noqa: BLE001
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-            with self._lock:
-                self._conns.pop(threading.current_thread(), None)
-
-    def handle_error(self, request, client_address):
-        import sys
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
-            return
-        super().handle_error(request, client_address)
-
-    def close_connections(self, timeout: float) -> None:
-        with self._lock:
-            conns = list(self._conns.items())
-        for _, sock in conns:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        for t, _ in conns:
-            t.join(timeout)
-
 
 class SimServer:
-    """Serve a universe: portal ``i`` on ``127.0.0.(first_host + i)``, OS-chosen port, background threads."""
+    """Serve a universe: portal ``i`` on loopback host ``first_host + i``, OS-chosen port, background threads.
 
-    def __init__(self, universe: Universe, first_host: int = 20, *, port: int = 0):
-        if not 1 <= first_host or first_host + len(universe.portals) - 1 > 254:
-            raise ValueError("first_host out of range: portals need 127.0.0.first_host … 127.0.0.254")
+    ``threads`` workers answer for all portals together; ``latency`` (seconds) delays every
+    answer, as a distant portal would, without holding a worker.
+    """
+
+    def __init__(self, universe: Universe, first_host: int = 20, *, port: int = 0, threads: int = 16,
+                 latency: float = 0.0):
+        last = first_host + len(universe.portals) - 1
+        if not 1 <= first_host or last > MAX_HOSTS:
+            raise ValueError(f"first_host out of range: {len(universe.portals)} portals from loopback host "
+                             f"{first_host} need hosts {first_host} … {last}, at most {MAX_HOSTS} "
+                             f"(127.0.0.1 … 127.0.255.254)")
         self.universe = universe
         self.first_host = first_host
         self._servers: dict[str, _PortalServer] = {}
-        self._threads: list[threading.Thread] = []
-        self._running: list[_PortalServer] = []  # servers whose serve_forever thread started
         self._stopped = False
-        try:
-            for i, portal in enumerate(universe.portals):
-                srv = _PortalServer((f"127.0.0.{first_host + i}", port), portal)
-                self._servers[portal.id] = srv
-                t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                                     name=f"sim-{portal.id}", daemon=True)
-                t.start()
-                self._running.append(srv)
-                self._threads.append(t)
-        except BaseException:
-            self.stop()
-            raise
+        hosts = []
+        for i, portal in enumerate(universe.portals):
+            srv = _PortalServer(portal)
+            self._servers[portal.id] = srv
+            hosts.append(((host_address(first_host + i), port), srv))
+        self._multi = serve_hosts(_Handler, hosts, threads=threads, latency=latency)
 
     def __enter__(self) -> "SimServer":
         return self
@@ -255,6 +219,10 @@ class SimServer:
             return self._servers[portal_id]
         except KeyError:
             raise KeyError(f"no simulated portal {portal_id!r}") from None
+
+    def concurrency(self, portal_id: str) -> HostLoad:
+        """The most the portal was asked of at once: (requests being answered, connections open)."""
+        return self._server(portal_id).load()
 
     def address(self, portal_id: str) -> tuple[str, int]:
         host, port = self._server(portal_id).server_address[:2]
@@ -297,13 +265,7 @@ class SimServer:
         if self._stopped:
             return
         self._stopped = True
-        for srv in self._running:
-            srv.shutdown()  # would block forever on a server that never started serving
-        for srv in self._servers.values():
-            srv.close_connections(timeout)
-            srv.server_close()
-        for t in self._threads:
-            t.join(timeout)
+        self._multi.stop(timeout)
 
 
 def _toml_str(s: str) -> str:
