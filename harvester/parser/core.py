@@ -255,7 +255,7 @@ def _parse(data, url, content_type) -> dict:
             m = vocab.INFO_DATE_RE.search(s)
             if m:
                 rec["published"] = _iso_date(m.group(2), m.group(3), m.group(4))
-    agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"])
+    agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"], page)
     rec["agency"] = agency or None
     rec["agency_simplified"] = _simplified_agency(agency)
     year = _year_from_title(title)
@@ -400,17 +400,23 @@ def _first_title_line(lines, strict=False):
     return None
 
 
-def _choose_agency(title, meta, raw_lines, head_zone, body, text):
+def _choose_agency(title, meta, raw_lines, head_zone, body, text, page=None):
     """The issuer from the best evidence: title, preamble, signature, info table, ContentSource, 来源.
 
-    A website (本网, 原创), a digit or a placeholder is no evidence; a short name in the
-    title (财金局) is resolved to the full name another piece of evidence gives."""
+    A website (本网, 原创), a digit or a placeholder is no evidence, nor is a source that names
+    the site's owner (a site-wide default: every page of the portal says it); a short name in
+    the title (财金局) is resolved to the full name another piece of evidence gives."""
     from_title = ev.agency_from_title(title) or ev.split_title_agency(raw_lines, title)
     preamble = ev.agency_from_preamble(text)
     signature = ev.agency_from_signature(body)
     info = ev.agency_from_info(head_zone) or ev.agency_from_info(raw_lines[:60])
+    owners = ev.site_owners(meta.get("site"), page.html_title if page is not None else None, raw_lines)
     content_source = ev.plausible_agency(meta.get("agency"))
+    if content_source and ev.is_site_default(content_source, owners):
+        content_source = None
     source_line = ev.agency_from_source(head_zone)
+    if source_line and ev.is_site_default(source_line, owners):
+        source_line = None
     contact = ev.agency_from_contact(text)
     ranked = [from_title, preamble, signature, info, content_source, source_line, contact]
     agency = next((a for a in ranked if a), None)

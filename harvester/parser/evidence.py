@@ -324,3 +324,39 @@ def resolve_short(name: str, candidates: list[str | None]) -> str:
         if c and c != name and expands(name, c):
             return c
     return name
+
+
+# ------------------------------------------------------------------ site-wide defaults
+_OWNER_LINE_RE = re.compile(r"(主办单位|主辦單位|主办|版权所有|版權所有|主办方)\s*[:：]?\s*[©(（c)）\s]*([\u3400-\u9fff]{2,30})")
+_SITE_SUFFIX_RE = re.compile(r"(门户网站|門戶網站|政府网站|政府網站|官方网站|官網|官网|网站|網站|政府网|政府網|门户网|门户|网|網)$")
+
+
+def site_owners(site_name: str | None, html_title: str | None, lines: list[str]) -> set[str]:
+    """Who runs the site: SiteName, the site part of <title>, 主办单位 / 版权所有 in the footer."""
+    out: set[str] = set()
+    names = [site_name or ""]
+    if html_title:
+        parts = [p for p in re.split(r"\s*[_|｜]\s*|\s+[-—–]\s+", html_title) if p.strip()]
+        if len(parts) > 1:
+            names.append(parts[-1])
+    for ln in lines[-60:]:
+        m = _OWNER_LINE_RE.search(ln)
+        if m:
+            names.append(m.group(2))
+    for n in names:
+        n = re.sub(r"\s+", "", t2s(n or ""))
+        n = _SITE_SUFFIX_RE.sub("", n)
+        if len(n) >= 2:
+            out.add(n)
+    return out
+
+
+def is_site_default(name: str, owners: set[str]) -> bool:
+    """``name`` is the site's owner or its parent government: what every page of the site says."""
+    n = t2s(name)
+    for o in owners:
+        if n == o or n == o + "人民政府" or o == n + "人民政府" or (o.startswith(n) and len(o) - len(n) <= 4):
+            return True
+        if n.endswith("人民政府") and n[:-4] and o.startswith(n[:-4]):
+            return True
+    return False
