@@ -379,11 +379,15 @@ def _title_candidates(lines, limit=60):
 
 def _first_title_line(lines, strict=False):
     cands = list(_title_candidates(lines))
-    for s in cands:  # a report title that names its year
+    head = _head_zone_lines(lines)
+    for s in cands:  # a report title that names its year, above the body
+        if s not in head:
+            break
         if 6 <= len(s) <= 80 and ev.title_is_report(s):
             return s
     for s in cands:
-        if 6 <= len(s) <= 80 and ("报告" in s or "報告" in s or "年报" in s or "年報" in s):
+        if 6 <= len(s) <= 80 and ("报告" in s or "報告" in s or "年报" in s or "年報" in s) \
+                and not _NUMBERED_RE.match(norm_label(s)) and not re.search(r"[,，。;；]", s):
             return s
     if strict:
         return None
@@ -398,6 +402,17 @@ def _first_title_line(lines, strict=False):
         if s in cands and 4 <= len(s):
             return s
     return None
+
+
+def _head_zone_lines(lines):
+    """Stripped lines above the body: up to the first sentence or section heading."""
+    out = set()
+    for ln in lines[:60]:
+        s = ln.strip().strip("|｜ ").strip()
+        if vocab.SECTION_HEADING_RE.match(s) or (len(s) > 30 and re.search(r"[,，。;；]", s)):
+            break
+        out.add(s)
+    return out
 
 
 def _choose_agency(title, meta, raw_lines, head_zone, body, text, page=None):

@@ -112,7 +112,7 @@ def title_is_report(title: str | None) -> bool:
     return bool(_TITLE_TAIL_OK.match(t[last + 2:]))
 
 
-COVER_LETTER_RE = re.compile(r"(报送|呈报|上报|报来|印送|抄送|提交).{0,6}《[^《》]*(年度报告|年报)》")
+COVER_LETTER_RE = re.compile(r"(报送|呈报|上报|报来|提交)[^。]{0,60}?(年度报告|年报|工作报告)》?的?(函|请示|报告)$")
 TITLE_NEGATIVE_RE = vocab.NOT_REPORT_TITLE_RE
 
 
@@ -178,7 +178,7 @@ def year_from_statements(text: str) -> int | None:
 
 
 # ------------------------------------------------------------------ agency evidence
-_NAME = r"([^,，。、;；:：《》“”\"'()（）\s]{2,40}?)"
+_NAME = r"(?P<name>[^,，。、;；:：《》“”\"'()（）\s]{2,40}?)"
 _PREAMBLE_AGENCY_RES = [
     re.compile(r"现[将予]?(公布|公开|发布)" + _NAME + _YEAR + r"年度?"),
     re.compile(r"现将" + _NAME + _YEAR + r"年度?[^。]{0,30}?报告"),
@@ -196,6 +196,13 @@ def agency_from_title(title: str | None) -> str | None:
     if not title:
         return None
     t = title.strip()
+    if COVER_LETTER_RE.search(norm_label(t)) or re.search(r"(关于|關於)(报送|報送|呈报|上报)", t):
+        # a cover letter: the sender before 关于, else the report's own title inside 《》
+        m = re.match(r"^(.+?)(关于|關於)", t)
+        if m and plausible_agency(m.group(1)):
+            return plausible_agency(m.group(1))
+        inner = re.search(r"《([^《》]+)》", t)
+        return agency_from_title(inner.group(1)) if inner else None
     m = re.match(r"^(.*?)\s*(?:关于|關於)?\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}|20[xX]{2})\s*年", t)
     if m:
         a = m.group(1).strip(" 《》“”\"'：:,，、")
@@ -235,10 +242,7 @@ def agency_from_preamble(text: str) -> str | None:
     head = t2s(re.sub(r"[ \t\u3000]+", "", text[:3000]))
     for rx in _PREAMBLE_AGENCY_RES:
         for m in rx.finditer(head):
-            name = next((g for g in m.groups()[1:] if g and len(g) >= 2 and not re.fullmatch(_YEAR, g)
-                         and g not in ("根据", "报告", "年报")), None)
-            if name is None:
-                continue
+            name = m.group("name")
             # back to the published spelling: same position in the original when lengths agree
             a = plausible_agency(_published_spelling(text, name))
             if a and _is_org(t2s(a)):
@@ -249,7 +253,7 @@ def agency_from_preamble(text: str) -> str | None:
 def agency_from_contact(text: str) -> str | None:
     head = t2s(re.sub(r"[ \t\u3000]+", "", text[:4000]))
     for m in _CONTACT_RE.finditer(head):
-        name = m.group(3)
+        name = m.group("name")
         if re.search(r"(科|股|室|处|组|岗)$", name):
             continue
         a = plausible_agency(_published_spelling(text, name))

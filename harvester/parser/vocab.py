@@ -236,9 +236,9 @@ YEAR_TEXT_PATTERNS = [
 # ------------------------------------------------------------- metadata
 # rows of the information table above the body (索引号 / 发布机构 / 发布日期 …): debris in `text`
 INFO_ROW_RE = re.compile(
-    r"^\s*(索引号|索引號|主题分类|主題分類|发布机构|發布機構|成文日期|文号|文號|发文字号|发布日期|發布日期|"
+    r"^\s*[|｜]?\s*(索\s*引\s*号|索引號|主题分类|主題分類|发布机构|發布機構|成文日期|文号|文號|发文字号|发布日期|發布日期|"
     r"公开方式|公开范围|有效性|体裁分类|组配分类|信息来源|来源|发文机关|公开时限|主题词|发布时间|效力状态|"
-    r"标\s*题|名\s*称)\s*[:：\t]")
+    r"标\s*题|名\s*称|发布单位|發布單位|分\s*类)\s*[:：\t|｜]")
 META_NAMES = {"articletitle": "title", "pubdate": "published", "contentsource": "agency",
               "firstpubdate": "published", "sitename": "site"}
 INFO_AGENCY_RE = re.compile(r"(?<!\S)(发布机构|發布機構|发文机关|發文機關|发布单位|信息来源|来源|來源)\s*[:：]?\s*\t*\s*([^\t\n]{2,40})")
