@@ -25,17 +25,24 @@ from .normalize import norm_label, t2s
 # ------------------------------------------------------------------ pinyin mirrors
 # Mirror sites of traditional pages annotate characters with pinyin: 報(bào)告, 開(kāi).
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN_RE = re.compile(r"(?<=[\u3400-\u9fff])[(（]([a-zü%s]{1,7})[)）]" % _TONED)
+_PINYIN_RE = re.compile(r"(?<=[\u3400-\u9fff])((?:[(（][a-zü%s]{1,7}[)）])+)" % _TONED)
+_SYLLABLE_RE = re.compile(r"[(（]([a-zü%s]{1,7})[)）]" % _TONED)
+_VOWELS = "aeiouüv" + _TONED
 
 
 def strip_pinyin(text: str) -> str:
     """Remove pinyin annotations after CJK characters when the text carries them.
 
-    Only when at least two annotations carry a tone mark (so an ordinary "(a)" is kept)."""
-    found = _PINYIN_RE.findall(text[:200000])
-    if sum(1 for f in found if any(c in _TONED for c in f)) < 2:
+    Mirrors print them with tone marks (報(bào)告) or without, sometimes doubled
+    (政(zheng)(zheng)府). Only when the text has at least two toned or five plain annotations,
+    so an ordinary "(a)" after a character is kept."""
+    runs = _PINYIN_RE.findall(text[:200000])
+    sylls = [m for r in runs for m in _SYLLABLE_RE.findall(r) if any(c in _VOWELS for c in m)]
+    toned = sum(1 for m in sylls if any(c in _TONED for c in m))
+    if toned < 2 and len(sylls) < 5:
         return text
-    return _PINYIN_RE.sub("", text)
+    return _PINYIN_RE.sub(lambda m: "" if all(any(c in _VOWELS for c in x) for x in _SYLLABLE_RE.findall(m.group(1)))
+                          else m.group(1), text)
 
 
 # ------------------------------------------------------------------ organisations

@@ -212,13 +212,19 @@ _PINYIN = {"報": "bào", "開": "kāi", "作": "zuò", "人": "rén", "民": "m
            "站": "zhàn", "通": "tōng"}
 
 
+_PLAIN = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ", "aaaaeeeeiiiioooouuuuüüüü")
+
+
 def _annotate(text: str, rng: random.Random) -> str:
+    """Pinyin after some characters: with tone marks (報(bào)) or without, sometimes doubled (報(bao)(bao))."""
     share = rng.uniform(0.5, 1.0)
+    plain, doubled = rng.random() < 0.4, rng.random() < 0.3
     out = []
     for ch in text:
         out.append(ch)
         if ch in _PINYIN and rng.random() < share:
-            out.append(f"({_PINYIN[ch]})")
+            py = _PINYIN[ch].translate(_PLAIN) if plain else _PINYIN[ch]
+            out.append(f"({py})" * (2 if doubled and rng.random() < 0.5 else 1))
     return "".join(out)
 
 
