@@ -216,7 +216,13 @@ def ends_early(body: list[str], heads, partial_tables=()) -> bool:
     if any(k in ("problems", "other") for _, k in heads):
         return False
     last = next((ln.strip() for ln in reversed(body) if ln.strip() and ln != vocab.EMPTY_TOKEN), "")
+    if _SIGNED_DATE_RE.match(last):  # signed and dated: the document is whole
+        return False
     return not last.endswith(_SENTENCE_END)
+
+
+_SIGNED_DATE_RE = re.compile(r"^((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十〇○]{1,3}\s*月"
+                             r"\s*[\d一二三四五六七八九十〇○]{1,3}\s*日$")
 
 
 def parse_time_checks(rec: dict, body: list[str], heads, truncated: bool | None = None) -> list[dict]:

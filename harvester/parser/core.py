@@ -492,7 +492,7 @@ def _classify(title, body_norm, rec, page, heads, body):
     if not title_report:
         self_statement = bool(ev.SELF_RE.search(body_norm))
         table_vocab = len(ev.TABLE_VOCAB_RE.findall(body_norm)) >= 1
-        body_says = bool(vocab.REPORT_TITLE_RE.search(body_norm[:600]))
+        body_says = bool(vocab.REPORT_TITLE_RE.search(body_norm[:600])) or _column_says(page.lines)
         ok = (self_statement and (nsec >= 1 or table_vocab)) or (nsec >= 3 and (table_vocab or body_says)) \
             or (cover_letter and (nsec >= 3 or table_vocab))
         if not ok:
@@ -503,6 +503,14 @@ def _classify(title, body_norm, rec, page, heads, body):
     if nsec == 0 and text_len < 300:
         return (True, True) if page.images else (title_report, False)
     return True, False
+
+
+_COLUMN_LINE_RE = re.compile(r"(分\s*类|分\s*類|栏目|欄目|[>＞»]).{0,40}(政府信息公开年报|政府信息公開年報|公开年报|公開年報|年度报告|年度報告)")
+
+
+def _column_says(lines):
+    """A breadcrumb or the info table's 分类 puts the page in the annual-report column."""
+    return any(_COLUMN_LINE_RE.search(ln) for ln in lines[:40] if len(ln) < 300)
 
 
 _NEG_LINE_RE = re.compile(r"(工作要点|要点|指南|通知|总结|范文|模板|制度|实施方案|工作方案|工作计划|统计表|报表)$")

@@ -172,6 +172,10 @@ def _legacy_free(S, truth, rng):
         data, ct, _ = encode_page(page, rng)
         url = url_for(rng, truth["published"], "html")
     else:
+        if rng.random() < 0.35:  # no title, no preamble: the info table's 分类 and the headings say it
+            lines = [f"索 引 号 | {rng.randint(10000000, 99999999)}/{y + 1}-{rng.randint(100, 99999):05d} | "
+                     f"分 类 | 政府信息公开年报 |", f"发布机构 | {a} | 发文日期 | {truth['published']} |"] + \
+                [x for x in lines[1:] if not x.startswith("本报告由")]
         data, ct = _as_bytes(rng.choice(("\n", "\n\n")).join(lines), rng)
         url = None
     exp = S._expected(truth, [], format_known=False)
