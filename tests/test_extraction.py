@@ -78,6 +78,19 @@ def test_the_drafting_office_as_source_does_not_override_the_title():
     page = trs_page(title="平潭综合实验区社会事业局2018年政府信息公开工作年度报告", source="管委会办公室",
                     year=2018)
     assert read_page(page, URL, "text/html")["agency"] == "平潭综合实验区社会事业局"
+    # and is no issuer when nothing else names one
+    bare = trs_page(title="2018年政府信息公开工作年度报告", source="管委会办公室", year=2018)
+    assert read_page(bare, URL, "text/html")["agency"] is None
+
+
+def test_an_article_title_left_at_the_site_name_gives_way_to_the_page_heading():
+    page = trs_page(title="平潭综合实验区财政金融局2016年政府信息公开工作年度报告", source="1")
+    page = page.replace('<meta name="ArticleTitle" content="平潭综合实验区财政金融局2016年政府信息公开工作年度报告">'.encode(),
+                        '<meta name="ArticleTitle" content="平潭综合实验区门户网站">'.encode())
+    assert '<meta name="ArticleTitle" content="平潭综合实验区门户网站">'.encode() in page
+    out = read_page(page, URL, "text/html")
+    assert out["title"] == "平潭综合实验区财政金融局2016年政府信息公开工作年度报告"
+    assert out["is_annual_report"] and out["agency"] == "平潭综合实验区财政金融局" and out["year"] == 2016
 
 
 def test_a_site_default_source_naming_the_parent_government_is_no_evidence():

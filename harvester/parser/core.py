@@ -215,6 +215,10 @@ def _parse(data, url, content_type) -> dict:
     raw_lines = page.lines
     # ---- title
     title = _clean_title(meta.get("title"))
+    if title and _site_default_title(title, meta, page):
+        # ArticleTitle left at a site-wide default (the site's name, a digit): no evidence
+        meta = {k: v for k, v in meta.items() if k != "title"}
+        title = None
     if not title:
         for ln in raw_lines[:80]:
             m = vocab.INFO_TITLE_RE.match(ln.strip()) or _PIPE_TITLE_RE.search(ln)
@@ -404,6 +408,14 @@ def _first_title_line(lines, strict=False):
     return None
 
 
+def _site_default_title(title, meta, page):
+    t = re.sub(r"\s+", "", title)
+    if len(t) < 4 or t.isdigit():
+        return True
+    owners = ev.site_owners(meta.get("site"), None, [])
+    return any(t2s(t) in (o, o + "门户网站", o + "网站", o + "政府网") for o in owners) or t == (meta.get("site") or "")
+
+
 def _head_zone_lines(lines):
     """Stripped lines above the body: up to the first sentence or section heading."""
     out = set()
@@ -427,10 +439,10 @@ def _choose_agency(title, meta, raw_lines, head_zone, body, text, page=None):
     info = ev.agency_from_info(head_zone) or ev.agency_from_info(raw_lines[:60])
     owners = ev.site_owners(meta.get("site"), page.html_title if page is not None else None, raw_lines)
     content_source = ev.plausible_agency(meta.get("agency"))
-    if content_source and ev.is_site_default(content_source, owners):
+    if content_source and (ev.is_site_default(content_source, owners) or ev.RELATIVE_NAME_RE.match(t2s(content_source))):
         content_source = None
     source_line = ev.agency_from_source(head_zone)
-    if source_line and ev.is_site_default(source_line, owners):
+    if source_line and (ev.is_site_default(source_line, owners) or ev.RELATIVE_NAME_RE.match(t2s(source_line))):
         source_line = None
     contact = ev.agency_from_contact(text)
     ranked = [from_title, preamble, signature, info, content_source, source_line, contact]

@@ -54,6 +54,8 @@ _NOT_AGENCY_RE = re.compile(
     r"(本网|本站|原创|转载|网站|门户|网页|中国政府网|新华网|人民网|新华社|来源|作者|编辑|责任编辑|管理员|"
     r"admin|信息中心网|[网網]$|^[我本该此其].{0,3}$|^(我|本)(局|镇|乡|街|委|办|厅|单位|机关|部门|中心|院|区|县|市))", re.I)
 _GENERIC = {"人民政府", "政府", "办公室", "本机关", "本单位", "本部门", "机关", "单位", "部门", "政府办", "信息公开办"}
+# a name without its place (管委会办公室, 县政府办): the office that posted the page, not an issuer
+RELATIVE_NAME_RE = re.compile(r"^(管委会|管委|管理委员会|政府|人民政府|县政府|市政府|区政府|镇政府|乡政府|街道|本级|办公室|党政办|党政综合办)")
 # drafting or disclosure offices: the office that wrote or posted, not the issuer of the report
 DRAFTING_RE = re.compile(r"(政务公开办|信息公开办|公开办|信息中心|网站管理|宣传)")
 

@@ -260,7 +260,8 @@ def _cover_letter(S, truth, rng):
     return S.Rendered(data, ct, url_for(rng, truth["published"], "html"), S._expected(truth, shown_cells(parts)))
 
 
-def _trs_page(rng, *, title, source, info_agency, site, body_html, published, column="政府信息公开年报"):
+def _trs_page(rng, *, title, source, info_agency, site, body_html, published, column="政府信息公开年报",
+              article_title=None):
     info = ""
     if info_agency is not None:
         info = ('<table class="xxgk-info"><tr><td>索引号：</td>'
@@ -272,7 +273,7 @@ def _trs_page(rng, *, title, source, info_agency, site, body_html, published, co
         f"<title>{escape(title)}_{escape(site)}</title>\n"
         f'<meta name="SiteName" content="{escape(site)}">\n'
         f'<meta name="ColumnName" content="{escape(column)}">\n'
-        f'<meta name="ArticleTitle" content="{escape(title)}">\n'
+        f'<meta name="ArticleTitle" content="{escape(article_title or title)}">\n'
         f'<meta name="PubDate" content="{published} {rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}">\n'
         f'<meta name="ContentSource" content="{escape(source)}">\n'
         "</head>\n<body>\n"
@@ -294,7 +295,8 @@ def _site_source(S, truth, rng):
     region = region_of(a)
     owner = (region + "人民政府") if region else "某市人民政府"
     site = owner.replace("人民政府", "") + rng.choice(("人民政府门户网站", "政府门户网站"))
-    source = rng.choice(("本网", "1", "0", owner, "原创"))
+    # a website, a digit, the site's owner on every page, or the office that posted it
+    source = rng.choice(("本网", "1", "0", owner, "原创", "管委会办公室", "县政府办", "本站"))
     # the site's owner as the source says nothing of the issuer, unless the issuer is the owner
     evidence = rng.choice(("title", "info", "signature", "none"))
     title = truth["title"] if evidence == "title" else f"{y}年政府信息公开工作年度报告"
@@ -306,8 +308,10 @@ def _site_source(S, truth, rng):
     if evidence == "signature":
         body += (f'<p style="text-align:right">{escape(a)}</p>'
                  f'<p style="text-align:right">{y + 1}年{rng.randint(1, 3)}月{rng.randint(1, 28)}日</p>')
+    # some portals leave ArticleTitle at the site's name: the page heading says what it is
+    article_title = site if rng.random() < 0.2 else None
     page = _trs_page(rng, title=title, source=source, info_agency=info_agency, site=site,
-                     body_html=body, published=truth["published"])
+                     body_html=body, published=truth["published"], article_title=article_title)
     data, ct, _ = encode_page(page, rng)
     agency = a if evidence != "none" else None
     exp = S._expected(truth, shown_cells(parts))
