@@ -101,7 +101,8 @@ def expands(short: str, full: str) -> bool:
 _YEAR = r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})"
 _REPORT_NOUN = r"(政府信息公开|信息公开|政务公开|政府信息).{0,12}?(年度报告|年报|工作报告|报告)"
 # what may follow 报告 at the end of a report's title
-_TITLE_TAIL_OK = re.compile(r"^\s*([(（][^()（）]{0,12}[)）])?\s*(全文|正文)?\s*[.。]?(pdf|doc|docx|wps)?\s*$", re.I)
+_TITLE_TAIL_OK = re.compile(r"^\s*([(（][^()（）]{0,14}[)）]|(及|和|与|暨|含)?(附表|统计表|数据统计表|附件|全文|正文))*"
+                            r"\s*[.。]?(pdf|doc|docx|wps)?\s*$", re.I)
 
 
 def _cn_year(s: str) -> int:
@@ -134,6 +135,10 @@ def title_negative(title: str | None) -> bool:
         return False
     if re.search(r"[(（]图片版[)）]", t):
         return False
+    if title_is_report(title):
+        # a report's title: only what stands before its final 报告 can say otherwise (图解:…)
+        last = max(t.rfind("报告"), t.rfind("年报"))
+        return bool(TITLE_NEGATIVE_RE.search(t[:last]))
     if TITLE_NEGATIVE_RE.search(t):
         return True
     if re.search(r"(报告|年报)", t) and re.search(_YEAR + r"年", t) and re.search(_REPORT_NOUN, t) \
