@@ -66,6 +66,12 @@ def test_short_name_resolved_from_the_department_breadcrumb():
     assert read_page(page, URL, "text/html")["agency"] == "财政金融局"
 
 
+def test_the_department_column_beats_a_stale_site_wide_source():
+    # the district renamed itself; every page still says 平潭县人民政府
+    page = trs_page(title="2016年政府信息公开工作年度报告", source="平潭县人民政府", crumb="财政金融局")
+    assert read_page(page, URL, "text/html")["agency"] == "财政金融局"
+
+
 def test_a_digit_content_source_gives_way_to_the_info_table():
     page = trs_page(title="2019年政府信息公开工作年度报告", source="1", year=2019,
                     info_agency="平潭综合实验区经济发展局", published="2020-01-15")

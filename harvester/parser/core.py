@@ -445,11 +445,14 @@ def _choose_agency(title, meta, raw_lines, head_zone, body, text, page=None):
     if source_line and (ev.is_site_default(source_line, owners) or ev.RELATIVE_NAME_RE.match(t2s(source_line))):
         source_line = None
     contact = ev.agency_from_contact(text)
-    ranked = [from_title, preamble, signature, info, content_source, source_line, contact]
+    crumbs = ev.breadcrumb_orgs(raw_lines)
+    # the department column the page sits in (首页 > 部门信息公开 > 财政金融局) before a source line,
+    # which is often the parent government on every page of the portal
+    crumb = crumbs[-1] if crumbs else None
+    ranked = [from_title, preamble, signature, info, crumb, content_source, source_line, contact]
     agency = next((a for a in ranked if a), None)
     if agency:
-        agency = ev.resolve_short(agency, [signature, info, content_source, *ev.breadcrumb_orgs(raw_lines),
-                                           preamble, source_line])
+        agency = ev.resolve_short(agency, [signature, info, content_source, *crumbs, preamble, source_line])
     return re.sub(r"\s+", "", agency) if agency else None
 
 

@@ -261,7 +261,7 @@ def _cover_letter(S, truth, rng):
 
 
 def _trs_page(rng, *, title, source, info_agency, site, body_html, published, column="政府信息公开年报",
-              article_title=None):
+              article_title=None, crumb_org=None):
     info = ""
     if info_agency is not None:
         info = ('<table class="xxgk-info"><tr><td>索引号：</td>'
@@ -278,7 +278,8 @@ def _trs_page(rng, *, title, source, info_agency, site, body_html, published, co
         f'<meta name="ContentSource" content="{escape(source)}">\n'
         "</head>\n<body>\n"
         f'<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/xxgk/">政府信息公开</a> &gt; '
-        f'<a href="./">{escape(column)}</a></div>\n{info}\n'
+        + (f'<a href="../">{escape(crumb_org)}</a> &gt; ' if crumb_org else "")
+        + f'<a href="./">{escape(column)}</a></div>\n{info}\n'
         f'<div class="article"><h1>{escape(title)}</h1>\n'
         f'<div class="info">发布时间：{published}　来源：{escape(source)}　浏览次数：{rng.randint(10, 5000)}</div>\n'
         f'<div class="TRS_Editor">{body_html}</div>\n'
@@ -298,7 +299,7 @@ def _site_source(S, truth, rng):
     # a website, a digit, the site's owner on every page, or the office that posted it
     source = rng.choice(("本网", "1", "0", owner, "原创", "管委会办公室", "县政府办", "本站"))
     # the site's owner as the source says nothing of the issuer, unless the issuer is the owner
-    evidence = rng.choice(("title", "info", "signature", "none"))
+    evidence = rng.choice(("title", "info", "signature", "crumb", "none"))
     title = truth["title"] if evidence == "title" else f"{y}年政府信息公开工作年度报告"
     info_agency = a if evidence == "info" or (evidence == "title" and rng.random() < 0.5) else None
     t2 = dict(truth, preamble=rng.choice(("根据《中华人民共和国政府信息公开条例》要求,编制本报告。"
@@ -311,7 +312,8 @@ def _site_source(S, truth, rng):
     # some portals leave ArticleTitle at the site's name: the page heading says what it is
     article_title = site if rng.random() < 0.2 else None
     page = _trs_page(rng, title=title, source=source, info_agency=info_agency, site=site,
-                     body_html=body, published=truth["published"], article_title=article_title)
+                     body_html=body, published=truth["published"], article_title=article_title,
+                     crumb_org=a if evidence == "crumb" else None)
     data, ct, _ = encode_page(page, rng)
     agency = a if evidence != "none" else None
     exp = S._expected(truth, shown_cells(parts))
