@@ -139,18 +139,6 @@ def _year_from_title(title: str | None):
     return None
 
 
-def _agency_from_title(title: str | None):
-    if not title:
-        return None
-    t = title.strip()  # the issuer as published (traditional stays traditional)
-    m = re.match(r"^(.*?)\s*(?:关于|關於)?\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}|20[xX]{2})\s*年", t)
-    if not m:
-        return None
-    a = m.group(1).strip(" 《》“”\"'：:,，、")
-    a = re.sub(r"(关于|關於)$", "", a).strip()
-    return a or None
-
-
 def _simplified_agency(agency: str | None):
     """The issuer in simplified characters, for matching one agency across years."""
     if not agency:

@@ -241,7 +241,6 @@ INFO_ROW_RE = re.compile(
     r"标\s*题|名\s*称|发布单位|發布單位|分\s*类)\s*[:：\t|｜]")
 META_NAMES = {"articletitle": "title", "pubdate": "published", "contentsource": "agency",
               "firstpubdate": "published", "sitename": "site"}
-INFO_AGENCY_RE = re.compile(r"(?<!\S)(发布机构|發布機構|发文机关|發文機關|发布单位|信息来源|来源|來源)\s*[:：]?\s*\t*\s*([^\t\n]{2,40})")
 INFO_DATE_RE = re.compile(
     r"(发布日期|發布日期|发布时间|發布時間|公开日期|公開日期|日期)\s*[:：]?\s*\t*\s*"
     r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
