@@ -268,8 +268,8 @@ def agency_from_contact(text: str) -> str | None:
     head = t2s(re.sub(r"[ \t\u3000]+", "", text[:4000]))
     for m in _CONTACT_RE.finditer(head):
         name = m.group("name")
-        if re.search(r"(科|股|室|处|组|岗)$", name):
-            continue
+        if re.search(r"(科|股|处|组|岗)$", name) or (name.endswith("室") and not name.endswith("办公室")):
+            continue  # an internal unit (…信息公开处, 党政办公室's 综合科), not the issuer
         a = plausible_agency(_published_spelling(text, name))
         if a and _is_org(t2s(a)) and not DRAFTING_RE.search(t2s(a)):
             return a

@@ -202,8 +202,10 @@ def _cut_narrative(S, truth, rng):
     text = text[:cut]
     data, ct = _as_bytes(text, rng)
     exp = S._expected(truth, [], format_known=False)
-    # the issuer is known when the kept text names it (title, preamble, contact line)
-    exp["agency"] = a if a in text else None
+    # the issuer is known when the kept text names it as the issuer (title, preamble, contact line),
+    # not when it names it as a website (…人民政府门户网站)
+    named = title is not None or any(f in text for f in (f"现公布{a}", f"由{a}编制", f",{a}编制了", f"请与{a}联系"))
+    exp["agency"] = a if named else None
     exp["failing_rules"] = []
     return S.Rendered(data, ct, None, exp)
 
