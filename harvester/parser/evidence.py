@@ -229,8 +229,10 @@ def agency_from_title(title: str | None) -> str | None:
         m2 = re.match(r"^\s*度?\s*([^\s《》]{2,30}?)\s*(?:政府信息公開|政府信息公开|政務公開|政务公开|信息公開|信息公开)", rest)
         if m2:
             cand = m2.group(1)
-            # 2013年度谢塘镇政府信息公开 → 谢塘镇 (the 政府 of 政府信息公开 is not part of the name)
-            return plausible_agency(cand) if _is_org(cand) else None
+            # 2013年度谢塘镇政府信息公开 → 谢塘镇 (the 政府 of 政府信息公开 is not part of the name);
+            # 2022年上海市政府信息公开 → 上海市 (a place name stands for its government)
+            ok = _is_org(cand) or re.search(r"(省|市|县|区|自治区|自治州|州|盟|旗)$", t2s(cand))
+            return plausible_agency(cand) if ok else None
     return None
 
 
