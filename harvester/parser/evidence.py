@@ -272,6 +272,8 @@ def agency_from_contact(text: str) -> str | None:
         name = m.group("name")
         if re.search(r"(科|股|处|组|岗)$", name) or (name.endswith("室") and not name.endswith("办公室")):
             continue  # an internal unit (…信息公开处, 党政办公室's 综合科), not the issuer
+        if re.search(r"(信息公开|政务公开).{0,8}$", name) and not name.endswith(("局", "委员会", "政府")):
+            continue  # the disclosure office (…办公室政府信息公开中心), not the issuer
         a = plausible_agency(_published_spelling(text, name))
         if a and _is_org(t2s(a)) and not DRAFTING_RE.search(t2s(a)):
             return a

@@ -85,3 +85,14 @@ def test_an_isolated_latin_note_is_kept():
 ])
 def test_year_from_the_body_statements(text, year):
     assert ev.year_from_statements(text) == year
+
+
+@pytest.mark.parametrize("text,agency", [
+    ("如有疑问请与来凤县政务服务和大数据管理局(地址:来凤县政务服务中心501室)。", "来凤县政务服务和大数据管理局"),
+    ("如对本报告有疑问,请与某县人民政府办公室联系(联系人:王敏)。", "某县人民政府办公室"),
+    ("如对本报告有疑问,请与某市人民政府办公室政府信息公开中心联系(地址:花园路1号)。", None),
+    ("如对报告有疑问,请与某市人民政府办公室政府信息公开处联系。", None),
+    ("如对本报告有疑问,请与我局办公室联系。", None),
+])
+def test_the_contact_line_names_an_issuer_not_its_disclosure_office(text, agency):
+    assert ev.agency_from_contact(text) == agency
