@@ -238,7 +238,7 @@ def agency_from_title(title: str | None) -> str | None:
 
 def split_title_agency(lines: list[str], title: str | None) -> str | None:
     """An issuer printed on the line above a title that starts with the year (孝感市人民政府办公室 / 2020年…报告)."""
-    if not title or not re.match(r"^\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年", title):
+    if not title or not re.match(r"^\s*(?:关于|關於)?\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年", title):
         return None
     tn = norm_label(title)
     for i, ln in enumerate(lines[:80]):

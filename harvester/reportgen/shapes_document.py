@@ -128,8 +128,8 @@ def _breadcrumb(S, truth, rng):
     elif form == 1:
         title = f"{y}年度{a}政府信息公开工作年度报告"
     else:
-        before.append(a)
-        title = f"{y}年政府信息公开工作年度报告"
+        before.append(a)  # the issuer on the line above the title
+        title = rng.choice((f"{y}年政府信息公开工作年度报告", f"关于{y}年度政府信息公开工作年度报告"))
     text, cells = _text_report(S, truth, rng, title=title, preamble=truth["preamble"], before_title=before)
     data, ct = _as_bytes(text, rng)
     return S.Rendered(data, ct, None, S._expected(truth, cells))
