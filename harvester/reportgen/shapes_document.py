@@ -130,6 +130,13 @@ def _breadcrumb(S, truth, rng):
     else:
         before.append(a)  # the issuer on the line above the title
         title = rng.choice((f"{y}年政府信息公开工作年度报告", f"关于{y}年度政府信息公开工作年度报告"))
+    if rng.random() < 0.25:  # the title only in the info table's 名称 row (N05-like pipe rows)
+        before = [f"| 索引号: | {rng.randint(10000000, 99999999)}/{y + 1}-{rng.randint(100, 99999):05d} | "
+                  f"组配分类: | 政府信息公开年报 |",
+                  f"| 发布机构: | {a} | 主题分类: | 综合政务 |",
+                  f"| 名称: | {truth['title']} | 文号: | 无 |",
+                  f"| 生成日期: | {truth['published']} | 发布日期: | {truth['published']} |"]
+        title = None
     text, cells = _text_report(S, truth, rng, title=title, preamble=truth["preamble"], before_title=before)
     data, ct = _as_bytes(text, rng)
     return S.Rendered(data, ct, None, S._expected(truth, cells))
