@@ -122,3 +122,11 @@ def test_a_news_page_about_the_reports_is_not_a_report():
                     body="<p>为方便公众查阅,2021年度政府信息公开工作年度报告展示平台今日上线。</p>")
     out = read_page(page, URL, "text/html")
     assert not out["is_annual_report"] and out["year"] is None and out["agency"] is None
+
+
+def test_an_article_title_carrying_the_site_name_is_still_the_report_title():
+    page = trs_page(title="平潭综合实验区教育局2016年政府信息公开工作年度报告_平潭综合实验区门户网站", source="1")
+    out = read_page(page, URL, "text/html")
+    assert out["is_annual_report"] and out["year"] == 2016
+    assert out["title"] == "平潭综合实验区教育局2016年政府信息公开工作年度报告"
+    assert out["agency"] == "平潭综合实验区教育局"

@@ -203,6 +203,8 @@ def _parse(data, url, content_type) -> dict:
     raw_lines = page.lines
     # ---- title
     title = _clean_title(meta.get("title"))
+    if title and vocab.TITLE_SITE_SPLIT_RE.search(title):  # 某某年度报告_某县人民政府
+        title = _clean_title(_site_stripped_title(title))
     if title and _site_default_title(title, meta, page):
         # ArticleTitle left at a site-wide default (the site's name, a digit): no evidence
         meta = {k: v for k, v in meta.items() if k != "title"}
