@@ -101,8 +101,8 @@ def expands(short: str, full: str) -> bool:
 _YEAR = r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})"
 _REPORT_NOUN = r"(政府信息公开|信息公开|政务公开|政府信息).{0,12}?(年度报告|年报|工作报告|报告)"
 # what may follow 报告 at the end of a report's title
-_TITLE_TAIL_OK = re.compile(r"^\s*书?([(（][^()（）]{0,14}[)）]|(及|和|与|暨|含)?(附表|统计表|数据统计表|附件|全文|正文))*"
-                            r"\s*[.。]?(pdf|doc|docx|wps)?\s*$", re.I)
+_TITLE_TAIL_OK = re.compile(r"^\s*书?([(（【\[][^()（）【】\[\]]{0,14}[)）】\]]|(及|和|与|暨|含)?(附表|统计表|数据统计表|附件|全文|正文))*"
+                            r"\s*[.。]?(pdf|doc|docx|wps|xls|xlsx)?\s*((?:19|20)\d{2}[-./年]\d{1,2}[-./月]\d{1,2}日?)?\s*$", re.I)
 
 
 def _cn_year(s: str) -> int:
