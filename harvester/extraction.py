@@ -12,6 +12,7 @@ import lxml.html
 import trafilatura
 
 from harvester.parser import parse
+from harvester.parser.evidence import is_site_default, plausible_agency, site_owners
 from harvester.parser.inputs import Decoded, InputError, decode
 
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}/1"
@@ -50,6 +51,26 @@ def page_meta(html: str) -> dict[str, str]:
         if vals and vals[0].strip():
             out[name] = vals[0].strip()
     return out
+
+
+def _plausible_title(title: str | None) -> str | None:
+    if not title or len(title.strip()) < 4 or title.strip().isdigit():
+        return None
+    return title.strip()
+
+
+def _source_as_evidence(meta: dict, html: str) -> str | None:
+    """ContentSource of a page that is not a report, when it names a body and not the site's owner."""
+    name = plausible_agency(meta.get("ContentSource"))
+    if name is None:
+        return None
+    try:
+        lines = lxml.html.fromstring(html).text_content().splitlines() if html.strip() else []
+    except (lxml.etree.ParserError, ValueError):
+        lines = []
+    if is_site_default(name, site_owners(meta.get("SiteName"), None, lines)):
+        return None
+    return name
 
 
 def clean_text(decoded: Decoded, url: str | None) -> str:
@@ -107,8 +128,13 @@ def read_page(body: bytes, url: str | None = None, content_type: str | None = No
     out["image_only"] = bool(record.get("image_only")) and not _points_to_attachment(record.get("text") or out["text"] or "")
     out["year"] = record.get("year")
     out["format"] = record.get("format")
-    out["title"] = meta.get("ArticleTitle") or record.get("title")
-    out["agency"] = record.get("agency") or meta.get("ContentSource")
+    # The parser weighed the page's evidence (title, preamble, signature, breadcrumb, info table,
+    # meta tags); a raw ContentSource is no evidence on its own: it is often a digit, the
+    # website, a site-wide default or the drafting office.
+    out["title"] = record.get("title") or _plausible_title(meta.get("ArticleTitle"))
+    out["agency"] = record.get("agency")
+    if out["agency"] is None and not out["is_annual_report"]:
+        out["agency"] = _source_as_evidence(meta, decoded.content)
     out["published"] = _iso_date(meta.get("PubDate")) or record.get("published")
     if not out["text"]:
         out["text"] = record.get("text")

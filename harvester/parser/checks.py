@@ -184,7 +184,7 @@ def s6_check(body: list[str], heads, truncated: bool = False) -> dict:
                           "no section headings at all (images, a spreadsheet): section 五 cannot be judged")
         if truncated:
             return _entry("S6", "uncertain", None, "problems", None, {}, None, None,
-                          "section 五 not found, but the document is cut off")
+                          "section 五 not found, but the document is cut off before its place (partial text)")
         return _entry("S6", "fail", None, "problems", None, {}, None, None,
                       "section 五 (problems and improvements) is missing")
     start = idx[0] + 1
@@ -205,13 +205,35 @@ def s6_check(body: list[str], heads, truncated: bool = False) -> dict:
                   "section 五 has content")
 
 
-def parse_time_checks(rec: dict, body: list[str], heads) -> list[dict]:
+_SENTENCE_END = ("。", "！", "？", "!", "?", "”", "」", "）", ")", "；", ";", "…", "：", ":")
+
+
+def ends_early(body: list[str], heads, partial_tables=()) -> bool:
+    """The document is cut off before section 五's place: a table cut mid-way, or no heading
+    from 五 on while the text stops mid-sentence (a text extraction cut after N characters)."""
+    if partial_tables:
+        return True
+    if any(k in ("problems", "other") for _, k in heads):
+        return False
+    last = next((ln.strip() for ln in reversed(body) if ln.strip() and ln != vocab.EMPTY_TOKEN), "")
+    if _SIGNED_DATE_RE.match(last):  # signed and dated: the document is whole
+        return False
+    return not last.endswith(_SENTENCE_END)
+
+
+_SIGNED_DATE_RE = re.compile(r"^((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十〇○]{1,3}\s*月"
+                             r"\s*[\d一二三四五六七八九十〇○]{1,3}\s*日$")
+
+
+def parse_time_checks(rec: dict, body: list[str], heads, truncated: bool | None = None) -> list[dict]:
     tables = rec.get("tables") or {}
     fmt = rec.get("format")
     out = hard_checks(tables, fmt)
     out.extend(s3_checks(tables, body))
     out.extend(s4_checks(tables, fmt))
-    out.append(s6_check(body, heads, bool(rec.get("partial_tables"))))
+    if truncated is None:
+        truncated = ends_early(body, heads, rec.get("partial_tables"))
+    out.append(s6_check(body, heads, truncated))
     return out
 
 

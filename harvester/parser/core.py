@@ -4,12 +4,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from . import evidence as ev
 from . import vocab
 from .blocks import Page, html_to_page, text_to_page
 from .normalize import detect_script, norm_label, t2s
 from .tables import read_active, read_applications, read_review, segments, tokenize
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"
 
 RECORD_KEYS = ("parser_version", "is_annual_report", "title", "agency", "agency_simplified",
                "year", "published", "source_format",
@@ -138,18 +139,6 @@ def _year_from_title(title: str | None):
     return None
 
 
-def _agency_from_title(title: str | None):
-    if not title:
-        return None
-    t = title.strip()  # the issuer as published (traditional stays traditional)
-    m = re.match(r"^(.*?)\s*(?:关于|關於)?\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}|20[xX]{2})\s*年", t)
-    if not m:
-        return None
-    a = m.group(1).strip(" 《》“”\"'：:,，、")
-    a = re.sub(r"(关于|關於)$", "", a).strip()
-    return a or None
-
-
 def _simplified_agency(agency: str | None):
     """The issuer in simplified characters, for matching one agency across years."""
     if not agency:
@@ -207,15 +196,22 @@ def _parse(data, url, content_type) -> dict:
         return empty_record(url, error="unreadable input: PDF text layer has no character map (cid codes)")
     rec = empty_record(url)
     rec["source_format"] = source_format
+    content = ev.strip_pinyin(content)  # mirrors: 年度報(bào)告
     page: Page = html_to_page(content) if kind == "html" else text_to_page(content)
     meta = {**{k: v for k, v in page.meta.items()}, **_norm_meta(meta)}
 
     raw_lines = page.lines
     # ---- title
     title = _clean_title(meta.get("title"))
+    if title and vocab.TITLE_SITE_SPLIT_RE.search(title):  # 某某年度报告_某县人民政府
+        title = _clean_title(_site_stripped_title(title))
+    if title and _site_default_title(title, meta, page):
+        # ArticleTitle left at a site-wide default (the site's name, a digit): no evidence
+        meta = {k: v for k, v in meta.items() if k != "title"}
+        title = None
     if not title:
         for ln in raw_lines[:80]:
-            m = vocab.INFO_TITLE_RE.match(ln.strip())
+            m = vocab.INFO_TITLE_RE.match(ln.strip()) or _PIPE_TITLE_RE.search(ln)
             if m:
                 title = _clean_title(m.group(2).replace("\t", " "))
                 break
@@ -245,8 +241,6 @@ def _parse(data, url, content_type) -> dict:
 
     # ---- metadata
     rec["published"] = _date_from(meta.get("published"))
-    agency = meta.get("agency")
-    info_agency = None
     for ln in head_zone:
         s = ln.strip()
         if len(s) > 300:
@@ -255,21 +249,12 @@ def _parse(data, url, content_type) -> dict:
             m = vocab.INFO_DATE_RE.search(s)
             if m:
                 rec["published"] = _iso_date(m.group(2), m.group(3), m.group(4))
-        if info_agency is None:
-            m = vocab.INFO_AGENCY_RE.search(s)
-            if m and not s.startswith(("根据", "本报告")):
-                cand = m.group(2).strip()
-                cand = re.split(r"\s|[:：]", cand)[0].strip()
-                if 2 <= len(cand) <= 40 and not re.search(r"\d{4}", cand):
-                    info_agency = cand
-    if not agency:
-        agency = info_agency
-    if not agency:
-        agency = _agency_from_title(title)
-    agency = re.sub(r"\s+", "", agency) if agency else None
+    agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"], page)
     rec["agency"] = agency or None
     rec["agency_simplified"] = _simplified_agency(agency)
     year = _year_from_title(title)
+    if year is None:
+        year = ev.year_from_statements(rec["text"])
     if year is None:
         tn = t2s(rec["text"][:4000])
         for rx in vocab.YEAR_TEXT_PATTERNS:
@@ -289,7 +274,7 @@ def _parse(data, url, content_type) -> dict:
 
     # ---- classification
     body_norm = norm_label(rec["text"][:3000])
-    is_report, image_only = _classify(title, body_norm, rec, page, heads)
+    is_report, image_only = _classify(title, body_norm, rec, page, heads, body)
     rec["is_annual_report"] = is_report
     rec["image_only"] = image_only
     if not is_report:
@@ -372,20 +357,94 @@ def _mark_blank_cells(lines: list[str]) -> list[str]:
     return out
 
 
-def _first_title_line(lines, strict=False):
-    for ln in lines[:60]:
-        s = ln.strip()
-        if not s or _is_debris(s) or "\t" in s:
+_PIPE_TITLE_RE = re.compile(r"(?:^|[|｜])\s*(标\s*题|標\s*題|名\s*称|名\s*稱|文件名称)\s*[:：]?\s*[|｜\t]\s*([^|｜\t]{4,120}?)\s*(?:[|｜]|$)")
+_INFO_WORD_RE = re.compile(r"(索引号|索引號|发布机构|發布機構|发文机关|主题分类|组配分类|分类[|｜:：]|成文日期|发布日期|发布单位|公开方式)")
+
+
+def _title_candidates(lines, limit=60):
+    """Lines that may be the title: no debris, breadcrumb, info-table row or sentence."""
+    for ln in lines[:limit]:
+        s = ln.strip().strip("|｜ ").strip()
+        if not s or _is_debris(s) or "\t" in s or "|" in s or "｜" in s:
             continue
-        if 6 <= len(s) <= 80 and ("报告" in s or "報告" in s or "年报" in s or "年報" in s):
+        if s.startswith((">", "＞", "»")) or " > " in s or _INFO_WORD_RE.search(norm_label(s)):
+            continue
+        yield s
+
+
+def _first_title_line(lines, strict=False):
+    cands = list(_title_candidates(lines))
+    head = _head_zone_lines(lines)
+    for s in cands:  # a report title that names its year, above the body
+        if s not in head:
+            break
+        if 6 <= len(s) <= 80 and ev.title_is_report(s):
+            return s
+    for s in cands:
+        if 6 <= len(s) <= 80 and ("报告" in s or "報告" in s or "年报" in s or "年報" in s) \
+                and not _NUMBERED_RE.match(norm_label(s)) and not re.search(r"[,，。;；]", s):
             return s
     if strict:
         return None
+    # else the first short line, if it comes before the body starts (a section heading or a sentence)
     for ln in lines[:30]:
-        s = ln.strip()
-        if s and not _is_debris(s) and "\t" not in s and 4 <= len(s) <= 80:
+        s = ln.strip().strip("|｜ ").strip()
+        if not s or _is_debris(s) or "\t" in s:
+            continue
+        if vocab.SECTION_HEADING_RE.match(s) or _NUMBERED_RE.match(norm_label(s)) or len(s) > 80 \
+                or re.search(r"[,，。;；]", s) or ev.TABLE_VOCAB_RE.search(norm_label(s)):
+            return None
+        if s in cands and 4 <= len(s):
             return s
     return None
+
+
+def _site_default_title(title, meta, page):
+    t = re.sub(r"\s+", "", title)
+    if len(t) < 4 or t.isdigit():
+        return True
+    owners = ev.site_owners(meta.get("site"), None, [])
+    return any(t2s(t) in (o, o + "门户网站", o + "网站", o + "政府网") for o in owners) or t == (meta.get("site") or "")
+
+
+def _head_zone_lines(lines):
+    """Stripped lines above the body: up to the first sentence or section heading."""
+    out = set()
+    for ln in lines[:60]:
+        s = ln.strip().strip("|｜ ").strip()
+        if vocab.SECTION_HEADING_RE.match(s) or (len(s) > 30 and re.search(r"[,，。;；]", s)):
+            break
+        out.add(s)
+    return out
+
+
+def _choose_agency(title, meta, raw_lines, head_zone, body, text, page=None):
+    """The issuer from the best evidence: title, preamble, signature, info table, ContentSource, 来源.
+
+    A website (本网, 原创), a digit or a placeholder is no evidence, nor is a source that names
+    the site's owner (a site-wide default: every page of the portal says it); a short name in
+    the title (财金局) is resolved to the full name another piece of evidence gives."""
+    from_title = ev.agency_from_title(title) or ev.split_title_agency(raw_lines, title)
+    preamble = ev.agency_from_preamble(text)
+    signature = ev.agency_from_signature(body)
+    info = ev.agency_from_info(head_zone) or ev.agency_from_info(raw_lines[:60])
+    owners = ev.site_owners(meta.get("site"), page.html_title if page is not None else None, raw_lines)
+    content_source = ev.plausible_agency(meta.get("agency"))
+    if content_source and (ev.is_site_default(content_source, owners) or ev.RELATIVE_NAME_RE.match(t2s(content_source))):
+        content_source = None
+    source_line = ev.agency_from_source(head_zone)
+    if source_line and (ev.is_site_default(source_line, owners) or ev.RELATIVE_NAME_RE.match(t2s(source_line))):
+        source_line = None
+    contact = ev.agency_from_contact(text)
+    crumbs = ev.breadcrumb_orgs(raw_lines)
+    # the department column the page sits in (首页 > 部门信息公开 > 财政金融局) before a source line,
+    # which is often the parent government on every page of the portal
+    crumb = crumbs[-1] if crumbs else None
+    ranked = [from_title, preamble, signature, info, crumb, content_source, source_line, contact]
+    agency = next((a for a in ranked if a), None)
+    if agency:
+        agency = ev.resolve_short(agency, [signature, info, content_source, *crumbs, preamble, source_line])
+    return re.sub(r"\s+", "", agency) if agency else None
 
 
 def _find_title_line(lines, title):
@@ -413,7 +472,7 @@ def _trim_footer(body, heads):
     return body
 
 
-def _classify(title, body_norm, rec, page, heads):
+def _classify(title, body_norm, rec, page, heads, body):
     tn = norm_label(title or "")
     # a report's title names its year; a column or list page (政府信息公开年报) does not
     title_year = _year_from_title(title) is not None
@@ -424,17 +483,25 @@ def _classify(title, body_norm, rec, page, heads):
         return False, False
     if vocab.PLACEHOLDER_RE.search(tn) or len(vocab.PLACEHOLDER_RE.findall(body_norm)) >= 2:
         return False, False
+    if len(re.findall(r"[*＊]{3,}", body_norm)) >= 3:  # a redacted template or form
+        return False, False
     if rec["year"] is None:
         return False, False
-    title_report = bool(vocab.REPORT_TITLE_RE.search(tn)) and title_year
-    title_negative = bool(vocab.NOT_REPORT_TITLE_RE.search(tn))
-    if title_negative and not re.search(r"[(（]图片版[)）]", title or ""):
-        # 关于…年度报告 on its own is fine; 通知/指南/总结… are look-alikes
+    if ev.title_negative(title):
+        # 关于…年度报告 on its own is fine; 通知/指南/总结…, news about the reports are look-alikes
         return False, False
+    cover_letter = bool(ev.COVER_LETTER_RE.search(tn))
+    if not cover_letter and _body_negative(body, heads):
+        return False, False
+    title_report = ev.title_is_report(title) and title_year
     nsec = len({k for _, k in heads})
     if not title_report:
-        body_says = bool(vocab.REPORT_TITLE_RE.search(body_norm[:600]))
-        if not (body_says and nsec >= 3):
+        self_statement = bool(ev.SELF_RE.search(body_norm))
+        table_vocab = len(ev.TABLE_VOCAB_RE.findall(body_norm)) >= 1
+        body_says = bool(vocab.REPORT_TITLE_RE.search(body_norm[:600])) or _column_says(page.lines)
+        ok = (self_statement and (nsec >= 1 or table_vocab)) or (nsec >= 3 and (table_vocab or body_says)) \
+            or (cover_letter and (nsec >= 3 or table_vocab))
+        if not ok:
             return False, False
     text_len = len(rec["text"]) - len(title or "")
     if page.images and text_len < 200 and nsec <= 1:
@@ -442,6 +509,35 @@ def _classify(title, body_norm, rec, page, heads):
     if nsec == 0 and text_len < 300:
         return (True, True) if page.images else (title_report, False)
     return True, False
+
+
+_COLUMN_LINE_RE = re.compile(r"(分\s*类|分\s*類|栏目|欄目|[>＞»]).{0,40}(政府信息公开年报|政府信息公開年報|公开年报|公開年報|年度报告|年度報告)")
+
+
+def _column_says(lines):
+    """A breadcrumb or the info table's 分类 puts the page in the annual-report column."""
+    return any(_COLUMN_LINE_RE.search(ln) for ln in lines[:40] if len(ln) < 300)
+
+
+_NEG_LINE_RE = re.compile(r"(工作要点|要点|指南|通知|总结|范文|模板|制度|实施方案|工作方案|工作计划|统计表|报表)$")
+
+
+def _body_negative(body, heads):
+    """The body is itself a notice, a guide, a plan, a set of rules or a blank form."""
+    lines = [ln for ln in body if ln != vocab.EMPTY_TOKEN]
+    head = norm_label("\n".join(lines)[:3000])
+    if ev.BODY_NEGATIVE_RE.search(head):
+        return True
+    # a short line before the first section heading naming another kind of document
+    first_head = heads[0][0] if heads else 40
+    for ln in body[:first_head]:
+        s = norm_label(ln)
+        if 4 <= len(s) <= 50 and _NEG_LINE_RE.search(s) and not _NUMBERED_RE.match(s):
+            return True
+    return False
+
+
+_NUMBERED_RE = re.compile(r"^[(（]?([一二三四五六七八九十]+|\d+)[)）.、．]|^[一二三四五六七八九十]是")
 
 
 def _regions(body, heads):
@@ -497,8 +593,12 @@ def _decide_format(results, rec, heads, is_report, body):
     # format stays unknown (a citation of 〔2021〕30号 in the preamble is no proof)
     if not is_report:
         return "unknown"
-    if any(vocab.LEGACY_HEADING_RE.search(norm_label(body[i])) for i, _ in heads):
+    head_texts = [norm_label(body[i]) for i, _ in heads]
+    if any(vocab.LEGACY_HEADING_RE.search(h) for h in head_texts):
         return "legacy"
+    if any(vocab.MODERN_HEADING_RE.search(h) for h in head_texts):
+        # 一、总体情况 … : the 2019/2021 structure, whatever the preamble's wording
+        return "unknown"
     if _legacy_body(rec["text"]):
         return "legacy"
     return "unknown"

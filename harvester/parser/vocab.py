@@ -59,7 +59,7 @@ MAX_HEADING_CHARS = 40
 
 # (section key, regex on the normalised heading text after the numeral)
 SECTION_HEADING_RULES = [
-    ("overview", re.compile(r"^(总体情况|概述|基本情况|总体工作情况|概况)")),
+    ("overview", re.compile(r"^(总体情况|概述|基本情况|总体工作情况|概况|(主要)?工作概述|基本工作情况|工作概况|工作开展情况)")),
     ("active_disclosure", re.compile(r"主动公开")),
     ("applications", re.compile(r"(收到和处理|收到与处理|依申请公开|申请情况|申请公开)")),
     ("review_litigation", re.compile(r"(行政复议|行政诉讼|复议诉讼|复议、诉讼)")),
@@ -75,7 +75,11 @@ BARE_HEADINGS = {
     "其他需要报告的事项": "other",
 }
 # Headings of the pre-2019 free-form reports.
-LEGACY_HEADING_RE = re.compile(r"(概述|收费及减免|收费和减免|复议诉讼|因政府信息公开申请行政复议|申诉)")
+LEGACY_HEADING_RE = re.compile(r"(概述|收费及减免|收费和减免|复议诉讼|因政府信息公开申请行政复议|申诉|基本工作情况|工作概况|"
+                               r"依申请公开政府信息(情况|工作)?$|政府信息公开的?咨询|支出和收费|收费情况)")
+# Headings that only the 2019 and 2021 formats have (their six statutory sections)
+MODERN_HEADING_RE = re.compile(r"(总体情况|收到和处理政府信息公开申请|收到与处理政府信息公开申请|存在的主要问题及改进情况|"
+                               r"其他需要报告的事项|政府信息公开行政复议[、和]?行政诉讼情况)")
 
 # --------------------------------------------------------------- table 二
 CAPTION_RE = re.compile(r"第二十条第\(?([一二三四五六七八九十]+)\)?项")
@@ -217,7 +221,8 @@ RUN_MARK = "\x02"    # prefix of a digit run whose cells ran together (tables.to
 REPORT_TITLE_RE = re.compile(
     r"(政府信息公开|信息公开|政务公开).{0,8}(年度报告|年报|工作报告)|年度.{0,4}政府信息公开.{0,6}报告")
 NOT_REPORT_TITLE_RE = re.compile(
-    r"(通知|指南|图解|一图|图说|读懂|解读|总结|思路|模板|范本|范文|要点|方案|计划|目录|指引|公告|征求意见|意见的函|的函|工作安排)")
+    r"(通知|指南|图解|一图|图说|读懂|解读|总结|思路|模板|范本|范文|要点|方案|计划|目录|指引|公告|征求意见|意见的函|的函|工作安排|"
+    r"制度|统计表|报表|展示平台|新闻发布)")
 IMAGE_ONLY_TITLE_RE = re.compile(r"[(（]\s*图片版\s*[)）]")
 PLACEHOLDER_RE = re.compile(r"20[xX×Ｘｘ]{2}|[xX]{2,}年|[xX]{1,2}月[xX]{1,2}日")
 YEAR_IN_TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年度?")
@@ -232,12 +237,11 @@ YEAR_TEXT_PATTERNS = [
 # ------------------------------------------------------------- metadata
 # rows of the information table above the body (索引号 / 发布机构 / 发布日期 …): debris in `text`
 INFO_ROW_RE = re.compile(
-    r"^\s*(索引号|索引號|主题分类|主題分類|发布机构|發布機構|成文日期|文号|文號|发文字号|发布日期|發布日期|"
+    r"^\s*[|｜]?\s*(索\s*引\s*号|索引號|主题分类|主題分類|发布机构|發布機構|成文日期|文号|文號|发文字号|发布日期|發布日期|"
     r"公开方式|公开范围|有效性|体裁分类|组配分类|信息来源|来源|发文机关|公开时限|主题词|发布时间|效力状态|"
-    r"标\s*题|名\s*称)\s*[:：\t]")
+    r"标\s*题|名\s*称|发布单位|發布單位|分\s*类)\s*[:：\t|｜]")
 META_NAMES = {"articletitle": "title", "pubdate": "published", "contentsource": "agency",
               "firstpubdate": "published", "sitename": "site"}
-INFO_AGENCY_RE = re.compile(r"(?<!\S)(发布机构|發布機構|发文机关|發文機關|发布单位|信息来源|来源|來源)\s*[:：]?\s*\t*\s*([^\t\n]{2,40})")
 INFO_DATE_RE = re.compile(
     r"(发布日期|發布日期|发布时间|發布時間|公开日期|公開日期|日期)\s*[:：]?\s*\t*\s*"
     r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")

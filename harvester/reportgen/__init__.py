@@ -48,6 +48,11 @@ Exactly the keys ``is_annual_report``, ``image_only``, ``format``, ``script``, `
   False, ``format`` "unknown", ``year``/``agency`` None (not asserted), ``tables`` {},
   ``missing_tables`` all three.  ``image_only``: is_annual_report and image_only True,
   ``format`` "unknown", year/agency from the title, ``tables`` {}, all three missing.
+* Document-level shapes of real pages (``doc_*``, harvester/reportgen/shapes_document.py):
+  no title line, breadcrumb/info table before the title, free-form legacy report (``format``
+  "legacy"), text cut in section 一, pinyin mirror, cover letter, TRS page with a site-default
+  source (``agency`` null when nothing on the page names the issuer); look-alikes doc_work_plan,
+  doc_news, doc_blank_form, doc_format_notice.
 """
 from .agencies import AGENCY_EXAMPLES, agencies, agency
 from .html import BODY_SHAPES, render_body_html

@@ -16,6 +16,7 @@ from .html import body_parts, default_style, parts_to_html
 from .model import Cell, Style
 from .office import render_docx, render_pdf, render_xlsx
 from .page import article_page, encode_page, gkmlpt_page, url_for
+from .shapes_document import DOC_LOOKALIKE_SHAPES, DOC_REPORT_SHAPES, DOC_SHAPES, DOC_WEIGHT, render_document
 from .text import join_lines, shown_cells_in, text_lines
 from .truth import failing_rules, make_truth
 
@@ -23,12 +24,12 @@ REPORT_SHAPES = (
     "html_grid", "html_borderless", "text_flat", "text_split_headers", "text_row15", "traditional",
     "units", "null_markers", "label_notes", "extra_rows", "layout_2019_late", "missing_tables",
     "truncated", "docx", "xlsx", "pdf", "image_only",
-)
-LOOKALIKE_SHAPES = ("summary_template", "compile_notice", "guide", "graphic")
+) + DOC_REPORT_SHAPES
+LOOKALIKE_SHAPES = ("summary_template", "compile_notice", "guide", "graphic") + DOC_LOOKALIKE_SHAPES
 SHAPES: tuple[str, ...] = REPORT_SHAPES + LOOKALIKE_SHAPES
 
 # share of cases(): attachments a few each, the rest evenly
-_WEIGHTS = {s: (8 if s in ("docx", "xlsx", "pdf") else 15.4) for s in SHAPES}
+_WEIGHTS = {s: (8 if s in ("docx", "xlsx", "pdf") else DOC_WEIGHT if s in DOC_SHAPES else 15.4) for s in SHAPES}
 
 
 @dataclass
@@ -200,6 +201,8 @@ def render(truth: dict, shape: str, rng: random.Random) -> Rendered:
         return render_table_shape(truth, shape, rng)
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
+    if shape in DOC_SHAPES:
+        return render_document(truth, shape, rng)
     if shape in LOOKALIKE_SHAPES:
         return _render_lookalike(truth, shape, rng)
     if shape == "image_only":

@@ -244,8 +244,9 @@ def test_text_extracted_by_trafilatura_with_pipe_tables():
     from harvester.reportgen import cases
 
     done = 0
-    for case in cases(60, seed=3):
-        if case.shape not in ("html_grid", "html_borderless") or done >= 4:
+    for case in cases(120, seed=3):
+        # a gkmlpt page holds its body in a script: trafilatura reads no text there
+        if case.shape not in ("html_grid", "html_borderless") or "/gkmlpt/" in (case.url or "") or done >= 4:
             continue
         text = trafilatura.extract(case.data, include_tables=True)
         assert text and "| 信息内容 |" in text

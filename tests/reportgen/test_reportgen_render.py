@@ -115,8 +115,10 @@ def check_applications_match(case) -> int:
 def test_every_shape_in_300_cases(all_cases):
     counts = collections.Counter(c.shape for c in all_cases)
     assert set(counts) == set(SHAPES)
-    for shape in SHAPES:
-        assert counts[shape] >= (8 if shape in ("docx", "xlsx", "pdf") else 15), shape
+    weights = reportgen.shapes._WEIGHTS
+    for shape in SHAPES:  # each shape its share of the schedule (attachments and document shapes less)
+        assert counts[shape] >= int(300 * weights[shape] / sum(weights.values())), shape
+        assert counts[shape] >= 4, shape
     assert len({c.id for c in all_cases}) == 300
 
 
@@ -160,7 +162,7 @@ def test_expected_keys_and_truth_agreement(all_cases):
         t = c.truth
         inconsistent += bool(t["failing_rules"])
         assert e["year"] == t["year"]
-        assert e["format"] in (t["format"], "unknown")
+        assert e["format"] in (t["format"], "unknown") or (c.shape == "doc_legacy_free" and e["format"] == "legacy")
         assert set(e["failing_rules"]) <= set(t["failing_rules"])
         for key, table in e["tables"].items():
             _compare(table, t["tables"][key], (c.id, key))
