@@ -20,23 +20,13 @@ from harvester.reportformat import table_leaves
 REAL = Path(__file__).resolve().parents[3] / "shared" / "real"
 _DOCS = json.loads((REAL / "truth.json").read_text(encoding="utf-8"))["docs"]
 
-# Texts whose tables are read right but that the parser does not yet classify as reports
-# (no title line: the document-classification fix of the parser-doc branch decides them).
-NEEDS_CLASSIFICATION = {d["id"] for d in _DOCS
-                        if d["is_annual_report"] and d["id"] in ("R03", "R08", "R10")}
-_XFAIL = pytest.mark.xfail(strict=True, reason="needs document classification (parser-doc branch)")
-
 _CACHE: dict = {}
 
 
-def _record(doc, titled=False):
-    key = (doc["id"], titled)
-    if key not in _CACHE:
-        data = (REAL / doc["file"]).read_bytes()
-        if titled:  # a minimal title line, added here, not in the fixture
-            data = ("某单位%d年政府信息公开工作年度报告\n" % doc["year"]).encode("utf-8") + data
-        _CACHE[key] = parse(data)
-    return _CACHE[key]
+def _record(doc):
+    if doc["id"] not in _CACHE:
+        _CACHE[doc["id"]] = parse((REAL / doc["file"]).read_bytes())
+    return _CACHE[doc["id"]]
 
 
 def _leaf(rec, dotted):
@@ -46,16 +36,9 @@ def _leaf(rec, dotted):
     return node
 
 
-def _cell_cases(titled_only=False):
-    out = []
-    for doc in _DOCS:
-        blocked = doc["id"] in NEEDS_CLASSIFICATION
-        if titled_only and not blocked:
-            continue
-        for path, want in (doc.get("cells") or {}).items():
-            marks = [_XFAIL] if blocked and not titled_only else []
-            out.append(pytest.param(doc, path, want, id=f"{doc['id']}:{path}", marks=marks))
-    return out
+def _cell_cases():
+    return [pytest.param(doc, path, want, id=f"{doc['id']}:{path}")
+            for doc in _DOCS for path, want in (doc.get("cells") or {}).items()]
 
 
 def _same(got, want):
@@ -74,21 +57,11 @@ def test_real_cell(doc, path, want):
     assert _same(got, want), f"{doc['id']} {path}: got {got!r}, want {want!r}"
 
 
-@pytest.mark.parametrize("doc,path,want", _cell_cases(titled_only=True))
-def test_real_cell_table_reading_with_a_title(doc, path, want):
-    """The same cells of the texts that lack a title line, read with one added."""
-    rec = _record(doc, titled=True)
-    got = _leaf(rec, path)
-    assert _same(got, want), f"{doc['id']} {path}: got {got!r}, want {want!r}"
-
-
 @pytest.mark.parametrize("doc", [pytest.param(d, id=d["id"]) for d in _DOCS])
 def test_no_value_in_a_table_the_text_does_not_show(doc):
     shown = set(doc.get("tables_in_text") or [])
-    for titled in (False, True) if doc["is_annual_report"] else (False,):
-        rec = _record(doc, titled)
-        for key, table in rec["tables"].items():
-            if key in shown:
-                continue
-            values = [(p, v) for p, v in table_leaves(table) if v is not None]
-            assert not values, f"{doc['id']}: {key} is not in the text but has values {values[:3]}"
+    for key, table in _record(doc)["tables"].items():
+        if key in shown:
+            continue
+        values = [(p, v) for p, v in table_leaves(table) if v is not None]
+        assert not values, f"{doc['id']}: {key} is not in the text but has values {values[:3]}"
