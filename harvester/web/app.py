@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -21,7 +21,15 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from harvester.web import data, layout
-from harvester.web.replay import REPLAY_HEADERS, decode_body, is_html, rewrite_html
+from harvester.web.replay import (
+    REPLAY_HEADERS,
+    decode_body,
+    is_html,
+    is_svg,
+    rewrite_html,
+    sanitize_css,
+    sanitize_svg,
+)
 from storage import search as search_index
 from storage.database import Database, open_database
 
@@ -157,10 +165,10 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         path = request.url.path
         if st.access_token or st.basic_auth:
             if not _access_ok(request, st):
-                if st.access_token and request.query_params.get("access_token") and hmac.compare_digest(
+                if st.access_token and request.query_params.get("access_token") and _same_secret(
                         request.query_params["access_token"], st.access_token):
                     resp = RedirectResponse(path, status_code=303)
-                    resp.set_cookie(ACCESS_COOKIE, st.access_token, httponly=True, samesite="strict")
+                    resp.set_cookie(ACCESS_COOKIE, _cookie_value(st.access_token), httponly=True, samesite="strict")
                     return resp
                 headers = {"WWW-Authenticate": 'Basic realm="xxgk-harvester", charset="UTF-8"'} if st.basic_auth else {}
                 return PlainTextResponse("需要登录 (authentication required)", status_code=401, headers=headers)
@@ -201,7 +209,7 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         ok, status, why = _action_allowed(st, token)
         if ok:
             cookie = request.cookies.get(CSRF_COOKIE) or ""
-            if not (cookie and csrf and hmac.compare_digest(cookie, csrf)) or not _same_origin(request):
+            if not (cookie and csrf and _same_secret(cookie, csrf)) or not _same_origin(request):
                 ok, status, why = False, 403, "CSRF 校验失败：请从门户页面重新提交。"
         if not ok:
             return message(request, "无法执行重新采集", why, status)
@@ -244,14 +252,22 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         ctype = (body["content_type"] or "application/octet-stream").split(";")[0].strip().lower()
         if ctype in ("text/javascript", "application/javascript", "application/x-javascript", "text/ecmascript"):
             ctype = "text/plain"  # never hand archived script back as script
+        if ctype == "image/svg+xml" or is_svg(raw):
+            clean = sanitize_svg(raw)
+            if clean is None:  # not well-formed: offered as a download, never rendered
+                return Response(raw, media_type="application/octet-stream",
+                                headers={"Content-Disposition": content_disposition(body["url"])})
+            return Response(clean, media_type="image/svg+xml")
+        if ctype == "text/css":
+            return Response(sanitize_css(decode_body(body["content_type"], raw)).encode("utf-8"),
+                            media_type="text/css; charset=utf-8")
         return Response(raw, media_type=ctype)
 
     @app.get("/raw/{sid}", include_in_schema=False)
     def raw(sid: int):
         body = data.capture_body(st.db, st.archive_dir, sid)
-        name = (urlsplit(body["url"]).path.rsplit("/", 1)[-1] or "index.html")
         return Response(body["body"], media_type="application/octet-stream", headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Content-Disposition": content_disposition(body["url"]),
             "X-Archived-Content-Type": body["content_type"] or "",
             "X-Archived-SHA256": body["sha256"],
         })
@@ -411,12 +427,44 @@ def _csv_response(rows, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def _same_secret(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison of two secrets of any characters (``hmac.compare_digest`` on
+    ``str`` raises TypeError for non-ASCII text: that was a 500 instead of a 401/403)."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+def _header_secret(value: str, expected: str) -> bool:
+    """A secret from a request header: Starlette decodes header bytes as Latin-1, so a UTF-8
+    token sent as raw bytes arrives as Latin-1 text; compare the bytes as sent."""
+    try:
+        sent = value.encode("latin-1")
+    except UnicodeEncodeError:
+        sent = value.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(sent, expected.encode("utf-8", "surrogatepass")) or _same_secret(value, expected)
+
+
+def _cookie_value(token: str) -> str:
+    """The access cookie's value: the token percent-encoded (a cookie value is ASCII)."""
+    return quote(token, safe="")
+
+
+def content_disposition(url: str) -> str:
+    """``attachment`` with the URL's file name: an ASCII fallback and ``filename*`` (RFC 6266 /
+    5987), percent-encoded once (the URL's path is already percent-encoded: decode it first)."""
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "index.html"
+    name = name.replace("/", "_").replace("\\", "_")
+    fallback = "".join(ch if 32 < ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in name) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def _action_allowed(st: WebSettings, given: str) -> tuple[bool, int, str]:
     if st.recrawl is None:
         return False, 503, "重新采集功能未启用 (recrawl is not configured in this deployment)."
     if not st.token:
         return False, 403, "未设置操作令牌 HARVESTER_WEB_TOKEN，所有操作均已禁用 (read-only)."
-    if not given or not hmac.compare_digest(given.encode(), st.token.encode()):
+    if not given or not _header_secret(given, st.token):
         return False, 403, "操作令牌错误 (invalid token)."
     return True, 200, ""
 
@@ -431,10 +479,10 @@ def _same_origin(request: Request) -> bool:
 def _access_ok(request: Request, st: WebSettings) -> bool:
     auth = request.headers.get("authorization", "")
     if st.access_token:
-        if auth.lower().startswith("bearer ") and hmac.compare_digest(auth[7:].strip(), st.access_token):
+        if auth.lower().startswith("bearer ") and _header_secret(auth[7:].strip(), st.access_token):
             return True
         cookie = request.cookies.get(ACCESS_COOKIE)
-        if cookie and hmac.compare_digest(cookie, st.access_token):
+        if cookie and (_same_secret(cookie, _cookie_value(st.access_token)) or _same_secret(cookie, st.access_token)):
             return True
     if st.basic_auth and auth.lower().startswith("basic "):
         try:
