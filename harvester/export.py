@@ -353,10 +353,11 @@ def iter_logical_reports(db: Database, portal: str | None = None, year: int | No
     last = 0
     while True:
         with db.session() as s:
-            q = (select(Document.report_id).where(Document.report_id > last, Document.is_report.is_(True))
-                 .distinct().order_by(Document.report_id).limit(batch))
+            # walk the reports' primary key (a DISTINCT over documents re-scans the table per batch)
+            located = select(Document.id).where(Document.report_id == Report.id, Document.is_report.is_(True))
             if portal:
-                q = q.where(Document.portal_id == portal)
+                located = located.where(Document.portal_id == portal)
+            q = select(Report.id).where(Report.id > last, located.exists()).order_by(Report.id).limit(batch)
             ids = list(s.scalars(q))
             if not ids:
                 break
