@@ -73,15 +73,11 @@ def _mark(snippet: str) -> Markup:
 
 
 def _num(v) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
+    return layout.fmt_num(v)
 
 
 def _operands(ops: dict | None) -> str:
-    return ", ".join(f"{k}={_num(v)}" for k, v in (ops or {}).items())
+    return layout.fmt_operands(ops)
 
 
 def _templates() -> Jinja2Templates:
