@@ -356,6 +356,20 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         d.pop("_record", None)
         return d
 
+    @api.get("/logical-reports", summary="逻辑报告(网页、附件、转载为同一报告的位置)，与 export reports 的行相同")
+    def api_logical_reports(portal: str = "", year: str = "", limit: int = Query(100, ge=1, le=1000),
+                            offset: int = Query(0, ge=0)):
+        return data.logical_reports(st.db, portal or None, _int(year), limit=limit, offset=offset)
+
+    @api.get("/logical-reports/{report_id}", summary="一份逻辑报告：所用版本、发布日期及其来源、全部位置与采集、版本")
+    def api_logical_report(report_id: int):
+        from harvester.export import logical_report
+
+        row = logical_report(st.db, report_id)
+        if row is None:
+            raise data.NotFound(f"没有此报告: {report_id}")
+        return row
+
     @api.get("/timeline", summary="某网址的全部采集记录(时间、状态、摘要、是否变化)")
     def api_timeline(url: str):
         return data.timeline(st.db, url)

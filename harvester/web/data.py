@@ -232,7 +232,8 @@ def report_detail(db: Database, doc_id: int) -> dict:
             rep = s.get(Report, doc.report_id)
             if rep is not None:
                 logical = {"id": rep.id, "agency": rep.agency, "year": rep.year, "title": rep.title,
-                           "first_seen": iso(rep.first_seen), "last_changed": iso(rep.last_changed)}
+                           "first_seen": iso(rep.first_seen), "last_changed": iso(rep.last_changed),
+                           "api": f"/api/logical-reports/{rep.id}"}
             seen = {a["doc_id"] for a in attachments}
             for d in s.scalars(select(Document).where(Document.report_id == doc.report_id, Document.id != doc.id)
                                .order_by(Document.id)):
@@ -264,6 +265,8 @@ def report_detail(db: Database, doc_id: int) -> dict:
                                                   "record_id": latest["warc_record_id"], "snapshot": latest["id"]},
             "latest_capture": latest["id"] if latest else None,
         }
+    if logical is not None:
+        logical.update(logical_summary(db, logical["id"]) or {})
     parse_checks = list(record.get("checks") or [])
     return {
         "report": meta,
@@ -280,6 +283,46 @@ def report_detail(db: Database, doc_id: int) -> dict:
         "versions": versions,
         "_record": record,
     }
+
+
+def logical_summary(db: Database, report_id: int) -> dict | None:
+    """The logical report as the API and the report page show it: the reading used (most tables,
+    ties to the page), the publication date and where it came from, every location with its
+    captures, the versions (``harvester.export.logical_report`` without the tables)."""
+    from harvester.export import logical_report
+
+    row = logical_report(db, report_id)
+    if row is None:
+        return None
+    reading = next((loc for loc in row["locations"] if loc["url"] == row["url"]), None)
+    return {
+        "published": row["published"], "published_source": row["published_source"],
+        "published_source_label": PUBLISHED_FROM_LABELS.get(row["published_source"], ""),
+        "published_from_url": row["published_from_url"],
+        "reading": {"doc_id": reading["doc_id"] if reading else None, "url": row["url"], "role": row["reading_role"],
+                    "format": row["format"], "tables_found": row["tables_found"],
+                    "missing_tables": row["missing_tables"]},
+        "agency_simplified": row["agency_simplified"],
+        "failed_checks": row["failed_checks"],
+        "locations": [{**loc, "report": f"/api/reports/{loc['doc_id']}", "page_url": f"/reports/{loc['doc_id']}"}
+                      for loc in row["locations"]],
+        "version_summary": row["versions"],
+    }
+
+
+def logical_reports(db: Database, portal: str | None = None, year: int | None = None, *, limit: int = 100,
+                    offset: int = 0) -> dict:
+    """A page of logical reports (``harvester export reports`` rows, tables included)."""
+    from harvester.export import iter_logical_reports
+
+    rows = []
+    for i, row in enumerate(iter_logical_reports(db, portal=portal, year=year)):
+        if i < offset:
+            continue
+        if len(rows) == limit:
+            break
+        rows.append(row)
+    return {"offset": offset, "limit": limit, "reports": rows}
 
 
 # ------------------------------------------------------------------------------ captures

@@ -126,3 +126,42 @@ def test_xlsx_needs_an_output_file(store):
     data = store[0]
     proc = harvester("--data", data, "export", "reports", "--format", "xlsx")
     assert proc.returncode != 0 and "--output" in proc.stderr
+
+
+def test_api_and_report_page_speak_in_logical_reports(store):
+    import lxml.html
+    from fastapi.testclient import TestClient
+
+    from harvester.web import create_app
+    from storage.database import open_database, sqlite_url
+
+    data, _base, _portal, items = store
+    db = open_database(sqlite_url(data / "harvester.db"))
+    try:
+        c = TestClient(create_app(db=db, archive_dir=data / "archive", token="", access_token="", basic_auth=""))
+        listing = c.get("/api/logical-reports").json()["reports"]
+        assert len(listing) == len(items)
+        exported = [json.loads(line) for line in _export(data).splitlines()]
+        assert [r["report_id"] for r in listing] == [r["report_id"] for r in exported]
+        att = next(r for r in listing if r["reading_role"] == "attachment")
+        one = c.get(f"/api/logical-reports/{att['report_id']}").json()
+        assert one["url"] == att["url"] and one["published"] == att["published"]
+        assert c.get("/api/logical-reports/999999").status_code == 404
+        roles = {loc["role"]: loc for loc in att["locations"]}
+        # the document API of either location names the logical report and its locations
+        for loc in roles.values():
+            rep = c.get(f"/api/reports/{loc['doc_id']}").json()
+            lr = rep["logical_report"]
+            assert lr["id"] == att["report_id"]
+            assert lr["published"] == att["published"] and lr["published_source"] == "page"
+            assert lr["reading"]["url"] == att["url"] and lr["reading"]["role"] == "attachment"
+            assert {x["role"] for x in lr["locations"]} == {"page", "attachment"}
+        # the attachment's page in the browser: its date comes from the article page, both locations listed
+        page = lxml.html.document_fromstring(c.get(f"/reports/{roles['attachment']['doc_id']}").text)
+        assert att["published"] in page.get_element_by_id("published").text_content()
+        assert "文章页面" in page.get_element_by_id("published").text_content()
+        rows = page.cssselect("#locations tbody tr")
+        assert len(rows) == 2
+        assert "所用版本" in " ".join(r.text_content() for r in rows if att["url"] in r.text_content())
+    finally:
+        db.dispose()
