@@ -310,6 +310,46 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
                             year_to=_int(year_to), status=status or None)
         return _csv_response(data.compliance_csv_rows(d), "compliance.csv")
 
+    chart_cache: dict = {}
+
+    def chart_numbers(portal: str | None) -> dict:
+        """The charts' numbers, recomputed at most once a minute per portal."""
+        from harvester.web import charts
+
+        now = time.monotonic()
+        hit = chart_cache.get(portal)
+        if hit is None or now - hit[0] > 60:
+            if len(chart_cache) > 256:
+                chart_cache.clear()
+            hit = chart_cache[portal] = (now, charts.chart_data(st.db, portal))
+        return hit[1]
+
+    def page_charts_for(request: Request, portal: str | None):
+        from harvester.web import charts
+
+        if portal:
+            data.portal_detail(st.db, portal, per_page=1)  # 404 for an unknown portal
+        d = chart_numbers(portal)
+        return render(request, "charts.html", {"portal": portal, "charts": charts.charts(d), "reports": d["reports"],
+                                               "portals": facets()["portals"]})
+
+    @app.get("/charts", response_class=HTMLResponse, include_in_schema=False)
+    def page_charts(request: Request):
+        return page_charts_for(request, None)
+
+    @app.get("/charts/{portal_id}", response_class=HTMLResponse, include_in_schema=False)
+    def page_charts_portal(request: Request, portal_id: str):
+        return page_charts_for(request, portal_id)
+
+    @app.get("/charts.csv", include_in_schema=False)
+    def charts_csv(portal: str = ""):
+        from harvester.web import charts
+
+        if portal:
+            data.portal_detail(st.db, portal, per_page=1)
+        return _csv_response(charts.csv_rows(chart_numbers(portal or None)),
+                             f"charts-{portal}.csv" if portal else "charts.csv")
+
     @app.get("/export", response_class=HTMLResponse, include_in_schema=False)
     def page_export(request: Request):
         return render(request, "export.html", {"facets": facets()})
@@ -369,6 +409,16 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         if row is None:
             raise data.NotFound(f"没有此报告: {report_id}")
         return row
+
+    @api.get("/charts", summary="图表数字：每年新收申请、办理结果、复议诉讼结果、按时/逾期/缺失(可按门户)")
+    def api_charts(portal: str = ""):
+        if portal:
+            data.portal_detail(st.db, portal, per_page=1)
+        d = chart_numbers(portal or None)
+        return {**d, "applications": {str(k): v for k, v in d["applications"].items()},
+                "outcomes": {str(k): v for k, v in d["outcomes"].items()},
+                "review": {g: {str(k): v for k, v in ys.items()} for g, ys in d["review"].items()},
+                "timeliness": {str(k): v for k, v in d["timeliness"].items()}}
 
     @api.get("/timeline", summary="某网址的全部采集记录(时间、状态、摘要、是否变化)")
     def api_timeline(url: str):
