@@ -460,7 +460,7 @@ def flat_row(row: dict, cells=None) -> list:
     return out
 
 
-def _csv_cell(v):
+def csv_cell(v):
     if v is None:
         return ""
     if isinstance(v, bool):
@@ -482,7 +482,7 @@ def write_logical(db: Database, fmt: str, out, portal: str | None = None) -> int
         w = csv.writer(out)
         w.writerow(flat_header())
         for row in iter_logical_reports(db, portal=portal):
-            w.writerow([_csv_cell(v) for v in flat_row(row, cells)])
+            w.writerow([csv_cell(v) for v in flat_row(row, cells)])
             n += 1
         return n
     if fmt == "xlsx":

@@ -15,7 +15,15 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
@@ -353,6 +361,46 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
     @app.get("/export", response_class=HTMLResponse, include_in_schema=False)
     def page_export(request: Request):
         return render(request, "export.html", {"facets": facets()})
+
+    @app.get("/export/reports.csv", include_in_schema=False)
+    def export_reports_csv(portal: str = ""):
+        """The logical reports as `harvester export reports --format csv`, streamed."""
+        from harvester.export import csv_cell, flat_header, flat_row, iter_logical_reports, table_cells
+
+        def chunks():
+            buf = io.StringIO()
+            buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+            w = csv.writer(buf)
+            w.writerow(flat_header())
+            cells = table_cells()
+            for row in iter_logical_reports(st.db, portal=portal or None):
+                w.writerow([csv_cell(v) for v in flat_row(row, cells)])
+                if buf.tell() > 1 << 16:
+                    yield buf.getvalue().encode("utf-8")
+                    buf.seek(0)
+                    buf.truncate()
+            yield buf.getvalue().encode("utf-8")
+
+        return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="reports.csv"'})
+
+    @app.get("/export/reports.xlsx", include_in_schema=False)
+    def export_reports_xlsx(portal: str = ""):
+        import tempfile
+
+        from starlette.background import BackgroundTask
+
+        from harvester.export import write_logical
+
+        fd, path = tempfile.mkstemp(prefix="harvester-reports-", suffix=".xlsx")
+        os.close(fd)
+        try:
+            write_logical(st.db, "xlsx", path, portal=portal or None)
+        except BaseException:
+            os.unlink(path)
+            raise
+        return FileResponse(path, filename="reports.xlsx", background=BackgroundTask(os.unlink, path),
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     @app.get("/export/tables.csv", include_in_schema=False)
     def export_csv(portal: str = "", year: str = ""):

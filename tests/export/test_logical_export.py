@@ -165,3 +165,28 @@ def test_api_and_report_page_speak_in_logical_reports(store):
         assert "所用版本" in " ".join(r.text_content() for r in rows if att["url"] in r.text_content())
     finally:
         db.dispose()
+
+
+def test_browser_offers_the_same_logical_csv_and_xlsx(store):
+    from fastapi.testclient import TestClient
+    from openpyxl import load_workbook
+
+    from harvester.web import create_app
+    from storage.database import open_database, sqlite_url
+
+    data = store[0]
+    db = open_database(sqlite_url(data / "harvester.db"))
+    try:
+        c = TestClient(create_app(db=db, archive_dir=data / "archive", token="", access_token="", basic_auth=""))
+        r = c.get("/export/reports.csv")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        assert list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")))) == \
+            list(csv.reader(io.StringIO(_export(data, "--format", "csv"))))
+        x = c.get("/export/reports.xlsx")
+        assert x.status_code == 200
+        wb = load_workbook(io.BytesIO(x.content), read_only=True)
+        sheet = [list(r) for r in wb["reports"].iter_rows(values_only=True)]
+        assert sheet[0] == flat_header() and len(sheet) == 6
+        assert "/export/reports.csv" in c.get("/export").text
+    finally:
+        db.dispose()
