@@ -1,6 +1,6 @@
 """Benchmark: `harvester export reports` streams in constant memory (issue 13).
 
-    .venv/bin/python bench/bench_export.py [--reports 50000] [--small 5000] [--data DIR]
+    .venv/bin/python bench/bench_export.py [--reports 50000] [--small 5000] [--data DIR] [--formats jsonl,csv,xlsx]
 
 A store is generated in SQL (no crawl): ``--reports`` logical reports, every other one published
 as an article page plus a DOCX attachment (two locations, two contents, two captures each), the
@@ -125,8 +125,10 @@ def main() -> None:
     ap.add_argument("--reports", type=int, default=50000)
     ap.add_argument("--small", type=int, default=5000)
     ap.add_argument("--data", type=Path, help="where the generated stores go (default: a temporary directory)")
+    ap.add_argument("--formats", default="jsonl,csv,xlsx", help="comma-separated (default: jsonl,csv,xlsx)")
     a = ap.parse_args()
     base = a.data or Path(tempfile.mkdtemp(prefix="bench-export-"))
+    formats = [f.strip() for f in a.formats.split(",") if f.strip()]
     results = []
     for n in (a.small, a.reports):
         data = base / f"store-{n}"
@@ -136,13 +138,13 @@ def main() -> None:
             build_store(data / "harvester.db", n)
             print(f"store of {n} reports built in {time.monotonic() - t:.0f} s "
                   f"({os.path.getsize(data / 'harvester.db') / 2**20:.0f} MiB)", flush=True)
-        for fmt in ("jsonl", "csv", "xlsx"):
+        for fmt in formats:
             took, rss, rows = run_export(data, fmt, data / f"out.{fmt}")
             size = os.path.getsize(data / f"out.{fmt}") / 2**20
             results.append((n, fmt, rows, took, rss, size))
             print(f"{n:>7} reports  {fmt:<5}  rows {rows:>7}  {took:6.1f} s  peak RSS {rss:6.1f} MiB  "
                   f"output {size:6.1f} MiB", flush=True)
-    for fmt in ("jsonl", "csv", "xlsx"):
+    for fmt in formats:
         small = next(r for r in results if r[0] == a.small and r[1] == fmt)
         big = next(r for r in results if r[0] == a.reports and r[1] == fmt)
         print(f"{fmt}: peak RSS {small[4]:.1f} MiB at {a.small} reports, {big[4]:.1f} MiB at {a.reports} "
