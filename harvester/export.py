@@ -9,7 +9,7 @@ from typing import IO
 from sqlalchemy import func, select
 
 from storage.database import Database
-from storage.models import Content, CrawlRun, Document, Snapshot
+from storage.models import Content, CrawlRun, Document, Report, ReportVersion, Snapshot
 
 REPORT_FIELDS = [
     "portal", "url", "title", "agency", "year", "published", "fetched_at", "sha256",
@@ -310,8 +310,6 @@ def _logical_row(report, locs: list[dict], parents: dict, versions: tuple | None
 
 def _build_batch(s, groups: dict, reports: dict) -> list[dict]:
     """groups: key -> [doc ids] (one logical report each)."""
-    from storage.models import ReportVersion  # noqa: F401 - the model module is loaded already
-
     doc_ids = [i for ids in groups.values() for i in ids]
     docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(doc_ids)))}
     parent_ids = {d.parent_id for d in docs.values() if d.parent_id is not None} - set(docs)
@@ -323,8 +321,7 @@ def _build_batch(s, groups: dict, reports: dict) -> list[dict]:
     for x in s.scalars(select(Snapshot).where(Snapshot.document_id.in_(list(docs) + list(parents)))
                        .order_by(Snapshot.fetched_at, Snapshot.id)):
         snaps.setdefault(x.document_id, []).append(x)
-    from storage.models import ReportVersion as RV
-
+    RV = ReportVersion
     rids = [r for r in reports if r is not None]
     versions = {r: (n, last) for r, n, last in s.execute(
         select(RV.report_id, func.count(), func.max(RV.seen_at)).where(RV.report_id.in_(rids)).group_by(RV.report_id)
@@ -348,8 +345,6 @@ def iter_logical_reports(db: Database, portal: str | None = None, year: int | No
     """Every logical report with an annual-report location (in ``portal`` if given), ordered by
     report id, then stored reports not yet linked to a logical report (``report_id`` null).
     Read in batches of ``batch`` reports: memory does not grow with the store."""
-    from storage.models import Report
-
     last = 0
     while True:
         with db.session() as s:
@@ -391,8 +386,6 @@ def iter_logical_reports(db: Database, portal: str | None = None, year: int | No
 
 def logical_report(db: Database, report_id: int) -> dict | None:
     """One logical report as :func:`iter_logical_reports` gives it (None if unknown)."""
-    from storage.models import Report
-
     with db.session() as s:
         rep = s.get(Report, report_id)
         if rep is None:

@@ -8,10 +8,10 @@ from storage.database import open_database, sqlite_url
 from storage.models import Content, Document, Portal, Report
 
 
-def _store(tmp_path):
+def _store(tmp_path, url=None):
     """乙局 publishes 2021 under its traditional name (乙區公安局), 2022 under the simplified
     one; its 2023 report is a page saying 详见附件 plus a DOCX attachment without a date."""
-    db = open_database(sqlite_url(tmp_path / "c.db"))
+    db = open_database(url or sqlite_url(tmp_path / "c.db"))
     with db.session() as s:
         s.add(Portal(id="p", name="门户", url="http://127.0.0.1/"))
         s.add(Portal(id="q", name="门户二", url="http://127.0.0.2/"))
@@ -30,7 +30,8 @@ def _store(tmp_path):
             sha = f"{i:064d}"
             s.add(Content(sha256=sha, size=1, extractor_version="t", agency=agency, year=year, published=pub,
                           format=fmt, is_annual_report=True,
-                          record={"agency_simplified": "乙区公安局", "checks": [{"rule": "R1", "status": "fail"}] * fails}))
+                          record={"agency_simplified": "乙区公安局", "checks": [{"rule": "R1", "status": "fail"}] * fails,
+                                  "tables": {"applications": {"new": {"total": 5}}} if fmt != "unknown" else {}}))
             s.flush()
             doc = Document(portal_id=portal, url=f"http://127.0.0.1/{i}", kind="article", current_sha256=sha,
                            is_report=True, report_id=rid, parent_id=ids[parent] if parent is not None else None)
@@ -69,3 +70,22 @@ def test_compliance_counts_a_page_and_its_attachment_as_one_report_dated_by_the_
     line = next(r for r in csv_rows[1:] if r[2] == 2023)
     assert line[header.index("published_from")] == "page"
     assert set(line[header.index("spellings")].split()) == {"乙区公安局", "乙區公安局"}
+
+
+def test_logical_reports_and_compliance_on_postgresql(tmp_path, pg_url):
+    from harvester.export import flat_header, flat_row, iter_logical_reports
+
+    db, ids = _store(tmp_path, pg_url)
+    try:
+        rows = list(iter_logical_reports(db))
+        assert [r["report_id"] for r in rows] == [1, 2, 3]
+        r3 = rows[2]
+        assert r3["url"] == "http://127.0.0.1/3" and r3["reading_role"] == "attachment"
+        assert r3["published"] == "2024-02-05" and r3["published_source"] == "page"
+        assert r3["agency_simplified"] == "乙区公安局" and r3["failed_checks"] == ["R1"]
+        assert len(flat_row(r3)) == len(flat_header())
+        d = data.compliance(db, today=dt.date(2026, 3, 1))
+        assert [r["agency"] for r in d["rows"]] == ["乙区公安局"] and d["reports"] == 3
+        assert d["rows"][0]["cells"][2023]["published_from"] == "page"
+    finally:
+        db.dispose()
