@@ -71,6 +71,14 @@ def health_events(db: Database) -> list[dict] | None:
     return [{k: (iso(v) if isinstance(v, dt.datetime) else v) for k, v in r.items()} for r in rows]
 
 
+def logical_counts(s: Session, portal: str | None = None) -> dict:
+    """Per portal: logical reports found there (a page and its attachment count once; a stored
+    report not linked to a logical report counts alone)."""
+    sql = ("SELECT portal_id, count(DISTINCT report_id) + sum(CASE WHEN report_id IS NULL THEN 1 ELSE 0 END) "
+           "FROM documents WHERE is_report" + (" AND portal_id = :p" if portal else "") + " GROUP BY portal_id")
+    return {k: int(v) for k, v in s.execute(text(sql), {"p": portal} if portal else {}).all()}
+
+
 def overview(db: Database) -> dict:
     with db.session() as s:
         portals = s.scalars(select(Portal).order_by(Portal.id)).all()
@@ -78,6 +86,7 @@ def overview(db: Database) -> dict:
             "SELECT portal_id, count(*) FROM search_meta WHERE is_report GROUP BY portal_id")).all())
         failing = dict(s.execute(text(
             "SELECT portal_id, count(*) FROM search_meta WHERE is_report AND failed > 0 GROUP BY portal_id")).all())
+        logical = logical_counts(s)
         last_ids = select(CrawlRun.portal_id, func.max(CrawlRun.id).label("rid")).group_by(CrawlRun.portal_id).subquery()
         last = {r.portal_id: r for r in s.scalars(select(CrawlRun).join(last_ids, last_ids.c.rid == CrawlRun.id))}
         out = []
@@ -86,6 +95,7 @@ def overview(db: Database) -> dict:
             out.append({
                 "id": p.id, "name": p.name, "url": p.url, "family": p.family,
                 "reports": counts.get(p.id, 0), "reports_with_failures": failing.get(p.id, 0),
+                "logical_reports": logical.get(p.id, 0),
                 "last_run": None if run is None else {
                     "id": run.id, "started": iso(run.started), "finished": iso(run.finished),
                     "status": run.status, "mode": run.mode, "errors": run.errors,
@@ -115,8 +125,9 @@ def portal_detail(db: Database, portal_id: str, *, page: int = 1, per_page: int 
             "SELECT doc_id, url, title, year FROM search_meta WHERE portal_id = :p AND NOT is_report "
             "ORDER BY doc_id LIMIT 200"), {"p": portal_id}).mappings().all()
         info = {"id": p.id, "name": p.name, "url": p.url, "family": p.family, "columns": p.columns}
+        logical = logical_counts(s, portal_id).get(portal_id, 0)
     return {
-        "portal": info, "total_reports": total, "page": page, "per_page": per_page,
+        "portal": info, "total_reports": total, "total_logical_reports": logical, "page": page, "per_page": per_page,
         "pages": max(1, (total + per_page - 1) // per_page),
         "years": [{"year": y, "reports": v} for y, v in years.items()],
         "other_items": [dict(r) for r in others],

@@ -189,3 +189,20 @@ def test_browser_offers_the_same_logical_csv_and_xlsx(store):
         assert "/export/reports.csv" in c.get("/export").text
     finally:
         db.dispose()
+
+
+def test_overview_api_counts_logical_reports_beside_stored_ones(store):
+    from fastapi.testclient import TestClient
+
+    from harvester.web import create_app
+    from storage.database import open_database, sqlite_url
+
+    data, _base, portal, items = store
+    db = open_database(sqlite_url(data / "harvester.db"))
+    try:
+        c = TestClient(create_app(db=db, archive_dir=data / "archive", token="", access_token="", basic_auth=""))
+        p = next(x for x in c.get("/api/overview").json()["portals"] if x["id"] == portal.id)
+        assert (p["reports"], p["logical_reports"]) == (7, len(items))  # 5 reports, 2 of them at two URLs
+        assert c.get(f"/api/portals/{portal.id}").json()["total_logical_reports"] == len(items)
+    finally:
+        db.dispose()
