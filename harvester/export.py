@@ -480,12 +480,17 @@ def write_logical(db: Database, fmt: str, out, portal: str | None = None) -> int
         return n
     if fmt == "xlsx":
         from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        def xlsx_cell(v):
+            # control characters (a hostile page's title) cannot be stored in XLSX: shown as U+FFFD
+            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v
 
         wb = Workbook(write_only=True)  # rows go to a temporary file as they come
         ws = wb.create_sheet("reports")
         ws.append(flat_header())
         for row in iter_logical_reports(db, portal=portal):
-            ws.append(flat_row(row, cells))
+            ws.append([xlsx_cell(v) for v in flat_row(row, cells)])
             n += 1
         info = wb.create_sheet("columns")
         info.append(["column", "说明"])

@@ -89,3 +89,20 @@ def test_logical_reports_and_compliance_on_postgresql(tmp_path, pg_url):
         assert d["rows"][0]["cells"][2023]["published_from"] == "page"
     finally:
         db.dispose()
+
+
+def test_xlsx_export_survives_control_characters_in_a_title(tmp_path):
+    from openpyxl import load_workbook
+
+    from harvester.export import flat_header, write_logical
+
+    db, _ids = _store(tmp_path)
+    with db.session() as s:
+        c = s.get(Content, f"{0:064d}")
+        c.title = "乙区公安局\x0b2021年报告\x00"
+    out = tmp_path / "r.xlsx"
+    assert write_logical(db, "xlsx", out) == 3
+    rows = list(load_workbook(out, read_only=True)["reports"].iter_rows(values_only=True))
+    title = rows[1][flat_header().index("title")]
+    assert title == "乙区公安局\ufffd2021年报告\ufffd"
+    db.dispose()
