@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 import json
+import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from pathlib import Path
@@ -467,6 +470,18 @@ def last_due_year(today: dt.date) -> int:
 PUBLISHED_FROM_LABELS = {"reading": "报告本身", "page": "附件所在的文章页面", "other location": "同一报告的其他位置"}
 
 
+@functools.lru_cache(maxsize=65536)
+def simplified_agency(agency: str | None) -> str | None:
+    """An agency's name in simplified characters without spaces, as the parser's
+    ``agency_simplified`` (computed here: reading it out of every stored record's JSON would
+    parse each report's whole text)."""
+    if not agency:
+        return None
+    from harvester.parser.normalize import t2s
+
+    return re.sub(r"\s+", "", t2s(unicodedata.normalize("NFKC", agency))) or None
+
+
 def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:
     """One entry per logical report (stored reports not yet linked to one count alone): the
     location read (tables parsed, ties to the page), its agency (published and simplified
@@ -475,10 +490,8 @@ def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:
     from storage.search import search_meta as m
 
     q = (select(m.c.doc_id, m.c.portal_id, m.c.agency, m.c.year, m.c.published, m.c.failed, m.c.format,
-                m.c.url, Document.report_id, Document.parent_id,
-                Content.record["agency_simplified"].as_string().label("agency_simplified"))
+                m.c.url, Document.report_id, Document.parent_id)
          .join(Document, Document.id == m.c.doc_id)
-         .outerjoin(Content, Content.sha256 == Document.current_sha256)
          .where(m.c.is_report.is_(True)))
     if portal:
         q = q.where(m.c.portal_id == portal)
@@ -486,6 +499,7 @@ def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:
     with db.session() as s:
         rows = [dict(r) for r in s.execute(q).mappings()]
         for r in rows:
+            r["agency_simplified"] = simplified_agency(r["agency"])
             groups[r["report_id"] if r["report_id"] is not None else ("doc", r["doc_id"])].append(r)
         have = {r["doc_id"] for r in rows}
         parent_ids = {r["parent_id"] for r in rows if r["parent_id"] is not None} - have
