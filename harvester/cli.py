@@ -187,16 +187,31 @@ def cmd_serve(args) -> int:
 
 
 def cmd_export_reports(args) -> int:
-    from harvester.export import write_reports
+    from harvester.export import write_logical, write_reports
 
+    if args.per_location and args.format == "xlsx":
+        raise CliError("export reports --per-location writes jsonl or csv, not xlsx")
+    if args.format == "xlsx" and not args.output:
+        raise CliError("export reports --format xlsx needs --output FILE.xlsx (a spreadsheet is not text)")
     cfg = _config(args)
     db = _open_db(cfg)
+    if args.format == "xlsx":
+        n = write_logical(db, "xlsx", args.output, portal=args.portal)
+        print(f"{n} reports written to {args.output}", file=sys.stderr)
+        return 0
+
+    def write(fh):
+        if args.per_location:
+            return write_reports(db, args.format, fh, portal=args.portal)
+        return write_logical(db, args.format, fh, portal=args.portal)
+
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as fh:
-            n = write_reports(db, args.format, fh)
-        print(f"{n} reports written to {args.output}", file=sys.stderr)
+            n = write(fh)
+        what = "locations" if args.per_location else "reports"
+        print(f"{n} {what} written to {args.output}", file=sys.stderr)
     else:
-        write_reports(db, args.format, sys.stdout)
+        write(sys.stdout)
     return 0
 
 
@@ -361,8 +376,13 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export stored data")
     esub = e.add_subparsers(dest="export_command", metavar="WHAT")
     esub.required = True
-    er = esub.add_parser("reports", help="every stored report, one per line")
-    er.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    er = esub.add_parser("reports", help="every stored report: one row per logical report (its page, attachment "
+                                         "and reposts are its locations)")
+    er.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default="jsonl",
+                    help="csv and xlsx: one column per table cell in the official order")
+    er.add_argument("--per-location", action="store_true",
+                    help="one row per stored URL instead (a page and its attachment are two rows)")
+    er.add_argument("--portal", metavar="ID", help="only reports found on this portal")
     er.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     er.set_defaults(func=cmd_export_reports)
 

@@ -314,7 +314,8 @@ def test_runs_json_shape_newest_first(harvest):
 
 
 def test_export_reports_jsonl(harvest):
-    res = harvester("--data", harvest.data, "export", "reports", "--format", "jsonl")
+    # one row per stored URL: the per-location export (the default is one row per logical report)
+    res = harvester("--data", harvest.data, "export", "reports", "--format", "jsonl", "--per-location")
     assert res.returncode == 0, res.stderr
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert len(rows) == len(harvest.universe.reports) + 1  # and the repost
@@ -331,8 +332,21 @@ def test_export_reports_jsonl(harvest):
         assert row["tables"]["applications"]["new"]["total"] == t["tables"]["applications"]["new"]["total"]
 
 
+def test_export_reports_logical(harvest):
+    res = harvester("--data", harvest.data, "export", "reports", "--format", "jsonl")
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(rows) == len(harvest.universe.reports)  # the repost is a second location of its report
+    assert len({r["report_id"] for r in rows}) == len(rows)
+    assert sum(len(r["locations"]) for r in rows) == len(harvest.universe.reports) + 1
+    truth = {harvest.url(p.id, r.path): r for p in harvest.universe.portals for r in p.reports}
+    for row in rows:
+        t = next(truth[loc["url"]].truth for loc in row["locations"] if loc["url"] in truth)
+        assert row["tables"]["applications"]["new"]["total"] == t["tables"]["applications"]["new"]["total"]
+
+
 def test_export_reports_csv(harvest):
-    res = harvester("--data", harvest.data, "export", "reports", "--format", "csv")
+    res = harvester("--data", harvest.data, "export", "reports", "--format", "csv", "--per-location")
     assert res.returncode == 0, res.stderr
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert len(rows) == len(harvest.universe.reports) + 1

@@ -12,16 +12,32 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from harvester.web import data, layout
-from harvester.web.replay import REPLAY_HEADERS, decode_body, is_html, rewrite_html
+from harvester.web.replay import (
+    REPLAY_HEADERS,
+    decode_body,
+    is_html,
+    is_svg,
+    rewrite_html,
+    sanitize_css,
+    sanitize_svg,
+)
 from storage import search as search_index
 from storage.database import Database, open_database
 
@@ -65,15 +81,11 @@ def _mark(snippet: str) -> Markup:
 
 
 def _num(v) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
+    return layout.fmt_num(v)
 
 
 def _operands(ops: dict | None) -> str:
-    return ", ".join(f"{k}={_num(v)}" for k, v in (ops or {}).items())
+    return layout.fmt_operands(ops)
 
 
 def _templates() -> Jinja2Templates:
@@ -157,10 +169,10 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         path = request.url.path
         if st.access_token or st.basic_auth:
             if not _access_ok(request, st):
-                if st.access_token and request.query_params.get("access_token") and hmac.compare_digest(
+                if st.access_token and request.query_params.get("access_token") and _same_secret(
                         request.query_params["access_token"], st.access_token):
                     resp = RedirectResponse(path, status_code=303)
-                    resp.set_cookie(ACCESS_COOKIE, st.access_token, httponly=True, samesite="strict")
+                    resp.set_cookie(ACCESS_COOKIE, _cookie_value(st.access_token), httponly=True, samesite="strict")
                     return resp
                 headers = {"WWW-Authenticate": 'Basic realm="xxgk-harvester", charset="UTF-8"'} if st.basic_auth else {}
                 return PlainTextResponse("需要登录 (authentication required)", status_code=401, headers=headers)
@@ -201,7 +213,7 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         ok, status, why = _action_allowed(st, token)
         if ok:
             cookie = request.cookies.get(CSRF_COOKIE) or ""
-            if not (cookie and csrf and hmac.compare_digest(cookie, csrf)) or not _same_origin(request):
+            if not (cookie and csrf and _same_secret(cookie, csrf)) or not _same_origin(request):
                 ok, status, why = False, 403, "CSRF 校验失败：请从门户页面重新提交。"
         if not ok:
             return message(request, "无法执行重新采集", why, status)
@@ -244,14 +256,22 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         ctype = (body["content_type"] or "application/octet-stream").split(";")[0].strip().lower()
         if ctype in ("text/javascript", "application/javascript", "application/x-javascript", "text/ecmascript"):
             ctype = "text/plain"  # never hand archived script back as script
+        if ctype == "image/svg+xml" or is_svg(raw):
+            clean = sanitize_svg(raw)
+            if clean is None:  # not well-formed: offered as a download, never rendered
+                return Response(raw, media_type="application/octet-stream",
+                                headers={"Content-Disposition": content_disposition(body["url"])})
+            return Response(clean, media_type="image/svg+xml")
+        if ctype == "text/css":
+            return Response(sanitize_css(decode_body(body["content_type"], raw)).encode("utf-8"),
+                            media_type="text/css; charset=utf-8")
         return Response(raw, media_type=ctype)
 
     @app.get("/raw/{sid}", include_in_schema=False)
     def raw(sid: int):
         body = data.capture_body(st.db, st.archive_dir, sid)
-        name = (urlsplit(body["url"]).path.rsplit("/", 1)[-1] or "index.html")
         return Response(body["body"], media_type="application/octet-stream", headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Content-Disposition": content_disposition(body["url"]),
             "X-Archived-Content-Type": body["content_type"] or "",
             "X-Archived-SHA256": body["sha256"],
         })
@@ -298,9 +318,89 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
                             year_to=_int(year_to), status=status or None)
         return _csv_response(data.compliance_csv_rows(d), "compliance.csv")
 
+    chart_cache: dict = {}
+
+    def chart_numbers(portal: str | None) -> dict:
+        """The charts' numbers, recomputed at most once a minute per portal."""
+        from harvester.web import charts
+
+        now = time.monotonic()
+        hit = chart_cache.get(portal)
+        if hit is None or now - hit[0] > 60:
+            if len(chart_cache) > 256:
+                chart_cache.clear()
+            hit = chart_cache[portal] = (now, charts.chart_data(st.db, portal))
+        return hit[1]
+
+    def page_charts_for(request: Request, portal: str | None):
+        from harvester.web import charts
+
+        if portal:
+            data.portal_detail(st.db, portal, per_page=1)  # 404 for an unknown portal
+        d = chart_numbers(portal)
+        return render(request, "charts.html", {"portal": portal, "charts": charts.charts(d), "reports": d["reports"],
+                                               "portals": facets()["portals"]})
+
+    @app.get("/charts", response_class=HTMLResponse, include_in_schema=False)
+    def page_charts(request: Request):
+        return page_charts_for(request, None)
+
+    @app.get("/charts/{portal_id}", response_class=HTMLResponse, include_in_schema=False)
+    def page_charts_portal(request: Request, portal_id: str):
+        return page_charts_for(request, portal_id)
+
+    @app.get("/charts.csv", include_in_schema=False)
+    def charts_csv(portal: str = ""):
+        from harvester.web import charts
+
+        if portal:
+            data.portal_detail(st.db, portal, per_page=1)
+        return _csv_response(charts.csv_rows(chart_numbers(portal or None)),
+                             f"charts-{portal}.csv" if portal else "charts.csv")
+
     @app.get("/export", response_class=HTMLResponse, include_in_schema=False)
     def page_export(request: Request):
         return render(request, "export.html", {"facets": facets()})
+
+    @app.get("/export/reports.csv", include_in_schema=False)
+    def export_reports_csv(portal: str = ""):
+        """The logical reports as `harvester export reports --format csv`, streamed."""
+        from harvester.export import csv_cell, flat_header, flat_row, iter_logical_reports, table_cells
+
+        def chunks():
+            buf = io.StringIO()
+            buf.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+            w = csv.writer(buf)
+            w.writerow(flat_header())
+            cells = table_cells()
+            for row in iter_logical_reports(st.db, portal=portal or None):
+                w.writerow([csv_cell(v) for v in flat_row(row, cells)])
+                if buf.tell() > 1 << 16:
+                    yield buf.getvalue().encode("utf-8")
+                    buf.seek(0)
+                    buf.truncate()
+            yield buf.getvalue().encode("utf-8")
+
+        return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="reports.csv"'})
+
+    @app.get("/export/reports.xlsx", include_in_schema=False)
+    def export_reports_xlsx(portal: str = ""):
+        import tempfile
+
+        from starlette.background import BackgroundTask
+
+        from harvester.export import write_logical
+
+        fd, path = tempfile.mkstemp(prefix="harvester-reports-", suffix=".xlsx")
+        os.close(fd)
+        try:
+            write_logical(st.db, "xlsx", path, portal=portal or None)
+        except BaseException:
+            os.unlink(path)
+            raise
+        return FileResponse(path, filename="reports.xlsx", background=BackgroundTask(os.unlink, path),
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     @app.get("/export/tables.csv", include_in_schema=False)
     def export_csv(portal: str = "", year: str = ""):
@@ -343,6 +443,30 @@ def create_app(cfg=None, *, db: Database | None = None, archive_dir: Path | str 
         d = data.report_detail(st.db, doc_id)
         d.pop("_record", None)
         return d
+
+    @api.get("/logical-reports", summary="逻辑报告(网页、附件、转载为同一报告的位置)，与 export reports 的行相同")
+    def api_logical_reports(portal: str = "", year: str = "", limit: int = Query(100, ge=1, le=1000),
+                            offset: int = Query(0, ge=0)):
+        return data.logical_reports(st.db, portal or None, _int(year), limit=limit, offset=offset)
+
+    @api.get("/logical-reports/{report_id}", summary="一份逻辑报告：所用版本、发布日期及其来源、全部位置与采集、版本")
+    def api_logical_report(report_id: int):
+        from harvester.export import logical_report
+
+        row = logical_report(st.db, report_id)
+        if row is None:
+            raise data.NotFound(f"没有此报告: {report_id}")
+        return row
+
+    @api.get("/charts", summary="图表数字：每年新收申请、办理结果、复议诉讼结果、按时/逾期/缺失(可按门户)")
+    def api_charts(portal: str = ""):
+        if portal:
+            data.portal_detail(st.db, portal, per_page=1)
+        d = chart_numbers(portal or None)
+        return {**d, "applications": {str(k): v for k, v in d["applications"].items()},
+                "outcomes": {str(k): v for k, v in d["outcomes"].items()},
+                "review": {g: {str(k): v for k, v in ys.items()} for g, ys in d["review"].items()},
+                "timeliness": {str(k): v for k, v in d["timeliness"].items()}}
 
     @api.get("/timeline", summary="某网址的全部采集记录(时间、状态、摘要、是否变化)")
     def api_timeline(url: str):
@@ -411,12 +535,44 @@ def _csv_response(rows, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def _same_secret(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison of two secrets of any characters (``hmac.compare_digest`` on
+    ``str`` raises TypeError for non-ASCII text: that was a 500 instead of a 401/403)."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+def _header_secret(value: str, expected: str) -> bool:
+    """A secret from a request header: Starlette decodes header bytes as Latin-1, so a UTF-8
+    token sent as raw bytes arrives as Latin-1 text; compare the bytes as sent."""
+    try:
+        sent = value.encode("latin-1")
+    except UnicodeEncodeError:
+        sent = value.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(sent, expected.encode("utf-8", "surrogatepass")) or _same_secret(value, expected)
+
+
+def _cookie_value(token: str) -> str:
+    """The access cookie's value: the token percent-encoded (a cookie value is ASCII)."""
+    return quote(token, safe="")
+
+
+def content_disposition(url: str) -> str:
+    """``attachment`` with the URL's file name: an ASCII fallback and ``filename*`` (RFC 6266 /
+    5987), percent-encoded once (the URL's path is already percent-encoded: decode it first)."""
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "index.html"
+    name = name.replace("/", "_").replace("\\", "_")
+    fallback = "".join(ch if 32 < ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in name) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
 def _action_allowed(st: WebSettings, given: str) -> tuple[bool, int, str]:
     if st.recrawl is None:
         return False, 503, "重新采集功能未启用 (recrawl is not configured in this deployment)."
     if not st.token:
         return False, 403, "未设置操作令牌 HARVESTER_WEB_TOKEN，所有操作均已禁用 (read-only)."
-    if not given or not hmac.compare_digest(given.encode(), st.token.encode()):
+    if not given or not _header_secret(given, st.token):
         return False, 403, "操作令牌错误 (invalid token)."
     return True, 200, ""
 
@@ -431,10 +587,10 @@ def _same_origin(request: Request) -> bool:
 def _access_ok(request: Request, st: WebSettings) -> bool:
     auth = request.headers.get("authorization", "")
     if st.access_token:
-        if auth.lower().startswith("bearer ") and hmac.compare_digest(auth[7:].strip(), st.access_token):
+        if auth.lower().startswith("bearer ") and _header_secret(auth[7:].strip(), st.access_token):
             return True
         cookie = request.cookies.get(ACCESS_COOKIE)
-        if cookie and hmac.compare_digest(cookie, st.access_token):
+        if cookie and (_same_secret(cookie, _cookie_value(st.access_token)) or _same_secret(cookie, st.access_token)):
             return True
     if st.basic_auth and auth.lower().startswith("basic "):
         try:

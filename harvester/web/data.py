@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import io
 import json
+import re
+import unicodedata
 import zipfile
 from collections import defaultdict
 from pathlib import Path
@@ -71,6 +74,14 @@ def health_events(db: Database) -> list[dict] | None:
     return [{k: (iso(v) if isinstance(v, dt.datetime) else v) for k, v in r.items()} for r in rows]
 
 
+def logical_counts(s: Session, portal: str | None = None) -> dict:
+    """Per portal: logical reports found there (a page and its attachment count once; a stored
+    report not linked to a logical report counts alone)."""
+    sql = ("SELECT portal_id, count(DISTINCT report_id) + sum(CASE WHEN report_id IS NULL THEN 1 ELSE 0 END) "
+           "FROM documents WHERE is_report" + (" AND portal_id = :p" if portal else "") + " GROUP BY portal_id")
+    return {k: int(v) for k, v in s.execute(text(sql), {"p": portal} if portal else {}).all()}
+
+
 def overview(db: Database) -> dict:
     with db.session() as s:
         portals = s.scalars(select(Portal).order_by(Portal.id)).all()
@@ -78,6 +89,7 @@ def overview(db: Database) -> dict:
             "SELECT portal_id, count(*) FROM search_meta WHERE is_report GROUP BY portal_id")).all())
         failing = dict(s.execute(text(
             "SELECT portal_id, count(*) FROM search_meta WHERE is_report AND failed > 0 GROUP BY portal_id")).all())
+        logical = logical_counts(s)
         last_ids = select(CrawlRun.portal_id, func.max(CrawlRun.id).label("rid")).group_by(CrawlRun.portal_id).subquery()
         last = {r.portal_id: r for r in s.scalars(select(CrawlRun).join(last_ids, last_ids.c.rid == CrawlRun.id))}
         out = []
@@ -86,6 +98,7 @@ def overview(db: Database) -> dict:
             out.append({
                 "id": p.id, "name": p.name, "url": p.url, "family": p.family,
                 "reports": counts.get(p.id, 0), "reports_with_failures": failing.get(p.id, 0),
+                "logical_reports": logical.get(p.id, 0),
                 "last_run": None if run is None else {
                     "id": run.id, "started": iso(run.started), "finished": iso(run.finished),
                     "status": run.status, "mode": run.mode, "errors": run.errors,
@@ -115,8 +128,9 @@ def portal_detail(db: Database, portal_id: str, *, page: int = 1, per_page: int 
             "SELECT doc_id, url, title, year FROM search_meta WHERE portal_id = :p AND NOT is_report "
             "ORDER BY doc_id LIMIT 200"), {"p": portal_id}).mappings().all()
         info = {"id": p.id, "name": p.name, "url": p.url, "family": p.family, "columns": p.columns}
+        logical = logical_counts(s, portal_id).get(portal_id, 0)
     return {
-        "portal": info, "total_reports": total, "page": page, "per_page": per_page,
+        "portal": info, "total_reports": total, "total_logical_reports": logical, "page": page, "per_page": per_page,
         "pages": max(1, (total + per_page - 1) // per_page),
         "years": [{"year": y, "reports": v} for y, v in years.items()],
         "other_items": [dict(r) for r in others],
@@ -232,7 +246,8 @@ def report_detail(db: Database, doc_id: int) -> dict:
             rep = s.get(Report, doc.report_id)
             if rep is not None:
                 logical = {"id": rep.id, "agency": rep.agency, "year": rep.year, "title": rep.title,
-                           "first_seen": iso(rep.first_seen), "last_changed": iso(rep.last_changed)}
+                           "first_seen": iso(rep.first_seen), "last_changed": iso(rep.last_changed),
+                           "api": f"/api/logical-reports/{rep.id}"}
             seen = {a["doc_id"] for a in attachments}
             for d in s.scalars(select(Document).where(Document.report_id == doc.report_id, Document.id != doc.id)
                                .order_by(Document.id)):
@@ -264,6 +279,8 @@ def report_detail(db: Database, doc_id: int) -> dict:
                                                   "record_id": latest["warc_record_id"], "snapshot": latest["id"]},
             "latest_capture": latest["id"] if latest else None,
         }
+    if logical is not None:
+        logical.update(logical_summary(db, logical["id"]) or {})
     parse_checks = list(record.get("checks") or [])
     return {
         "report": meta,
@@ -280,6 +297,46 @@ def report_detail(db: Database, doc_id: int) -> dict:
         "versions": versions,
         "_record": record,
     }
+
+
+def logical_summary(db: Database, report_id: int) -> dict | None:
+    """The logical report as the API and the report page show it: the reading used (most tables,
+    ties to the page), the publication date and where it came from, every location with its
+    captures, the versions (``harvester.export.logical_report`` without the tables)."""
+    from harvester.export import logical_report
+
+    row = logical_report(db, report_id)
+    if row is None:
+        return None
+    reading = next((loc for loc in row["locations"] if loc["url"] == row["url"]), None)
+    return {
+        "published": row["published"], "published_source": row["published_source"],
+        "published_source_label": PUBLISHED_FROM_LABELS.get(row["published_source"], ""),
+        "published_from_url": row["published_from_url"],
+        "reading": {"doc_id": reading["doc_id"] if reading else None, "url": row["url"], "role": row["reading_role"],
+                    "format": row["format"], "tables_found": row["tables_found"],
+                    "missing_tables": row["missing_tables"]},
+        "agency_simplified": row["agency_simplified"],
+        "failed_checks": row["failed_checks"],
+        "locations": [{**loc, "report": f"/api/reports/{loc['doc_id']}", "page_url": f"/reports/{loc['doc_id']}"}
+                      for loc in row["locations"]],
+        "version_summary": row["versions"],
+    }
+
+
+def logical_reports(db: Database, portal: str | None = None, year: int | None = None, *, limit: int = 100,
+                    offset: int = 0) -> dict:
+    """A page of logical reports (``harvester export reports`` rows, tables included)."""
+    from harvester.export import iter_logical_reports
+
+    rows = []
+    for i, row in enumerate(iter_logical_reports(db, portal=portal, year=year)):
+        if i < offset:
+            continue
+        if len(rows) == limit:
+            break
+        rows.append(row)
+    return {"offset": offset, "limit": limit, "reports": rows}
 
 
 # ------------------------------------------------------------------------------ captures
@@ -410,30 +467,96 @@ def last_due_year(today: dt.date) -> int:
     return today.year - 1 if today > dt.date(today.year, 1, 31) else today.year - 2
 
 
+PUBLISHED_FROM_LABELS = {"reading": "报告本身", "page": "附件所在的文章页面", "other location": "同一报告的其他位置"}
+
+
+@functools.lru_cache(maxsize=65536)
+def simplified_agency(agency: str | None) -> str | None:
+    """An agency's name in simplified characters without spaces, as the parser's
+    ``agency_simplified`` (computed here: reading it out of every stored record's JSON would
+    parse each report's whole text)."""
+    if not agency:
+        return None
+    from harvester.parser.normalize import t2s
+
+    return re.sub(r"\s+", "", t2s(unicodedata.normalize("NFKC", agency))) or None
+
+
+def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:
+    """One entry per logical report (stored reports not yet linked to one count alone): the
+    location read (tables parsed, ties to the page), its agency (published and simplified
+    spelling), year, failed checks, and the publication date with where it came from (the
+    report itself, or the article page of an attachment that carries no date)."""
+    from storage.search import search_meta as m
+
+    q = (select(m.c.doc_id, m.c.portal_id, m.c.agency, m.c.year, m.c.published, m.c.failed, m.c.format,
+                m.c.url, Document.report_id, Document.parent_id)
+         .join(Document, Document.id == m.c.doc_id)
+         .where(m.c.is_report.is_(True)))
+    if portal:
+        q = q.where(m.c.portal_id == portal)
+    groups: dict = defaultdict(list)
+    with db.session() as s:
+        rows = [dict(r) for r in s.execute(q).mappings()]
+        for r in rows:
+            r["agency_simplified"] = simplified_agency(r["agency"])
+            groups[r["report_id"] if r["report_id"] is not None else ("doc", r["doc_id"])].append(r)
+        have = {r["doc_id"] for r in rows}
+        parent_ids = {r["parent_id"] for r in rows if r["parent_id"] is not None} - have
+        parents = {}
+        if parent_ids:
+            for pid, pub, url in s.execute(select(m.c.doc_id, m.c.published, m.c.url)
+                                           .where(m.c.doc_id.in_(parent_ids))):
+                parents[pid] = {"doc_id": pid, "published": pub, "url": url, "parent_id": None}
+    out = []
+    for key, locs in groups.items():
+        rep = min(locs, key=lambda r: ((r["format"] or "unknown") == "unknown", r["parent_id"] is not None,
+                                       r["doc_id"]))
+        published, source, from_doc = rep["published"], "reading" if rep["published"] else None, rep["doc_id"]
+        if not published:
+            by_id = {r["doc_id"]: r for r in locs}
+            page = by_id.get(rep["parent_id"]) or parents.get(rep["parent_id"])
+            cands = ([page] if page else []) + [r for r in locs if r["parent_id"] is None] + locs
+            for c in cands:
+                if c and c["published"]:
+                    published, from_doc = c["published"], c["doc_id"]
+                    source = "page" if c["parent_id"] is None else "other location"
+                    break
+        agency = rep["agency"] or next((r["agency"] for r in locs if r["agency"]), None)
+        simplified = rep["agency_simplified"] or next((r["agency_simplified"] for r in locs if r["agency_simplified"]),
+                                                      None)
+        out.append({
+            "report_id": key if not isinstance(key, tuple) else None, "doc_id": rep["doc_id"],
+            "portal_id": rep["portal_id"], "portals": sorted({r["portal_id"] for r in locs}),
+            "agency": agency, "agency_simplified": simplified or agency,
+            "spellings": sorted({r["agency"] for r in locs if r["agency"]}),
+            "year": rep["year"] if rep["year"] is not None else next((r["year"] for r in locs if r["year"]), None),
+            "published": published, "published_from": source, "published_doc": from_doc,
+            "failed": rep["failed"] or 0, "locations": len(locs),
+        })
+    return out
+
+
 def compliance(db: Database, *, portal: str | None = None, agency: str | None = None,
                year_from: int | None = None, year_to: int | None = None, status: str | None = None,
                today: dt.date | None = None) -> dict:
+    """Agency × year. Counts logical reports (a page and its attachment, or a repost, are one
+    report); an agency is keyed by its simplified spelling (``agency_simplified``), so traditional
+    and simplified spellings of one agency are one row."""
     today = today or dt.date.today()
-    params: dict = {}
-    where = ["is_report"]
-    if portal:
-        where.append("portal_id = :portal")
-        params["portal"] = portal
-    if agency:
-        where.append("agency LIKE :agency")
-        params["agency"] = "%" + agency + "%"
-    with db.session() as s:
-        rows = s.execute(text(
-            "SELECT doc_id, portal_id, agency, year, published, failed FROM search_meta WHERE "
-            + " AND ".join(where)), params).mappings().all()
+    reports = logical_report_dates(db, portal)
     by_agency: dict = defaultdict(lambda: defaultdict(list))
     portals_of: dict = defaultdict(set)
-    for r in rows:
+    spellings: dict = defaultdict(set)
+    for r in reports:
         if r["year"] is None:
             continue
-        key = r["agency"] or "(发布机构不明)"
+        key = r["agency_simplified"] or "(发布机构不明)"
+        if agency and not any(agency in (n or "") for n in [key, *r["spellings"]]):
+            continue
         by_agency[key][r["year"]].append(r)
-        portals_of[key].add(r["portal_id"])
+        portals_of[key].update(r["portals"])
+        spellings[key].update(r["spellings"])
     due = last_due_year(today)
     present = {y for ys in by_agency.values() for y in ys}
     all_years = list(range(min(present), max(max(present), due) + 1)) if present else []
@@ -459,8 +582,12 @@ def compliance(db: Database, *, portal: str | None = None, agency: str | None = 
             else:
                 dated = sorted((r for r in reps if r["published"]), key=lambda r: r["published"])
                 best = dated[0] if dated else reps[0]
-                cell = {"doc_id": best["doc_id"], "published": best["published"], "failed": best["failed"] or 0,
-                        "documents": len(reps), "deadline": deadline_for(y).isoformat()}
+                cell = {"doc_id": best["doc_id"], "report_id": best["report_id"], "published": best["published"],
+                        "published_from": best["published_from"],
+                        "published_from_label": PUBLISHED_FROM_LABELS.get(best["published_from"], ""),
+                        "published_doc": best["published_doc"] if best["published"] else None,
+                        "failed": best["failed"] or 0, "documents": len(reps),
+                        "locations": sum(r["locations"] for r in reps), "deadline": deadline_for(y).isoformat()}
                 try:
                     pub = dt.date.fromisoformat(best["published"]) if best["published"] else None
                 except ValueError:
@@ -480,9 +607,10 @@ def compliance(db: Database, *, portal: str | None = None, agency: str | None = 
             keep = any(c["status"] == status or (status == "failed" and c.get("failed")) for c in cells.values())
             if not keep:
                 continue
-        matrix.append({"agency": ag, "portals": sorted(portals_of[ag]), "cells": cells})
+        matrix.append({"agency": ag, "spellings": sorted(spellings[ag]), "portals": sorted(portals_of[ag]),
+                       "cells": cells})
     return {"years": all_years, "rows": matrix, "counts": counts, "last_due_year": due,
-            "today": today.isoformat()}
+            "today": today.isoformat(), "reports": sum(len(v) for ys in by_agency.values() for v in ys.values())}
 
 
 COMPLIANCE_LABELS = {"on_time": "按时", "late": "逾期", "missing": "缺失", "unknown": "日期不详",
@@ -491,7 +619,7 @@ COMPLIANCE_LABELS = {"on_time": "按时", "late": "逾期", "missing": "缺失",
 
 def compliance_csv_rows(data: dict):
     yield ["agency", "portals", "year", "status", "status_zh", "published", "deadline", "days_late",
-           "failed_checks", "doc_id"]
+           "failed_checks", "doc_id", "report_id", "published_from", "spellings"]
     for row in data["rows"]:
         for y in data["years"]:
             c = row["cells"][y]
@@ -499,7 +627,8 @@ def compliance_csv_rows(data: dict):
                 continue
             yield [row["agency"], " ".join(row["portals"]), y, c["status"], COMPLIANCE_LABELS.get(c["status"], ""),
                    c.get("published") or "", c.get("deadline") or deadline_for(y).isoformat(),
-                   c.get("days_late", ""), c.get("failed", ""), c.get("doc_id", "")]
+                   c.get("days_late", ""), c.get("failed", ""), c.get("doc_id", ""), c.get("report_id") or "",
+                   c.get("published_from") or "", " ".join(row.get("spellings") or [])]
 
 
 # ------------------------------------------------------------------------------- exports

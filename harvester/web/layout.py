@@ -7,7 +7,9 @@ concern a whole table or the whole report are returned separately.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from decimal import Decimal
 
 from harvester import reportformat as fmt
 
@@ -113,14 +115,94 @@ def _index_checks(checks: list[dict]):
 
 
 def fmt_num(v) -> str:
+    """A number as a person reads it: integers whole, decimals in positional notation (never
+    ``1.07576e+06``)."""
     if v is None:
         return "—"
+    if isinstance(v, bool):
+        return "是" if v else "否"
     if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
+        if v != v or v in (float("inf"), float("-inf")):
+            return str(v)
+        if v.is_integer():
+            return str(int(v))
+        return format(Decimal(repr(v)), "f")
+    if isinstance(v, (int, Decimal)):
+        return str(v)
+    return DETAIL_ZH.get(str(v), str(v))
+
+
+MONEY_COLS = {"amount_10k_yuan": "万元", "amount_yuan": "元"}
+_RAW_NUMBER_RE = re.compile(r"-?[\d,，]*\.?\d+")
+
+
+def fmt_money(value, raw, column: str) -> str:
+    """Money as the table publishes it: thousands separators, the published number of decimals
+    (two when there is no published text), and the unit — 万元 where the table is in 万元 (the record
+    keeps ``amount_yuan`` in yuan; a cell published in 万元 or 亿元 is shown in that unit)."""
+    if value is None:
+        return "—"
+    unit = MONEY_COLS.get(column, "元")
+    shown = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+    raw_s = str(raw or "")
+    if column == "amount_yuan":
+        if re.search(r"亿|億", raw_s):
+            unit, shown = "亿元", shown / Decimal(100000000)
+        elif re.search(r"万|萬", raw_s):
+            unit, shown = "万元", shown / Decimal(10000)
+    m = _RAW_NUMBER_RE.search(raw_s.replace("，", ","))
+    if m:
+        decimals = len(m.group(0).split(".", 1)[1]) if "." in m.group(0) else 0
+    else:
+        decimals = 2
+    return f"{shown:,.{decimals}f} {unit}"
+
+
+# The parser explains its checks in English; the browser says it in Chinese only.
+DETAIL_ZH = {
+    "total = sum of applicant columns": "总计 = 各申请人之和",
+    "results_total = sum of the result rows": "办理结果总计 = 各办理结果之和",
+    "new + carried_over = results_total + carried_forward": "新收 + 上年结转 = 办理结果总计 + 结转下年度",
+    "a change must be a whole number": "增/减数应为整数",
+    "an amount must not be negative": "金额不应为负数",
+    "a count must be a non-negative integer": "数量应为非负整数",
+    "all counts are non-negative integers": "全部数量均为非负整数",
+    "total_published >= published": "对外公开总数量 ≥ 本年新公开数量",
+    "carried_forward(Y-1) = carried_over(Y)": "上年结转下年度 = 本年上年结转",
+    "in_force(Y) = in_force(Y-1) + issued - repealed": "本年现行有效 = 上年现行有效 + 本年制发 − 本年废止",
+    "no section headings at all (images, a spreadsheet): section 五 cannot be judged":
+        "全文没有章节标题（图片或表格文件），无法判断第五部分",
+    "section 五 not found, but the document is cut off": "未找到第五部分，但文档不完整",
+    "section 五 (problems and improvements) is missing": "缺少第五部分（存在的主要问题及改进情况）",
+    "section 五 says only 无": "第五部分仅写“无”",
+    "section 五 has content": "第五部分有内容",
+    "report nearly identical to the previous year": "与上年报告高度雷同",
+    "report differs from the previous year": "与上年报告不同",
+    "text < 0.9 and numbers < 0.95": "正文相似度 < 0.9 且数字相同比例 < 0.95",
+}
+_NARRATIVE_RE = re.compile(r"^narrative states (['\"])(.*)\1$", re.S)
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def detail_zh(detail: str | None) -> str:
+    """A check's explanation in Chinese: a known English text translated, the narrative quote
+    of S3 kept, anything else left out (the rule's Chinese name says what it checks)."""
+    if not detail:
+        return ""
+    if detail in DETAIL_ZH:
+        return DETAIL_ZH[detail]
+    m = _NARRATIVE_RE.match(detail)
+    if m:
+        return f"正文称「{m.group(2)}」"
+    if detail.startswith("cross-year check failed"):
+        return "跨年度校验出错"
+    if re.search(r"[A-Za-z]{3,}", _CJK_RE.sub("", detail)):
+        return ""
+    return detail
 
 
 def fmt_operands(ops: dict | None) -> str:
+    """Operands by their record keys (the names the CSV export and the API use)."""
     return ", ".join(f"{k}={fmt_num(v)}" for k, v in (ops or {}).items())
 
 
@@ -130,6 +212,7 @@ def _cell(table, row, col, values, raws, cells_checks):
     checks = cells_checks.get((table, row, col), [])
     value = values.get(col) if isinstance(values, dict) else None
     raw = raws.get(col) if isinstance(raws, dict) else None
+    money = col in MONEY_COLS
     title = [f"{c['rule']} {STATUS_LABELS.get(c['status'], c['status'])}"
              + (f" 期望 {fmt_num(c.get('expected'))}" if c.get("expected") is not None else "")
              + (f" 实际 {fmt_num(c.get('actual'))}" if c.get("actual") is not None else "") for c in checks]
@@ -139,7 +222,7 @@ def _cell(table, row, col, values, raws, cells_checks):
     for c in checks:
         if c["status"] == "pass":
             continue
-        msg = f"{c['rule']} {STATUS_LABELS.get(c['status'], c['status'])}：{RULE_NAMES.get(c['rule'], c.get('detail') or '')}"
+        msg = f"{c['rule']} {STATUS_LABELS.get(c['status'], c['status'])}：{RULE_NAMES.get(c['rule']) or detail_zh(c.get('detail'))}"
         if c.get("expected") is not None:
             msg += f"；期望 {fmt_num(c['expected'])}"
         if c.get("actual") is not None:
@@ -147,11 +230,17 @@ def _cell(table, row, col, values, raws, cells_checks):
         whys.append({"status": c["status"], "text": msg, "ops": fmt_operands(c.get("operands"))})
     status = worst(c["status"] for c in checks)
     present = isinstance(values, dict) and col in values
-    shown = fmt_num(value)
+    shown = fmt_money(value, raw, col) if money and value is not None else fmt_num(value)
+    if money:
+        # the money text already follows the published cell; show the raw text only when it
+        # says something else (a note, a range) than the number
+        raw_differs = raw is not None and not re.fullmatch(r"\s*[-\d,，.]+\s*(万元|萬元|亿元|億元|元|万|萬)?\s*", str(raw))
+    else:
+        raw_differs = raw is not None and str(raw) != shown
     return {
         "value": value, "present": present, "raw": raw, "checks": checks, "status": status,
         "shown": shown, "title": "; ".join(title), "whys": whys,
-        "raw_differs": raw is not None and str(raw) != shown,
+        "raw_differs": raw_differs,
         "css": "cell" + (f" st-{status}" if status else "") + ("" if present else " absent"),
     }
 
@@ -285,7 +374,7 @@ def check_rows(checks: list[dict]) -> list[dict]:
             "expected": "" if c.get("expected") is None else fmt_num(c.get("expected")),
             "actual": "" if c.get("actual") is None else fmt_num(c.get("actual")),
             "operands": fmt_operands(c.get("operands")), "rule_name": RULE_NAMES.get(c.get("rule"), ""),
-            "detail": c.get("detail") or "",
+            "detail": detail_zh(c.get("detail")),
         })
     return out
 

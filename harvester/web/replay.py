@@ -71,6 +71,57 @@ def is_html(content_type: str | None, body: bytes) -> bool:
     return False
 
 
+# CSS that fetches: @import, url(), image-set() and friends. Removed from <style>, style
+# attributes and archived stylesheets (besides the CSP, which blocks the fetch anyway).
+_CSS_IMPORT_RE = re.compile(r"@import\b[^;{}]*;?", re.I)
+_CSS_FETCH_RE = re.compile(r"(?:-webkit-)?(?:url|image-set|image|cross-fade|element|src)\s*\(", re.I)
+_CSS_DANGER_RE = re.compile(r"expression\s*\(|javascript:|vbscript:|behavior\s*:|-moz-binding", re.I)
+
+
+def _drop_call(css: str, start: int) -> tuple[str, int]:
+    """Replace the function call whose name starts at ``start`` (through its balanced closing
+    parenthesis, strings included) by ``none``."""
+    i = css.index("(", start) + 1
+    depth, quote_ch = 1, None
+    while i < len(css) and depth:
+        ch = css[i]
+        if quote_ch:
+            if ch == quote_ch:
+                quote_ch = None
+        elif ch in "\"'":
+            quote_ch = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        i += 1
+    return css[:start] + "none" + css[i:], start + 4
+
+
+def sanitize_css(css: str) -> str:
+    """CSS without anything that loads a resource or runs code: ``@import`` rules and
+    ``url()``/``image-set()``… calls are removed. CSS escapes (``\\75 rl(``) could spell them in
+    disguise: a style sheet with a backslash outside strings is dropped whole."""
+    css = css or ""
+    if "\\" in css or _CSS_DANGER_RE.search(css):
+        return "/* removed by the archive: escapes or script in CSS */"
+    css = _CSS_IMPORT_RE.sub("/* (import removed) */", css)
+    pos = 0
+    while True:
+        m = _CSS_FETCH_RE.search(css, pos)
+        if m is None:
+            break
+        # only a function name, not the tail of a longer identifier (e.g. "my-url(")
+        if m.start() > 0 and (css[m.start() - 1].isalnum() or css[m.start() - 1] in "-_"):
+            pos = m.end()
+            continue
+        if re.match(r"url\s*\(\s*[\"']?#[\w-]*[\"']?\s*\)", css[m.start():], re.I):
+            pos = m.end()  # a reference inside the same document (an SVG gradient, a filter)
+            continue
+        css, pos = _drop_call(css, m.start())
+    return css
+
+
 def _bad_url(value: str) -> bool:
     return bool(_BAD_SCHEME_RE.match(_CTRL_RE.sub("", value)))
 
@@ -115,8 +166,13 @@ def rewrite_html(text: str, base_url: str, ts: str, banner: str | None = None) -
             if lname.startswith("on") or lname in ("srcdoc", "formaction", "ping", "http-equiv"):
                 del el.attrib[name]
                 continue
-            if lname == "style" and re.search(r"expression\s*\(|javascript:|behavior\s*:|-moz-binding", value, re.I):
-                del el.attrib[name]
+            if lname == "style":
+                clean = sanitize_css(value)
+                if clean != value:
+                    if clean.startswith("/* removed by the archive"):
+                        del el.attrib[name]
+                    else:
+                        el.attrib[name] = clean
                 continue
             if lname == "srcset":
                 del el.attrib[name]  # the plain src is enough for an archive view
@@ -142,6 +198,8 @@ def rewrite_html(text: str, base_url: str, ts: str, banner: str | None = None) -
                     el.set("rel", "noopener noreferrer")
         if tag == "form":
             el.attrib.pop("action", None)  # archived forms go nowhere
+        if tag == "style" and el.text:
+            el.text = sanitize_css(el.text)
     for el in to_drop:
         parent = el.getparent()
         if parent is None:
@@ -171,6 +229,65 @@ def rewrite_html(text: str, base_url: str, ts: str, banner: str | None = None) -
         div.text = banner
         body.insert(0, div)
     return "<!DOCTYPE html>\n" + lxml.html.tostring(doc, encoding="unicode")
+
+
+_SVG_DROP = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener", "set",
+             "animate", "animatemotion", "animatetransform", "animatecolor", "discard", "audio", "video"}
+
+
+def is_svg(body: bytes) -> bool:
+    head = body[:1024].lstrip().lower()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head) or \
+        (head.startswith(b"<!doctype svg"))
+
+
+def sanitize_svg(body: bytes) -> bytes | None:
+    """An archived SVG without scripts, event handlers, foreign HTML, animation of attributes,
+    external references or CSS fetches; None when it is not well-formed XML (then it must not be
+    rendered at all). Entities are not expanded and nothing is loaded from the network."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_pis=True, remove_comments=True)
+    try:
+        root = etree.fromstring(body, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None or not isinstance(root.tag, str) or root.tag.rsplit("}", 1)[-1].lower() != "svg":
+        return None
+    drop = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            drop.append(el)  # entity references, comments, processing instructions
+            continue
+        tag = el.tag.rsplit("}", 1)[-1].lower()
+        if tag in _SVG_DROP:
+            drop.append(el)
+            continue
+        if tag == "style" and el.text:
+            el.text = sanitize_css(el.text)
+        for name in list(el.attrib):
+            lname = name.rsplit("}", 1)[-1].lower()
+            value = el.attrib[name]
+            if lname.startswith("on"):
+                del el.attrib[name]
+            elif lname == "style":
+                el.attrib[name] = sanitize_css(value)
+            elif lname in ("href", "src") and not value.strip().startswith("#"):
+                del el.attrib[name]  # only references inside the document stay
+            elif _CSS_FETCH_RE.search(value) and sanitize_css(value) != value or _bad_url(value):
+                del el.attrib[name]  # fill="url(http://…)" and the like
+    for el in drop:
+        parent = el.getparent()
+        if parent is not None:
+            if el.tail and isinstance(el.tag, str):
+                prev = el.getprevious()
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + el.tail
+                else:
+                    parent.text = (parent.text or "") + el.tail
+            parent.remove(el)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
 def visible_text(text: str) -> str:
