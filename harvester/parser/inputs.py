@@ -1116,11 +1116,17 @@ class _BoundedZlib:
             return zlib.decompress(data, *args, **kwargs)
         wbits = args[0] if args else kwargs.get("wbits", zlib.MAX_WBITS)
         d = zlib.decompressobj(wbits)
-        out = d.decompress(data, _budget.remaining + 1)
-        _budget.take(len(out))
+        parts, tail = [], data
+        while not d.eof:  # a MiB at a time: a bomb stops at the budget, not at twice it
+            part = d.decompress(tail, 1 << 20)
+            _budget.take(len(part))
+            parts.append(part)
+            tail = d.unconsumed_tail
+            if not part and not tail:
+                break  # the input ended before the stream did
         if not d.eof:
             raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
-        return out
+        return b"".join(parts)
 
     def decompressobj(self, *args, **kwargs):
         return _BoundedDecompressor(zlib.decompressobj(*args, **kwargs))
