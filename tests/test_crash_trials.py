@@ -16,6 +16,11 @@ from harvester.sim import SimServer, build_universe
 from tests.harvest_checks import crash_trial, trial_ok
 from tests.test_operations import SLOW
 
+# killed harvests crawl slowly (0.5 s between requests: ~8 s for the two portals) and are
+# killed within 5 s, so that every kill lands before the harvest ends, even on a fast machine
+KILLED = ("--set", "DOWNLOAD_DELAY=0.5", *SLOW[2:])
+WINDOW = (0.3, 5.0)
+
 SEED = 20261129
 TRIALS = 3
 
@@ -32,8 +37,9 @@ def two_portals(tmp_path_factory):
 def test_a_harvest_killed_at_a_random_moment_loses_and_doubles_nothing(two_portals, tmp_path, trial):
     universe, srv, reg = two_portals
     rng = random.Random(SEED + trial)
-    r = crash_trial(rng, srv, universe.portals, reg, tmp_path / "data", kills=1 + trial % 2, slow=SLOW)
-    assert r["landed"] >= 1, f"the harvest ended before the kill at {r['moments']} s"
+    r = crash_trial(rng, srv, universe.portals, reg, tmp_path / "data", kills=1 + trial % 2, slow=KILLED,
+                    window=WINDOW)
+    assert r["landed"] == len(r["moments"]), f"a harvest ended before its kill at {r['moments']} s"
     assert r["final_rc"] == 0, r["final_out"]
     assert r["lost"] == []
     assert r["duplicates"] == {"documents": [], "snapshots": [], "reports": []}
