@@ -11,6 +11,7 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+
 from harvester.registry import PortalEntry
 from spiders import spider_for
 from storage.database import Database
