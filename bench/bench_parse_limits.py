@@ -6,7 +6,7 @@ is decoded in a fresh process, with the limit (HARVESTER_PARSE_MAX_DECODED, defa
 is reported with the outcome. A child is stopped after --timeout seconds (its peak so far
 is still reported).
 
-    .venv/bin/python bench/bench_parse_limits.py [--mb 800] [--timeout 120] [--no-before]
+    .venv/bin/python bench/bench_parse_limits.py [--mb 800] [--timeout 120] [--no-before] [--only XLSX]
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.inputs.test_input_limits import CT, HELLO, MB, _zip, deflate_zeros, pdf_with_stream  # noqa: E402
+from tests.inputs.test_input_limits import CT, HELLO, MB, _xlsx, _zip, deflate_zeros, pdf_with_stream  # noqa: E402
 
 CHILD = """
 import sys
@@ -56,11 +56,17 @@ def run_child(path: Path, url: str, limit: str | None, timeout: float) -> tuple[
     return usage.ru_maxrss / 1024, (out[-1] if out else f"exit {status}"), time.monotonic() - t
 
 
+def _corners(ws) -> None:
+    ws["A1"] = "行政复议"
+    ws["XFD1048576"] = 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=800, help="size the bombs inflate to, MB")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--no-before", action="store_true", help="skip the runs without a limit")
+    ap.add_argument("--only", default="", help="only the inputs whose label contains this")
     args = ap.parse_args()
     n = args.mb * MB
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,9 +76,12 @@ def main() -> int:
             f"DOCX, {args.mb} MB document.xml": (_zip({"[Content_Types].xml": CT, "word/document.xml": n}), "http://x/c.docx"),
             f"XLSX, {args.mb} MB sheet": (_zip({"[Content_Types].xml": CT, "xl/workbook.xml": b"<workbook/>",
                                                  "xl/worksheets/sheet1.xml": n}), "http://x/d.xlsx"),
+            "XLSX, cells at A1 and XFD1048576": (_xlsx(_corners), "http://x/e.xlsx"),
         }
         print(f"{'input':34} {'bytes':>9}  {'limit':>9} {'peak RSS':>9} {'time':>6}  outcome")
         for label, (data, url) in cases.items():
+            if args.only not in label:
+                continue
             path = Path(tmp) / "input"
             path.write_bytes(data)
             runs = [("default", None)] + ([] if args.no_before else [("none", str(10 ** 13))])

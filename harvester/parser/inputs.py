@@ -12,7 +12,9 @@ Decompression is bounded, so a small hostile file cannot take the memory of the 
 that reads it: a PDF's decoded streams (Flate, LZW, RunLength) together, a DOCX's main part,
 an XLSX's workbook parts and a DOC/WPS converter's output may not exceed
 ``HARVESTER_PARSE_MAX_DECODED`` bytes (environment; default 128 MiB, read at each call).
-Past it, decoding stops there with an :class:`InputError` naming the limit.
+Past it, decoding stops there with an :class:`InputError` naming the limit. A spreadsheet
+may hold at most that / 256 cells (openpyxl keeps each cell as an object), counted before it
+is loaded, and a sheet's grid spans only the cells that hold a value and the merged ranges.
 """
 from __future__ import annotations
 
@@ -912,8 +914,40 @@ def _grid_to_html(name: str, grid: list[list[str]], merges: list[tuple[int, int,
     return "\n".join(out)
 
 
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+def max_cells() -> int:
+    """Cells a spreadsheet may hold: openpyxl keeps a few hundred bytes per cell in memory."""
+    return max(1, max_decoded() // 256)
+
+
+def _count_cells(zf: zipfile.ZipFile) -> int:
+    """Cell elements in a workbook's sheets, counted on the compressed stream, a MiB at a time."""
+    n = 0
+    for info in zf.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        with zf.open(info) as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                buf = tail + chunk
+                n += len(_CELL_TAG.findall(buf[:-64] if len(chunk) == 1 << 20 else buf))
+                tail = buf[-64:] if len(chunk) == 1 << 20 else b""
+    return n
+
+
 def _xlsx_to_html(data: bytes) -> str:
     import openpyxl
+    limit = max_cells()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            cells = _count_cells(zf)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise InputError(f"corrupt XLSX: damaged zip member ({exc})") from None
+    if cells > limit:
+        raise InputError(f"XLSX has {cells} cells; at most {limit} are read (HARVESTER_PARSE_MAX_DECODED / 256), "
+                         "to keep memory bounded")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except InputError:
@@ -922,10 +956,24 @@ def _xlsx_to_html(data: bytes) -> str:
         raise InputError(f"corrupt XLSX: {type(exc).__name__}: {exc}") from None
     parts = []
     for ws in wb.worksheets:
+        # The grid spans the cells that hold a value and the merged ranges, read from the
+        # sheet's own cells: iter_rows would make a cell for every position up to the last
+        # one, and two cells at A1 and XFD1048576 are 17 billion positions.
+        ranges = list(ws.merged_cells.ranges)
+        valued = [key for key, cell in ws._cells.items() if cell.value is not None]
+        last_row = max([r for r, _ in valued] + [m.max_row for m in ranges], default=0)
+        last_col = max([c for _, c in valued] + [m.max_col for m in ranges], default=0)
+        first_row, first_col = ws.min_row, ws.min_column
+        area = max(0, last_row - first_row + 1) * max(0, last_col - first_col + 1)
+        if area > limit:
+            raise InputError(f"XLSX sheet {ws.title!r} spans {last_row - first_row + 1} rows x "
+                             f"{last_col - first_col + 1} columns; at most {limit} cells are read, to keep memory bounded")
         grid = []
-        for row in ws.iter_rows(values_only=True):
+        for r in range(first_row, last_row + 1):
             cells = []
-            for v in row:
+            for c in range(first_col, last_col + 1):
+                cell = ws._cells.get((r, c))
+                v = cell.value if cell is not None else None
                 if v is None:
                     cells.append("")
                 elif isinstance(v, (_dt.datetime, _dt.date)):
@@ -936,7 +984,7 @@ def _xlsx_to_html(data: bytes) -> str:
                 else:
                     cells.append(str(v))
             grid.append(cells)
-        merges = [(m.min_row - 1, m.max_row, m.min_col - 1, m.max_col) for m in ws.merged_cells.ranges]
+        merges = [(m.min_row - 1, m.max_row, m.min_col - 1, m.max_col) for m in ranges]
         parts.append(_grid_to_html(ws.title, grid, merges))
     wb.close()
     return "<html><body>\n" + "\n".join(parts) + "\n</body></html>"

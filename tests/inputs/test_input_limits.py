@@ -168,3 +168,45 @@ def test_doc_converter_output_is_bounded(monkeypatch):
     monkeypatch.setenv("HARVESTER_PARSE_MAX_DECODED", "200")
     with pytest.raises(InputError, match=r"DOC text from catdoc inflates beyond 200 bytes"):
         decode(data)
+
+
+def _xlsx(fill) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    fill(wb.active)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_an_xlsx_with_two_far_corner_cells_is_not_expanded_into_billions():
+    def corners(ws):
+        ws["A1"] = "行政复议"
+        ws["XFD1048576"] = 1
+    data = _xlsx(corners)
+    assert len(data) < 10_000
+    with pytest.raises(InputError, match=r"XLSX sheet 'Sheet' spans 1048576 rows x 16384 columns; at most \d+ cells"):
+        decode(data, url="http://x.gov.cn/a.xlsx")
+
+
+def test_an_xlsx_with_too_many_cells_is_refused_before_loading(monkeypatch):
+    def many(ws):
+        for r in range(1, 201):
+            for c in range(1, 11):
+                ws.cell(row=r, column=c, value=r * c)
+    data = _xlsx(many)
+    assert "<td>2000</td>" in decode(data).content
+    monkeypatch.setenv("HARVESTER_PARSE_MAX_DECODED", str(256 * 1000))
+    with pytest.raises(InputError, match=r"XLSX has 2000 cells; at most 1000 are read"):
+        decode(data)
+
+
+def test_a_styled_empty_cell_far_away_does_not_stop_a_real_sheet():
+    from openpyxl.styles import Font
+
+    def real(ws):
+        ws["A1"], ws["B1"], ws["A2"], ws["B2"] = "收到申请数", 12, "办结数", 11
+        ws["Z60000"].font = Font(bold=True)  # formatting left behind, no value
+    content = decode(_xlsx(real)).content
+    assert "<td>收到申请数</td><td>12</td>" in content and "<td>11</td>" in content
