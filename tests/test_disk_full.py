@@ -198,3 +198,40 @@ def test_a_harvest_does_not_start_on_a_full_disk(portal, tmp_path, small_fs):
                           "(HARVESTER_DISK_RESERVE)\n")
     with open_database(sqlite_url(data / "harvester.db")).session() as s:
         assert s.scalars(select(CrawlRun)).all() == []  # nothing was started
+
+
+@pytest.mark.parametrize(
+    "exc, expected",
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "disk full: [Errno 28] No space left on device writing /d/x"),
+        (OSError(errno.EROFS, "Read-only file system"), "read-only file system: [Errno 30] Read-only file system writing /d/x"),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), "disk quota exceeded: [Errno 122] Disk quota exceeded writing /d/x"),
+        (OSError(errno.ENOENT, "No such file or directory"), None),
+        (ValueError("database or disk is full"), None),  # only the driver's own error counts
+    ],
+)
+def test_storage_failures_are_told_from_other_errors(exc, expected):
+    from storage.failure import describe
+
+    assert describe(exc, "/d/x") == expected
+
+
+def test_database_full_errors_of_sqlite_and_postgresql_are_storage_failures():
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from storage.failure import describe, storage_failure_kind
+
+    full = OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full"))
+    assert describe(full, "/d/h.db") == "disk full: OperationalError: database or disk is full writing /d/h.db"
+    ro = OperationalError("UPDATE …", {}, sqlite3.OperationalError("attempt to write a readonly database"))
+    assert storage_failure_kind(ro) == "read-only database"
+    locked = OperationalError("UPDATE …", {}, sqlite3.OperationalError("database is locked"))
+    assert storage_failure_kind(locked) is None  # waited for, not a full disk
+
+    class DiskFull(Exception):  # what psycopg2 raises: SQLSTATE 53100 disk_full
+        pgcode = "53100"
+
+    pg = OperationalError("INSERT …", {}, DiskFull('could not extend file "base/16384/2619": No space left on device'))
+    assert describe(pg, "postgresql://h/db").startswith("disk full: DiskFull: could not extend file")
