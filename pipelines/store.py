@@ -24,6 +24,7 @@ from storage.models import Content, CrawlRun, Document, Portal, Snapshot, utcnow
 from storage.reports import record_report
 
 _RANK = {"unchanged": 0, "changed": 1, "new": 2}
+_SKIPPED = object()  # a page not stored because the disk filled up (recovered by the next harvest)
 PROGRESS_EVERY = 1.0  # seconds between progress writes to the run row
 _lock = threading.Lock()
 _writer: ThreadPool | None = None
@@ -236,6 +237,8 @@ class StorePipeline:
             if self._storage_failed(exc):
                 return item
             raise
+        if outcome is _SKIPPED:
+            return item
         if item.content is not None and _parse_failed(item.content):
             self.counts["parse_failures"] += 1
         self.counts["pages"] += 1
@@ -258,6 +261,8 @@ class StorePipeline:
 
     def _write_progress(self, counts: dict, errors: int) -> None:
         """Counts so far into the running run's row, for live progress displays."""
+        if GUARD.tripped:
+            return
         with self.db.session() as s:
             run = s.get(CrawlRun, self.run_id)
             run.pages, run.new_reports, run.changed_reports = counts["pages"], counts["new"], counts["changed"]
@@ -278,6 +283,10 @@ class StorePipeline:
 
     def _store_page(self, item: PageItem) -> tuple[str, int | None] | None:
         """Write one fetch; for a report, return what it was in this run and its report id."""
+        if GUARD.tripped:
+            # queued before the disk filled up: the room freed to finish cleanly is kept for
+            # the runs and locks; the next harvest stores this page from the archive
+            return _SKIPPED
         arc = item.archive
         with self.db.session() as s:
             doc = s.scalars(select(Document).where(Document.url == item.url)).first()

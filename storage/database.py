@@ -45,6 +45,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _sqlite_no_checkpoint_when_full(dbapi_conn, _record, _proxy) -> None:
+    """Once a harvest has been stopped by a full disk (storage.failure), a checkpoint would
+    copy the write-ahead log into the database file and grow it into the little room freed
+    to finish: the last writes (runs marked failed, locks released) go to the log only."""
+    from storage.failure import GUARD
+
+    if GUARD.tripped:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA wal_autocheckpoint=0")
+        cur.close()
+
+
 def _sqlite_transactional_ddl(engine: Engine) -> None:
     """Python's sqlite3 runs DDL outside any transaction (it only opens one before DML), so a
     migration killed half-way (SIGKILL, power cut) left a store with its first tables and no
@@ -101,6 +113,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         raise DatabaseError(f"cannot use database URL {_redact(url)!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkout", _sqlite_no_checkpoint_when_full)
     db = Database(engine)
     if migrate:
         migrator = engine
