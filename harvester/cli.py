@@ -54,10 +54,23 @@ def cmd_crawl(args) -> int:
     for pid, why in refused:
         print(f"{pid}: refused — {why}", file=sys.stderr)
     status = _print_run_summary(db, run_ids) if run_ids else 0
+    if _storage_stopped():
+        return 1
     _notify(cfg, db)
     if refused:
         return EXIT_BUSY
     return status
+
+
+def _storage_stopped() -> bool:
+    """A full or read-only disk stopped the harvest: say so (one line) and why."""
+    from storage.failure import GUARD
+
+    if GUARD.cause is None:
+        return False
+    print(f"harvester: error: harvest stopped: {GUARD.cause}; free some room (or make it writable) and harvest "
+          "again: what was archived is recovered", file=sys.stderr)
+    return True
 
 
 def _notify(cfg, db) -> None:
@@ -439,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     from harvester.config import ConfigError
     from harvester.registry import RegistryError
     from storage.database import DatabaseError
+    from storage.failure import StorageFailed
 
     args = build_parser().parse_args(argv)
     try:
@@ -446,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, ConfigError, RegistryError, DatabaseError) as exc:
         print(f"harvester: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StorageFailed as exc:
+        print(f"harvester: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("harvester: interrupted", file=sys.stderr)
         return 130

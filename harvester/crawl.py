@@ -6,16 +6,16 @@ A Twisted reactor runs once per process: ``run_crawl`` is called at most once pe
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-from sqlalchemy import select
 
 from harvester.registry import PortalEntry
 from spiders import spider_for
 from storage.database import Database
-from storage.models import CrawlRun, Portal
+from storage.models import Portal
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,16 @@ def sync_portals(db: Database, entries: list[PortalEntry]) -> None:
             p.name, p.url, p.family, p.columns = e.name, e.url, e.family, list(e.columns)
 
 
+def _reserve_dirs(db: Database, archive_dir: str) -> list[Path]:
+    from storage.failure import reserve_dirs
+
+    dirs = [Path(archive_dir)]
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        dirs.append(Path(url.database).resolve().parent)
+    return reserve_dirs(*dirs)
+
+
 def run_crawl(
     db: Database,
     entries: list[PortalEntry],
@@ -74,15 +84,44 @@ def run_crawl(
 
     ``mode``: "auto" (full pass when the last one is older than HARVESTER_FULL_EVERY_DAYS,
     else incremental), "full" or "incremental". A portal already being harvested elsewhere
-    is waited for up to ``wait`` seconds, then refused. A portal whose last run died is
-    recovered from the archive first, and the new run resumes it.
+    is waited for up to ``wait`` seconds, then refused. A portal whose last run died (or was
+    stopped by a full disk) is recovered from the archive first, and the new run resumes it.
 
-    Returns the ids of the runs this call created and the refused portals with the reason.
+    Returns the ids of the runs this call created (exactly those: not a concurrent
+    process's) and the refused portals with the reason. A full or read-only disk stops every
+    portal of the call: ``storage.failure.GUARD.cause`` says why (StorageFailed when it
+    happens before the crawl starts).
     """
+    from storage.failure import GUARD, StorageFailed, describe
+
+    GUARD.reset()
+    try:
+        return _run_crawl(db, entries, archive_dir, overrides, mode, purpose=purpose, wait=wait)
+    except StorageFailed:
+        raise
+    except Exception as exc:
+        cause = describe(exc, db.url)
+        if cause is None:
+            raise
+        raise StorageFailed(cause) from exc
+
+
+def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait):
     from harvester.extraction import read_page
     from harvester.locks import Heartbeat, LockBusy, acquire, new_holder
+    from storage.failure import GUARD, StorageFailed, describe, make_reserves
     from storage.recovery import recover_portal
 
+    settings = crawl_settings(db.engine.url.render_as_string(hide_password=False), archive_dir, overrides)
+    Path(archive_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        GUARD.reserves = make_reserves(_reserve_dirs(db, archive_dir), settings.getint("HARVESTER_DISK_RESERVE"))
+    except OSError as exc:
+        cause = describe(exc)
+        if cause is None:
+            raise
+        raise StorageFailed(f"{cause}: a harvest needs {settings.getint('HARVESTER_DISK_RESERVE')} bytes free "
+                            "to start (HARVESTER_DISK_RESERVE)") from None
     sync_portals(db, entries)
     holder = new_holder()
     leases, refused, chosen = [], [], []
@@ -94,26 +133,32 @@ def run_crawl(
             refused.append((e.id, str(exc)))
     if not chosen:
         return [], refused
+    crawlers = []
     with Heartbeat(db, leases):
         for e in chosen:
             rec = recover_portal(db, Path(archive_dir), e.id, read_page=read_page)
             if rec.runs:
-                log.warning("portal %s: run(s) %s had died; %d captures recovered from the archive%s", e.id, rec.runs,
-                            rec.stored, f", torn records set aside in {rec.torn}" if rec.torn else "")
-        with db.session() as s:
-            before = s.scalar(select(CrawlRun.id).order_by(CrawlRun.id.desc()).limit(1)) or 0
-        settings = crawl_settings(db.engine.url.render_as_string(hide_password=False), archive_dir, overrides)
+                log.warning("portal %s: run(s) %s had died or were stopped by the disk; %d captures recovered from "
+                            "the archive%s", e.id, rec.runs, rec.stored,
+                            f", torn records set aside in {rec.torn}" if rec.torn else "")
         process = CrawlerProcess(settings)
         for e in chosen:
+            crawler = process.create_crawler(spider_for(e.family))
+            crawlers.append(crawler)
             d = process.crawl(
-                spider_for(e.family), portal_id=e.id, url=e.url, columns=list(e.columns), mode=mode, **e.spider_kwargs()
+                crawler, portal_id=e.id, url=e.url, columns=list(e.columns), mode=mode, **e.spider_kwargs()
             )
             # One portal failing to start must not stop the others.
             d.addErrback(lambda f, pid=e.id: log.error("portal %s could not be crawled: %s", pid, f.getErrorMessage()))
         # Each crawler re-installs Scrapy's root handler: filter the one that is left.
         for handler in logging.root.handlers:
             handler.addFilter(NetworkErrorsWithoutTraceback())
-        process.start()
-    with db.session() as s:
-        runs = list(s.scalars(select(CrawlRun.id).where(CrawlRun.id > before).order_by(CrawlRun.id)))
+        try:
+            process.start()
+        finally:
+            # Scrapy's handlers do nothing once the reactor has stopped: a SIGTERM during the
+            # clean-up below must end the process, not be ignored.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    runs = sorted(r for r in (getattr(getattr(c, "spider", None), "run_id", None) for c in crawlers) if r is not None)
     return runs, refused

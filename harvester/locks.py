@@ -155,4 +155,8 @@ class Heartbeat:
         self._stop.set()
         self._thread.join(timeout=5)
         for lease in self.leases:
-            release(self.db, lease)
+            try:
+                release(self.db, lease)
+            except Exception as exc:  # e.g. a full disk: the lock of a dead process is stale anyway
+                log.error("could not release the lock on portal %s (%s); it is taken over once this process has "
+                          "ended", lease.portal_id, exc)

@@ -28,6 +28,9 @@ HARVESTER_RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 # The archive of record.
 HARVESTER_WARC_MAX_SIZE = 1_000_000_000  # bytes; WARC files rotate past this size
+# Room kept free (a reserve file on each filesystem written to) so that a harvest stopped by a
+# full disk can still close its files, mark its runs failed and release its locks. 0: none.
+HARVESTER_DISK_RESERVE = 4 * 1024 * 1024
 HARVESTER_CONDITIONAL_REQUESTS = True   # If-None-Match / If-Modified-Since from the last capture
 HARVESTER_FULL_EVERY_DAYS = 7           # a full verification pass re-fetches every known report
 HARVESTER_KNOWN_PAGES_DEPTH = 1         # nightly listing walks stop after this many all-known pages

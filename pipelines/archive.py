@@ -17,9 +17,10 @@ import http
 from pathlib import Path
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from storage.database import shared_database
+from storage.failure import GUARD, describe
 from storage.state import KnownPage, state_for_crawler
 from storage.warc import DEFAULT_MAX_SIZE, Fetch, Original, WarcArchive, payload_digest, read_record
 
@@ -51,6 +52,7 @@ class WarcArchiveMiddleware:
         mw = cls(crawler, Path(directory), s.get("HARVESTER_DB_URL"), s.getint("HARVESTER_WARC_MAX_SIZE", DEFAULT_MAX_SIZE))
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
+        GUARD.watch(crawler)
         return mw
 
     def spider_opened(self, spider):
@@ -67,9 +69,22 @@ class WarcArchiveMiddleware:
     def process_response(self, request, response):
         if request.meta.get("replayed_from_archive"):
             return response  # served from our own archive while resuming: nothing new to keep
-        spider = self.crawler.spider
+        if GUARD.tripped:
+            raise IgnoreRequest(f"not archived: the harvest is stopping ({GUARD.cause})")
         if self.archive is None:
-            self.spider_opened(spider)
+            self.spider_opened(self.crawler.spider)
+        try:
+            return self._archive(request, response)
+        except OSError as exc:
+            cause = describe(exc, self.archive.current_path or self.archive_dir)
+            if cause is None:
+                raise
+            self.archive.abandon()
+            GUARD.trip(cause)
+            raise IgnoreRequest(f"not archived: {cause}") from None
+
+    def _archive(self, request, response):
+        spider = self.crawler.spider
         try:
             reason = http.HTTPStatus(response.status).phrase
         except ValueError:
@@ -148,6 +163,17 @@ class WarcArchiveMiddleware:
         return rec.warc_headers.get("WARC-Payload-Digest") or payload_digest(rec.body)
 
     def spider_closed(self, spider, reason):
-        if self.archive is not None:
-            self.archive.close()
-            self.crawler.stats.set_value("harvester/warc_files", list(self.archive.files))
+        if self.archive is None:
+            return
+        if GUARD.tripped:
+            self.archive.abandon()  # no index now: the next harvest's recovery writes it
+        else:
+            try:
+                self.archive.close()
+            except OSError as exc:
+                cause = describe(exc, self.archive.current_path or self.archive_dir)
+                if cause is None:
+                    raise
+                self.archive.abandon()
+                GUARD.trip(cause)
+        self.crawler.stats.set_value("harvester/warc_files", list(self.archive.files))

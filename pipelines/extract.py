@@ -25,10 +25,15 @@ class ExtractPipeline:
         return cls(threads)
 
     def open_spider(self, spider=None):
+        from twisted.internet import reactor
+
         self.pool.start()
+        # stopped even if the reactor stops before the spider finished closing
+        reactor.addSystemEventTrigger("after", "shutdown", self.close_spider)
 
     def close_spider(self, spider=None):
-        self.pool.stop()
+        if self.pool.started:
+            self.pool.stop()
 
     async def process_item(self, item, spider=None):
         if (not isinstance(item, PageItem) or item.kind not in READ_KINDS or item.status != 200 or item.known_content

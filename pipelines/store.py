@@ -18,11 +18,13 @@ from twisted.python.threadpool import ThreadPool
 
 from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem, TrapHit
 from storage.database import Database, shared_database
+from storage.failure import GUARD, describe
 from storage.health import assess_run, close_events, raise_event
 from storage.models import Content, CrawlRun, Document, Portal, Snapshot, utcnow
 from storage.reports import record_report
 
 _RANK = {"unchanged": 0, "changed": 1, "new": 2}
+_SKIPPED = object()  # a page not stored because the disk filled up (recovered by the next harvest)
 PROGRESS_EVERY = 1.0  # seconds between progress writes to the run row
 _lock = threading.Lock()
 _writer: ThreadPool | None = None
@@ -31,18 +33,32 @@ _writer_users = 0
 
 def _acquire_writer() -> ThreadPool:
     global _writer, _writer_users
+    from twisted.internet import reactor
+
     with _lock:
         if _writer is None:
             _writer = ThreadPool(minthreads=1, maxthreads=1, name="harvester-store")
             _writer.start()
+            # A reactor stopped before every spider finished closing (a second SIGTERM, a
+            # stop during a full-disk shutdown) must not leave this thread keeping the process alive.
+            reactor.addSystemEventTrigger("after", "shutdown", _stop_writer, _writer)
         _writer_users += 1
         return _writer
+
+
+def _stop_writer(pool: ThreadPool) -> None:
+    global _writer, _writer_users
+    with _lock:
+        if _writer is pool:
+            _writer, _writer_users = None, 0
+    if pool.started:
+        pool.stop()
 
 
 def _release_writer() -> None:
     global _writer, _writer_users
     with _lock:
-        _writer_users -= 1
+        _writer_users = max(0, _writer_users - 1)
         if _writer_users == 0 and _writer is not None:
             _writer.stop()
             _writer = None
@@ -65,6 +81,7 @@ class StorePipeline:
     def __init__(self, db_url: str):
         self.db_url = db_url
         self.db: Database | None = None
+        self.writer: ThreadPool | None = None
         self.run_id: int | None = None
         self.counts = {"new": 0, "changed": 0, "unchanged": 0, "pages": 0, "articles": 0, "not_modified": 0, "replayed": 0, "parse_failures": 0}
         self.errors: list[dict] = []
@@ -81,13 +98,37 @@ class StorePipeline:
             raise NotConfigured("HARVESTER_DB_URL is not set")
         p = cls(url)
         p.crawler = crawler
+        GUARD.watch(crawler)
         return p
+
+    def _where(self) -> str:
+        """The store named for an error message: the SQLite file, or the (redacted) URL."""
+        url = self.db.engine.url
+        return url.database if url.get_backend_name() == "sqlite" and url.database else self.db.url
+
+    def _storage_failed(self, exc: BaseException) -> bool:
+        """Trip the process's storage guard if ``exc`` is a full or read-only disk."""
+        cause = describe(exc, self._where())
+        if cause is None:
+            return False
+        GUARD.trip(cause)
+        return True
 
     # -- run lifecycle (blocking, but short and once per crawl) ----------------------------------
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.db = shared_database(self.db_url)
         self.writer = _acquire_writer()
+        try:
+            self._open_run(spider)
+        except Exception as exc:
+            _release_writer()
+            self.writer = None
+            self._storage_failed(exc)
+            raise
+        spider.run_id = self.run_id
+
+    def _open_run(self, spider) -> None:
         with self.db.session() as s:
             portal = s.get(Portal, spider.portal_id)
             if portal is None:
@@ -97,12 +138,13 @@ class StorePipeline:
             s.flush()
             self.run_id = run.id
             _record_robots_policy(s, spider)
-        spider.run_id = self.run_id
 
     async def close_spider(self, spider=None):
         from twisted.internet import reactor
 
         spider = spider or self.crawler.spider
+        if self.writer is None:
+            return  # the run was never opened
         stats = self.crawler.stats.get_stats()
         reason = stats.get("finish_reason")
         if reason is None and not self.crawler.crawling:
@@ -126,11 +168,23 @@ class StorePipeline:
         status = self.family.status(status)
         if self.family.blocked:
             errors.extend({"url": b.url, "error": b.detail} for b in self.family.blocked)
-        # Through the writer thread, after every page and progress write queued before it.
-        await maybe_deferred_to_future(deferToThreadPool(
-            reactor, self.writer, self._finish_run, spider, reason, status, mode, stats, responses, errors
-        ))
-        _release_writer()
+        if GUARD.tripped:
+            # a full or read-only disk: the run failed whatever it saw; the next harvest with
+            # room stores what reached the archive but not the store ("storage" marks it)
+            status = "failed"
+            errors.append({"url": None, "error": f"harvest stopped: {GUARD.cause}", "storage": "unrecovered"})
+        try:
+            # Through the writer thread, after every page and progress write queued before it.
+            await maybe_deferred_to_future(deferToThreadPool(
+                reactor, self.writer, self._finish_run, spider, reason, status, mode, stats, responses, errors
+            ))
+        except Exception as exc:
+            if not self._storage_failed(exc):
+                raise
+            spider.logger.error("run %s of %s could not be recorded as %s (%s); the next harvest recovers it",
+                                self.run_id, spider.portal_id, status, describe(exc, self._where()))
+        finally:
+            _release_writer()
 
     def _finish_run(self, spider, reason, status, mode, stats, responses, errors) -> None:
         with self.db.session() as s:
@@ -170,6 +224,8 @@ class StorePipeline:
             return item
         if not isinstance(item, PageItem):
             return item
+        if GUARD.tripped:
+            return item  # archived (or not) but not stored: the next harvest recovers it
         if item.replayed:
             self.counts["replayed"] += 1
             if item.kind == "article":
@@ -179,7 +235,14 @@ class StorePipeline:
             self.warc_files[item.archive["warc_file"]] = None
         if item.status == 304:
             self.counts["not_modified"] += 1
-        outcome = await maybe_deferred_to_future(deferToThreadPool(reactor, self.writer, self._store_page, item))
+        try:
+            outcome = await maybe_deferred_to_future(deferToThreadPool(reactor, self.writer, self._store_page, item))
+        except Exception as exc:
+            if self._storage_failed(exc):
+                return item
+            raise
+        if outcome is _SKIPPED:
+            return item
         if item.content is not None and _parse_failed(item.content):
             self.counts["parse_failures"] += 1
         self.counts["pages"] += 1
@@ -195,11 +258,18 @@ class StorePipeline:
         item.body = b""  # archived and stored; do not keep it in memory
         if time.monotonic() - self._last_progress >= PROGRESS_EVERY:
             self._last_progress = time.monotonic()
-            deferToThreadPool(reactor, self.writer, self._write_progress, dict(self.counts), len(self.errors))
+            d = deferToThreadPool(reactor, self.writer, self._write_progress, dict(self.counts), len(self.errors))
+            d.addErrback(self._progress_failed)
         return item
+
+    def _progress_failed(self, failure) -> None:
+        if not self._storage_failed(failure.value):
+            self.crawler.spider.logger.warning("progress of run %s not written: %s", self.run_id, failure.getErrorMessage())
 
     def _write_progress(self, counts: dict, errors: int) -> None:
         """Counts so far into the running run's row, for live progress displays."""
+        if GUARD.tripped:
+            return
         with self.db.session() as s:
             run = s.get(CrawlRun, self.run_id)
             run.pages, run.new_reports, run.changed_reports = counts["pages"], counts["new"], counts["changed"]
@@ -220,6 +290,10 @@ class StorePipeline:
 
     def _store_page(self, item: PageItem) -> tuple[str, int | None] | None:
         """Write one fetch; for a report, return what it was in this run and its report id."""
+        if GUARD.tripped:
+            # queued before the disk filled up: the room freed to finish cleanly is kept for
+            # the runs and locks; the next harvest stores this page from the archive
+            return _SKIPPED
         arc = item.archive
         with self.db.session() as s:
             doc = s.scalars(select(Document).where(Document.url == item.url)).first()

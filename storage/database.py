@@ -45,6 +45,34 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _sqlite_no_checkpoint_when_full(dbapi_conn, _record, _proxy) -> None:
+    """Once a harvest has been stopped by a full disk (storage.failure), a checkpoint would
+    copy the write-ahead log into the database file and grow it into the little room freed
+    to finish: the last writes (runs marked failed, locks released) go to the log only."""
+    from storage.failure import GUARD
+
+    if GUARD.tripped:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA wal_autocheckpoint=0")
+        cur.close()
+
+
+def _sqlite_transactional_ddl(engine: Engine) -> None:
+    """Python's sqlite3 runs DDL outside any transaction (it only opens one before DML), so a
+    migration killed half-way (SIGKILL, power cut) left a store with its first tables and no
+    version, that no later run could open ("table … already exists"). For migrations, the
+    driver's own transaction handling is switched off and each transaction is an explicit
+    BEGIN IMMEDIATE ... COMMIT: the whole upgrade happens, or none of it."""
+
+    @event.listens_for(engine, "connect")
+    def _autocommit_driver(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -85,10 +113,16 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         raise DatabaseError(f"cannot use database URL {_redact(url)!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkout", _sqlite_no_checkpoint_when_full)
     db = Database(engine)
     if migrate:
+        migrator = engine
+        if engine.dialect.name == "sqlite":
+            migrator = create_engine(url, future=True)
+            event.listen(migrator, "connect", _sqlite_pragmas)
+            _sqlite_transactional_ddl(migrator)
         try:
-            with engine.begin() as conn:
+            with migrator.begin() as conn:
                 cfg = alembic_config(url)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "heads")  # parallel branches need no merge
@@ -96,6 +130,9 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
             raise DatabaseError(
                 f"cannot open database {_redact(url)}: {exc.orig}"
             ) from exc
+        finally:
+            if migrator is not engine:
+                migrator.dispose()
     return db
 
 

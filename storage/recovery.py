@@ -100,13 +100,21 @@ def _parse_date(value: str) -> dt.datetime:
         if "." in value else dt.datetime.strptime(value.rstrip("Z"), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc)
 
 
+def _stopped_by_storage(run: CrawlRun) -> bool:
+    """A run a full or read-only disk stopped, whose archive was not yet brought into the store."""
+    return any(isinstance(e, dict) and e.get("storage") == "unrecovered" for e in run.error_details or [])
+
+
 def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=None) -> Recovery:
-    """Recover the portal's dead runs (status ``running``). Call only while holding its lock."""
+    """Recover the portal's dead runs (status ``running``) and its runs a full or read-only disk
+    stopped (``failed``, flagged in their error details). Call only while holding its lock."""
     from storage.reports import record_report
 
     result = Recovery()
     with db.session() as s:
         dead = list(s.scalars(select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.status == "running")))
+        dead += [r for r in s.scalars(select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.status == "failed"))
+                 if _stopped_by_storage(r)]
         if not dead:
             return result
         since = min(r.started for r in dead) - dt.timedelta(seconds=1)
@@ -142,11 +150,16 @@ def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=No
                 result.stored += 1
     with db.session() as s:
         for run in s.scalars(select(CrawlRun).where(CrawlRun.id.in_(run_ids))):
-            run.status = "interrupted"
-            run.finished = last_seen.get(run.id, run.started)
-            run.error_details = list(run.error_details or []) + [
-                {"url": None, "error": "harvest process died; recovered from the archive by the next run"}
-            ]
+            if run.status == "failed":  # stopped by the disk: it stays failed, with its cause
+                run.error_details = [{**e, "storage": "recovered"} if isinstance(e, dict) and e.get("storage") else e
+                                     for e in run.error_details] + [
+                    {"url": None, "error": "what it archived was stored from the archive by the next run"}]
+            else:
+                run.status = "interrupted"
+                run.finished = last_seen.get(run.id, run.started)
+                run.error_details = list(run.error_details or []) + [
+                    {"url": None, "error": "harvest process died; recovered from the archive by the next run"}
+                ]
             run.errors = len(run.error_details)
     return result
 

@@ -170,6 +170,22 @@ class WarcArchive:
         self._fh = None
         self._writer = None
 
+    @property
+    def current_path(self) -> Path | None:
+        """The file being written, if one is open."""
+        return self.directory / self.files[-1] if self._fh is not None else None
+
+    def abandon(self) -> None:
+        """After a write failed (full or read-only disk): close the file as it is, without its
+        index. The next harvest's recovery sets a torn tail aside and indexes the file."""
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            except OSError:
+                pass
+        self._fh = None
+        self._writer = None
+
     def _after_write(self) -> None:
         if self._fh is not None and self._fh.tell() >= self.max_size:
             self.close()
@@ -328,7 +344,11 @@ def write_cdxj(warc_path: Path) -> Path:
 
     out = Path(str(warc_path) + ".cdxj")
     tmp = out.with_suffix(".cdxj.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        write_cdx_index(fh, [str(warc_path)], {"sort": True})
-    os.replace(tmp, out)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            write_cdx_index(fh, [str(warc_path)], {"sort": True})
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return out

@@ -607,3 +607,25 @@ def test_recrawl_in_a_terminal_redraws_one_progress_line(portals, tmp_path):
     assert len(redraws) > 3  # the line was redrawn in place, not printed line after line
     assert redraws[-1].startswith(f"{pid}: ok (full) — pages") and redraws[-1].rstrip().endswith(" s")
     assert "\n" not in "".join(redraws[:-1]).replace("\r", "")
+
+
+def test_crawl_reports_only_its_own_runs_when_another_harvest_starts_meanwhile(portals, tmp_path):
+    universe, srv, reg = portals
+    a = universe.portals[0].id
+    registry = tmp_path / "portals.toml"
+    registry.write_text(Path(reg).read_text(encoding="utf-8") + '\n[[portal]]\nid = "dead"\nname = "不通"\n'
+                        'url = "http://127.0.0.1:9/"\n', encoding="utf-8")
+    db = open_database(sqlite_url(tmp_path / "harvester.db"))
+    proc = harvester_bg("--data", tmp_path, "--portals", registry, "crawl", a, "--quiet",
+                        "--set", "DOWNLOAD_DELAY=0.5", *SLOW[2:])
+    _wait_for(lambda: _snapshots(db, a) >= 2, 90, "the first harvest under way")
+    # a scheduled child harvesting another portal starts (and fails) while the first one runs
+    other = harvester("--data", tmp_path, "--portals", registry, "crawl", "dead", "--purpose", "scheduled", "--quiet")
+    assert other.returncode == 1 and other.stdout.startswith("dead: failed")
+    out, err = proc.communicate(timeout=180)
+    with db.session() as s:
+        run_a = s.scalars(select(CrawlRun).where(CrawlRun.portal_id == a)).one()
+        run_dead = s.scalars(select(CrawlRun).where(CrawlRun.portal_id == "dead")).one()
+    assert run_a.id < run_dead.id and run_dead.started < run_a.finished  # it did start meanwhile
+    assert proc.returncode == 0, out + err[-3000:]  # the other portal's failure is not this crawl's
+    assert [line.split(":")[0] for line in out.strip().splitlines()] == [a]

@@ -81,3 +81,48 @@ def test_shipped_registry_is_valid():
     entries = load_registry(DEFAULT_REGISTRY)
     assert len(entries) >= 3
     assert all(e.url.startswith("http") for e in entries)
+
+
+def test_a_registry_saved_with_a_utf8_bom_loads(tmp_path: Path):
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + GOOD.lstrip().encode("utf-8"))
+    assert [e.id for e in load_registry(bom)] == ["a", "b-2"]
+    assert [e.name for e in parse_registry("\ufeff" + GOOD)] == ["甲市人民政府", "乙县人民政府"]
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("name", "政" * 201, "field 'name' is 201 characters long; at most 200 allowed"),
+        ("url", "http://a/" + "x" * 2040, "field 'url' is 2049 characters long; at most 2048 allowed"),
+        ("robots_reason", "r" * 1001, "field 'robots_reason' is 1001 characters long; at most 1000 allowed"),
+    ],
+)
+def test_overlong_fields_are_refused_naming_file_entry_and_field(field, value, message):
+    fields = {"id": "x", "name": "n", "url": "http://a/", "robots": "ignore", "robots_reason": "agreed"}
+    fields[field] = value
+    text = "[[portal]]\n" + "".join(f'{k} = "{v}"\n' for k, v in fields.items())
+    with pytest.raises(RegistryError) as exc:
+        parse_registry(text, "reg.toml")
+    assert str(exc.value).startswith("reg.toml: portal #1 (id 'x'): ")
+    assert message in str(exc.value)
+    assert len(str(exc.value)) < 300  # the value is not copied into the message
+
+
+def test_a_huge_name_or_id_gives_a_short_message(tmp_path: Path):
+    huge = tmp_path / "huge.toml"
+    huge.write_text(f'[[portal]]\nid = "a"\nname = "{"名" * 10_000_000}"\nurl = "http://a/"\n', encoding="utf-8")
+    with pytest.raises(RegistryError) as exc:
+        load_registry(huge)
+    assert str(exc.value).startswith(f"{huge}: portal #1 (id 'a'): field 'name' is 10000000 characters long; at most 200")
+    assert len(str(exc.value)) < 400
+    with pytest.raises(RegistryError) as exc:
+        parse_registry(f'[[portal]]\nid = "{"x" * 100_000}"\nname = "n"\nurl = "http://a/"\n', "reg.toml")
+    assert "field 'id' must be 1-64 letters" in str(exc.value) and "(100000 characters)" in str(exc.value)
+    assert len(str(exc.value)) < 400
+
+
+def test_many_columns_are_refused():
+    cols = ", ".join(f'"http://a/c{i}/"' for i in range(201))
+    with pytest.raises(RegistryError, match=r"field 'columns' has 201 URLs; at most 200 allowed"):
+        parse_registry(f'[[portal]]\nid = "x"\nname = "n"\nurl = "http://a/"\ncolumns = [{cols}]\n', "reg.toml")

@@ -7,16 +7,26 @@ PDF, DOC, WPS) -- into HTML or plain text for the report parser.
 
 For any bytes it returns a :class:`Decoded` or raises :class:`InputError`; no
 other exception escapes.
+
+Decompression is bounded, so a small hostile file cannot take the memory of the process
+that reads it: a PDF's decoded streams (Flate, LZW, RunLength) together, a DOCX's main part,
+an XLSX's workbook parts and a DOC/WPS converter's output may not exceed
+``HARVESTER_PARSE_MAX_DECODED`` bytes (environment; default 128 MiB, read at each call).
+Past it, decoding stops there with an :class:`InputError` naming the limit. A spreadsheet
+may hold at most that / 256 cells (openpyxl keeps each cell as an object), counted before it
+is loaded, and a sheet's grid spans only the cells that hold a value and the merged ranges.
 """
 from __future__ import annotations
 
 import codecs
 import datetime as _dt
 import io
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -28,8 +38,24 @@ __all__ = ["InputError", "Decoded", "decode", "DOC_CONVERTER"]
 #: the Debian program used for DOC and WPS files (package ``catdoc``)
 DOC_CONVERTER = "catdoc"
 
-_MAX_PART = 200 * 1024 * 1024       # refuse zip parts that inflate beyond this
+DEFAULT_MAX_DECODED = 128 * 1024 * 1024  # bytes a document may inflate to (see the module doc)
+_MAX_ZIP_ENTRIES = 20_000
 _CONVERTER_TIMEOUT = 60
+
+
+def max_decoded() -> int:
+    """The decompression limit in bytes: ``HARVESTER_PARSE_MAX_DECODED`` or the default."""
+    raw = os.environ.get("HARVESTER_PARSE_MAX_DECODED", "").strip()
+    try:
+        value = int(raw) if raw else DEFAULT_MAX_DECODED
+    except ValueError:
+        value = DEFAULT_MAX_DECODED
+    return value if value > 0 else DEFAULT_MAX_DECODED
+
+
+def _too_large(what: str, limit: int) -> "InputError":
+    return InputError(f"{what} inflates beyond {limit} bytes (limit HARVESTER_PARSE_MAX_DECODED); "
+                      "not decoded, to keep memory bounded")
 
 
 class InputError(ValueError):
@@ -580,9 +606,12 @@ def _gkmlpt(page: str) -> tuple[str, dict] | None:
 
 # --------------------------------------------------------------------------- ZIP: DOCX / XLSX
 def _zip_read(zf: zipfile.ZipFile, name: str, what: str) -> bytes:
+    # zipfile never inflates a member past the size its header declares (and a member that
+    # inflates to more fails its CRC check): checking the declared size bounds the memory.
     info = zf.getinfo(name)
-    if info.file_size > _MAX_PART:
-        raise InputError(f"{what} part {name} too large ({info.file_size} bytes)")
+    limit = max_decoded()
+    if info.file_size > limit:
+        raise _too_large(f"{what} part {name} ({info.file_size} bytes)", limit)
     try:
         return zf.read(name)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
@@ -598,11 +627,19 @@ def _decode_zip(data: bytes, declared: str | None) -> Decoded:
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         raise InputError(f"corrupt {what}: truncated or damaged zip archive ({exc})") from None
     with zf:
+        infos = zf.infolist()
+        if len(infos) > _MAX_ZIP_ENTRIES:
+            raise InputError(f"corrupt {what}: {len(infos)} zip members (at most {_MAX_ZIP_ENTRIES})")
         names = set(zf.namelist())
         main = "word/document.xml" if "word/document.xml" in names else _docx_main_part(zf, names)
         if main:
             return Decoded("html", _docx_to_html(_zip_read(zf, main, "DOCX")), None, "docx", {})
         if "xl/workbook.xml" in names:
+            # openpyxl reads the workbook's XML parts (not its media): their declared sizes together
+            parts = sum(i.file_size for i in infos if i.filename.startswith("xl/") and i.filename.endswith(".xml"))
+            limit = max_decoded()
+            if parts > limit:
+                raise _too_large(f"XLSX workbook ({parts} bytes of XML parts)", limit)
             return Decoded("html", _xlsx_to_html(data), None, "xlsx", {})
     if declared in ("docx", "xlsx"):
         raise InputError(f"corrupt {what}: zip archive without "
@@ -615,8 +652,8 @@ def _docx_main_part(zf: zipfile.ZipFile, names: set[str]) -> str | None:
     if "[Content_Types].xml" not in names:
         return None
     try:
-        types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error):
+        types = _zip_read(zf, "[Content_Types].xml", "DOCX").decode("utf-8", "replace")
+    except InputError:
         return None
     m = re.search(r'PartName="/([^"]+)"[^>]*ContentType="[^"]*wordprocessingml\.document\.main\+xml"', types) or \
         re.search(r'ContentType="[^"]*wordprocessingml\.document\.main\+xml"[^>]*PartName="/([^"]+)"', types)
@@ -877,8 +914,40 @@ def _grid_to_html(name: str, grid: list[list[str]], merges: list[tuple[int, int,
     return "\n".join(out)
 
 
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+def max_cells() -> int:
+    """Cells a spreadsheet may hold: openpyxl keeps a few hundred bytes per cell in memory."""
+    return max(1, max_decoded() // 256)
+
+
+def _count_cells(zf: zipfile.ZipFile) -> int:
+    """Cell elements in a workbook's sheets, counted on the compressed stream, a MiB at a time."""
+    n = 0
+    for info in zf.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        with zf.open(info) as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                buf = tail + chunk
+                n += len(_CELL_TAG.findall(buf[:-64] if len(chunk) == 1 << 20 else buf))
+                tail = buf[-64:] if len(chunk) == 1 << 20 else b""
+    return n
+
+
 def _xlsx_to_html(data: bytes) -> str:
     import openpyxl
+    limit = max_cells()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            cells = _count_cells(zf)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise InputError(f"corrupt XLSX: damaged zip member ({exc})") from None
+    if cells > limit:
+        raise InputError(f"XLSX has {cells} cells; at most {limit} are read (HARVESTER_PARSE_MAX_DECODED / 256), "
+                         "to keep memory bounded")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
     except InputError:
@@ -887,10 +956,24 @@ def _xlsx_to_html(data: bytes) -> str:
         raise InputError(f"corrupt XLSX: {type(exc).__name__}: {exc}") from None
     parts = []
     for ws in wb.worksheets:
+        # The grid spans the cells that hold a value and the merged ranges, read from the
+        # sheet's own cells: iter_rows would make a cell for every position up to the last
+        # one, and two cells at A1 and XFD1048576 are 17 billion positions.
+        ranges = list(ws.merged_cells.ranges)
+        valued = [key for key, cell in ws._cells.items() if cell.value is not None]
+        last_row = max([r for r, _ in valued] + [m.max_row for m in ranges], default=0)
+        last_col = max([c for _, c in valued] + [m.max_col for m in ranges], default=0)
+        first_row, first_col = ws.min_row, ws.min_column
+        area = max(0, last_row - first_row + 1) * max(0, last_col - first_col + 1)
+        if area > limit:
+            raise InputError(f"XLSX sheet {ws.title!r} spans {last_row - first_row + 1} rows x "
+                             f"{last_col - first_col + 1} columns; at most {limit} cells are read, to keep memory bounded")
         grid = []
-        for row in ws.iter_rows(values_only=True):
+        for r in range(first_row, last_row + 1):
             cells = []
-            for v in row:
+            for c in range(first_col, last_col + 1):
+                cell = ws._cells.get((r, c))
+                v = cell.value if cell is not None else None
                 if v is None:
                     cells.append("")
                 elif isinstance(v, (_dt.datetime, _dt.date)):
@@ -901,7 +984,7 @@ def _xlsx_to_html(data: bytes) -> str:
                 else:
                     cells.append(str(v))
             grid.append(cells)
-        merges = [(m.min_row - 1, m.max_row, m.min_col - 1, m.max_col) for m in ws.merged_cells.ranges]
+        merges = [(m.min_row - 1, m.max_row, m.min_col - 1, m.max_col) for m in ranges]
         parts.append(_grid_to_html(ws.title, grid, merges))
     wb.close()
     return "<html><body>\n" + "\n".join(parts) + "\n</body></html>"
@@ -991,25 +1074,156 @@ def _run_doc_converter(data: bytes, fmt: str) -> str:
     with tempfile.NamedTemporaryFile(suffix=".doc") as tmp:
         tmp.write(data)
         tmp.flush()
-        try:
-            proc = subprocess.run([exe, "-w", "-d", "utf-8", tmp.name], capture_output=True,
-                                  timeout=_CONVERTER_TIMEOUT, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise InputError(f"cannot convert {label}: {DOC_CONVERTER} timed out") from None
-        except OSError as exc:
-            raise InputError(f"cannot convert {label}: {DOC_CONVERTER} failed to run ({exc})") from None
-    text = proc.stdout.decode("utf-8", "replace")
+        limit = max_decoded()
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            try:
+                proc = subprocess.Popen([exe, "-w", "-d", "utf-8", tmp.name], stdout=out, stderr=err,
+                                        stdin=subprocess.DEVNULL)
+            except OSError as exc:
+                raise InputError(f"cannot convert {label}: {DOC_CONVERTER} failed to run ({exc})") from None
+            _limit_converter(proc.pid, limit)
+            try:
+                proc.wait(timeout=_CONVERTER_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise InputError(f"cannot convert {label}: {DOC_CONVERTER} timed out") from None
+            # the text goes to a file, read back only if it is within the limit
+            if proc.returncode == -25 or os.fstat(out.fileno()).st_size > limit:  # -25: SIGXFSZ, the file limit
+                raise _too_large(f"{label} text from {DOC_CONVERTER}", limit)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read(4096)
+    text = stdout.decode("utf-8", "replace")
     if proc.returncode != 0 and not text.strip():
-        err = proc.stderr.decode("utf-8", "replace").strip()[:200]
-        raise InputError(f"corrupt {label}: {DOC_CONVERTER} could not read it ({err or proc.returncode})")
+        why = stderr.decode("utf-8", "replace").strip()[:200]
+        raise InputError(f"corrupt {label}: {DOC_CONVERTER} could not read it ({why or proc.returncode})")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n")
     if not text.strip():
         raise InputError(f"{label} has no text")
     return text
 
 
+def _limit_converter(pid: int, limit: int) -> None:
+    """The converter's output file and memory are bounded (set on the running child: a
+    preexec_fn is unsafe in a process with threads, as the harvest's extraction has)."""
+    import resource
+
+    address_space = limit * 2 + 512 * 1024 * 1024
+    try:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (limit + 1, limit + 1))
+        resource.prlimit(pid, resource.RLIMIT_AS, (address_space, address_space))
+    except (OSError, ValueError):  # it has already ended
+        pass
+
+
 # --------------------------------------------------------------------------- PDF
+class _OverBudget(BaseException):
+    """Raised inside pdfminer when a document's decoded streams pass the limit. A BaseException,
+    so that no ``except Exception`` inside pdfminer can swallow it; _decode_pdf turns it into
+    an InputError."""
+
+
+class _Budget(threading.local):
+    remaining: int | None = None  # bytes this thread's PDF may still inflate to; None: no PDF being read
+
+    def take(self, n: int) -> None:
+        if self.remaining is not None:
+            self.remaining -= n
+            if self.remaining < 0:
+                raise _OverBudget()
+
+
+_budget = _Budget()
+
+
+class _BoundedDecompressor:
+    def __init__(self, inner):
+        self._inner = inner
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        left = _budget.remaining
+        if left is None:
+            return self._inner.decompress(data, max_length)
+        out = self._inner.decompress(data, left + 1 if not max_length else min(max_length, left + 1))
+        _budget.take(len(out))
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+class _BoundedZlib:
+    """What pdfminer sees as ``zlib``: the same, except that while a PDF is read here, its
+    inflation stops at the document's budget instead of filling the memory."""
+
+    error = zlib.error
+
+    def decompress(self, data: bytes, *args, **kwargs) -> bytes:
+        if _budget.remaining is None:
+            return zlib.decompress(data, *args, **kwargs)
+        wbits = args[0] if args else kwargs.get("wbits", zlib.MAX_WBITS)
+        d = zlib.decompressobj(wbits)
+        parts, tail = [], data
+        while not d.eof:  # a MiB at a time: a bomb stops at the budget, not at twice it
+            part = d.decompress(tail, 1 << 20)
+            _budget.take(len(part))
+            parts.append(part)
+            tail = d.unconsumed_tail
+            if not part and not tail:
+                break  # the input ended before the stream did
+        if not d.eof:
+            raise zlib.error("Error -5 while decompressing data: incomplete or truncated stream")
+        return b"".join(parts)
+
+    def decompressobj(self, *args, **kwargs):
+        return _BoundedDecompressor(zlib.decompressobj(*args, **kwargs))
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+
+def _bounded_lzwdecode(data: bytes) -> bytes:
+    from pdfminer.lzw import LZWDecoder
+
+    out = []
+    for chunk in LZWDecoder(io.BytesIO(data)).run():
+        _budget.take(len(chunk))
+        out.append(chunk)
+    return b"".join(out)
+
+
+def _bounded_rldecode(data: bytes) -> bytes:
+    from pdfminer.runlength import rldecode
+
+    out = rldecode(data)  # at most 128 bytes per 2 bytes read
+    _budget.take(len(out))
+    return out
+
+
+def _bound_pdfminer() -> None:
+    """Route pdfminer's stream decoding through the budget (once per process)."""
+    from pdfminer import pdftypes
+
+    if not isinstance(pdftypes.zlib, _BoundedZlib):
+        pdftypes.zlib = _BoundedZlib()
+        pdftypes.lzwdecode = _bounded_lzwdecode
+        pdftypes.rldecode = _bounded_rldecode
+
+
 def _decode_pdf(data: bytes) -> Decoded:
+    _bound_pdfminer()
+    limit = max_decoded()
+    _budget.remaining = limit
+    try:
+        return _decode_pdf_within_budget(data)
+    except _OverBudget:
+        raise _too_large("PDF (its compressed streams)", limit) from None
+    finally:
+        _budget.remaining = None
+
+
+def _decode_pdf_within_budget(data: bytes) -> Decoded:
     try:
         from pdfminer.converter import PDFPageAggregator
         from pdfminer.layout import LAParams, LTTextLine, LTTextContainer, LTFigure
