@@ -7,7 +7,7 @@ A TOML file of ``[[portal]]`` tables::
     name = "梅州市人民政府"
     url = "https://www.meizhou.gov.cn/"  # the homepage
     columns = ["https://…/gknb/"]        # optional: annual-report columns, skips discovery
-    family = "trs"                       # optional: trs, hanweb, gkmlpt, generic
+    family = "trs"                       # optional: a name of spiders.families (trs, hanweb, gkmlpt, generic)
     hosts = ["xxgk.meizhou.gov.cn"]      # optional: more host names of the portal (redirects are followed there)
     robots = "ignore"                    # optional: "obey" (default) or "ignore" …
     robots_reason = "…"                  # … which needs the reason, recorded on the portal row
@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-FAMILIES = ("trs", "hanweb", "gkmlpt", "generic")
+from spiders.families import NAMES as FAMILY_NAMES
+
 DEFAULT_REGISTRY = Path(__file__).with_name("portals.toml")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _KNOWN = {"id", "name", "url", "columns", "family", "robots", "robots_reason", "hosts"}
@@ -101,8 +102,8 @@ def parse_registry(text: str, source: str = "<registry>") -> list[PortalEntry]:
             if not _is_http_url(c):
                 raise RegistryError(f"{where}: field 'columns' has {c!r}, which is not an http(s) URL")
         family = t.get("family")
-        if family is not None and family not in FAMILIES:
-            raise RegistryError(f"{where}: field 'family' must be one of {', '.join(FAMILIES)}, got {family!r}")
+        if family is not None and family not in FAMILY_NAMES:
+            raise RegistryError(f"{where}: field 'family' must be one of {', '.join(FAMILY_NAMES)}, got {family!r}")
         robots, robots_reason = _robots_fields(t, where)
         hosts = t.get("hosts", [])
         if not isinstance(hosts, list):

@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from spiders import vocabulary as V
+from spiders.adapter import FamilyAdapter
 from spiders.common import Link, Page, links_in
 
 
@@ -37,9 +38,7 @@ def per_page(text: str, default: int = 15) -> int:
     return int(m.group(1) or m.group(2)) if m else default
 
 
-class HanwebFamily:
-    name = "hanweb"
-
+class HanwebFamily(FamilyAdapter):
     @staticmethod
     def detect(response, text: str) -> bool:
         return any(m in text for m in V.HANWEB_MARKERS)

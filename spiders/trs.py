@@ -6,12 +6,11 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 from spiders import vocabulary as V
+from spiders.adapter import FamilyAdapter
 from spiders.common import Link, Page
 
 
-class TrsFamily:
-    name = "trs"
-
+class TrsFamily(FamilyAdapter):
     @staticmethod
     def detect(response, text: str) -> bool:
         return any(m in text for m in V.TRS_MARKERS)

@@ -149,3 +149,26 @@ def test_spider_for_family():
     assert spider_for("hanweb") is HanwebSpider
     assert spider_for("gkmlpt") is GkmlptSpider
     assert spider_for("generic") is GenericSpider
+
+
+def test_every_registered_family_has_its_spider_adapter_and_simulator():
+    """A family is one line in spiders.families: its spider crawls that family, its adapter
+    answers every listing question itself, the simulator renders portals of it, and the
+    registry loader accepts its name."""
+    import importlib
+
+    from harvester.registry import RegistryError, parse_registry
+    from spiders.adapter import FamilyAdapter
+    from spiders.families import DETECTION_ORDER, FAMILIES, NAMES
+
+    assert NAMES == ("trs", "hanweb", "gkmlpt", "generic")
+    assert DETECTION_ORDER[-1].name == "generic"  # it takes any page: tried last
+    for name, family in FAMILIES.items():
+        assert spider_for(name).family == name and spider_for(name).name == name
+        for method in ("detect", "articles", "pages", "next_page", "says_empty"):
+            assert getattr(type(family.adapter), method) is not getattr(FamilyAdapter, method), (name, method)
+        assert callable(importlib.import_module(f"harvester.sim.families.{name}").render)
+        entries = parse_registry(f'[[portal]]\nid = "x"\nname = "n"\nurl = "http://a/"\nfamily = "{name}"\n')
+        assert entries[0].family == name
+    with pytest.raises(RegistryError, match="must be one of trs, hanweb, gkmlpt, generic"):
+        parse_registry('[[portal]]\nid = "x"\nname = "n"\nurl = "http://a/"\nfamily = "wordpress"\n')
