@@ -125,7 +125,7 @@ class GkmlptFamily(FamilyAdapter):
         if page != 1:
             return []
         per = len((payload(response) or {}).get("articles") or [])
-        if pages > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+        if pages > spider.max_list_pages:
             spider.list_cap_hit(response, announced=pages)
         return [Page(api_url(response.url, cat, n, s), n - 1, meta={"gkmlpt_per": per})
                 for n in range(2, min(pages, spider.max_list_pages) + 1)]

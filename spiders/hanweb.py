@@ -84,7 +84,7 @@ class HanwebFamily(FamilyAdapter):
             if response.meta.get("page_no") != 1 or total is None:
                 return []
             calls = math.ceil(max(0, total - shown) / (perpage * V.HANWEB_PROXY_GROUPS))
-            if calls > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+            if calls > spider.max_list_pages:
                 spider.list_cap_hit(response, announced=calls)
             return [self._page(url, perpage, shown + 1 + k * perpage * V.HANWEB_PROXY_GROUPS, 2 + k)
                     for k in range(min(calls, spider.max_list_pages))]

@@ -34,7 +34,7 @@ class TrsFamily(FamilyAdapter):
         count, current, stem, ext = self.script(spider.text(response))
         if count is None or current != 0:
             return []  # the first page schedules them all
-        if count > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+        if count > spider.max_list_pages:
             spider.list_cap_hit(response, announced=count)  # createPageHTML(1000000, …): a trap, recorded
         return [Page(urljoin(response.url, f"{stem}_{n}.{ext}"), n) for n in range(1, min(count, spider.max_list_pages))]
 
