@@ -19,6 +19,10 @@ from spiders.common import Link, Page
 
 
 class FamilyAdapter(Protocol):
+    # ``articles`` names every item of a listing page, so a later page that names none means the
+    # page changed; a family that picks report links by their text finds none on many pages.
+    names_every_item: bool = True
+
     def detect(self, response, text: str) -> bool:
         """The page is one of this family's (``text`` is the decoded page, "" when it is not text)."""
         ...

@@ -579,7 +579,7 @@ class PortalSpider(scrapy.Spider):
                     yield ColumnsFound(self.portal_id, [column], family)
             elif first and meta.get("stored"):
                 yield from self._column_gone(response, "no article links on the column page")
-            elif first or family != "generic":
+            elif first or adapter.names_every_item:
                 # Fail loudly: a column page with no items means the page changed or is not a column.
                 yield FetchError(self.portal_id, response.url, f"listing ({family}): no article links found")
         elif first:

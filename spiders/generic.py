@@ -45,6 +45,8 @@ def page_url(next_url: str, n_next: int, n_target: int) -> str | None:
 
 
 class GenericFamily(FamilyAdapter):
+    names_every_item = False  # report links only, by their text
+
     @staticmethod
     def detect(response, text: str) -> bool:
         return True

@@ -97,6 +97,17 @@ def test_listing_without_items_fails_loudly():
     assert len(errors) == 1 and "no article links" in errors[0].error
 
 
+
+@pytest.mark.parametrize("cls, loud", [(TrsSpider, True), (GenericSpider, False)])
+def test_a_later_listing_page_without_items_fails_loudly_unless_links_are_picked_by_text(cls, loud):
+    """A TRS page names every item: a later page naming none changed. A generic page names only
+    report links, found by their text: a later page of other items is ordinary."""
+    spider = make_spider(cls)
+    html = '<a href="/c/202401/a.html">关于开展春季防火工作的通知</a>'
+    out = list(spider.parse_listing(response(BASE + "/c/index_3.html", html, "listing", page_no=3, column=BASE + "/c/")))
+    errors = [x for x in out if isinstance(x, FetchError)]
+    assert [("no article links" in e.error) for e in errors] == ([True] if loud else [])
+
 def test_error_pages_are_kept_but_not_followed():
     spider = make_spider(TrsSpider)
     html = '<a href="./202401/t20240115_1.html">x</a>'
