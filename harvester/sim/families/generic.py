@@ -24,7 +24,6 @@ from ..model import SimPage, SimPortal
 from . import site
 from .chrome import STATIC_TIME, Ctx, common_pages, html_page, relabel_home_section, simple_page
 
-FAMILY = "generic"
 PAGE_SIZE = 3
 _LIST_N = re.compile(r"^(/zfxxgk/[a-z]+/)list_(\d+)\.shtml$")
 
@@ -121,6 +120,6 @@ def render(plan) -> SimPortal:
         return None
 
     return site.make_portal(
-        plan, FAMILY, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
+        plan, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
         page_counts=page_counts, column_items=column_items, not_found=not_found, handler=handler,
     )

@@ -21,7 +21,6 @@ from ..model import SimPage, SimPortal
 from . import site
 from .chrome import STATIC_TIME, Ctx, common_pages
 
-FAMILY = "gkmlpt"
 PAGE_SIZE = 3
 
 
@@ -122,6 +121,6 @@ def render(plan) -> SimPortal:
                             STATIC_TIME)
 
     return site.make_portal(
-        plan, FAMILY, ctx.column_paths, "/gkmlpt/index", pages=pages, reports=reports, non_reports=non_reports,
+        plan, ctx.column_paths, "/gkmlpt/index", pages=pages, reports=reports, non_reports=non_reports,
         page_counts=page_counts, column_items=column_items, not_found=not_found, handler=handler,
     )

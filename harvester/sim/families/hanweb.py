@@ -21,7 +21,6 @@ from ..model import SimPage, SimPortal
 from . import site
 from .chrome import STATIC_TIME, Ctx, common_pages, html_page, relabel_home_section, simple_page
 
-FAMILY = "hanweb"
 PER_PAGE = 2  # records per page: small, so that a few items already need the proxy
 
 _PROXY = "/module/web/jpage/dataproxy.jsp"
@@ -129,6 +128,6 @@ def render(plan) -> SimPortal:
         return SimPage.make(xml.encode("utf-8"), "text/xml;charset=utf-8", STATIC_TIME)
 
     return site.make_portal(
-        plan, FAMILY, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
+        plan, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
         page_counts=page_counts, column_items=column_items, not_found=not_found, handler=handler,
     )

@@ -89,12 +89,12 @@ def entries(item, path: str, column_path: str, attachment_paths: list[str]):
                           encoding=item.encoding, column_path=column_path)
 
 
-def make_portal(plan, family: str, column_paths, section_path: str, **parts) -> SimPortal:
+def make_portal(plan, column_paths, section_path: str, **parts) -> SimPortal:
     """The SimPortal of a non-TRS family: the plan's identity plus the family's pages and truth
     (``pages``, ``reports``, ``non_reports``, ``page_counts``, ``column_items``, ``not_found``,
     ``handler``); attachments need the page as Referer."""
     return SimPortal(
-        id=plan.id, name=plan.site_name, family=family, homepage_path="/", column_paths=list(column_paths),
+        id=plan.id, name=plan.site_name, family=plan.family, homepage_path="/", column_paths=list(column_paths),
         section_path=section_path, host_name=plan.place.domain, site_code=plan.place.site_code,
         referer_required=tuple("." + e for e in ATTACHMENT_TYPES), column_urls=list(column_paths), **parts,
     )

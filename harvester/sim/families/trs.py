@@ -24,7 +24,6 @@ from .chrome import (
 )
 from .site import attach, entries, image_body
 
-FAMILY = "trs"
 
 # --------------------------------------------------------------------------- pages
 
@@ -172,7 +171,7 @@ def render(plan) -> SimPortal:
     pages[ctx.section] = html_page(plan, _section_page(ctx), plan.encoding, plan.updated or STATIC_TIME)
 
     portal = SimPortal(
-        id=plan.id, name=plan.site_name, family=FAMILY, homepage_path="/", column_paths=list(ctx.column_paths),
+        id=plan.id, name=plan.site_name, family=plan.family, homepage_path="/", column_paths=list(ctx.column_paths),
         pages=pages, reports=reports, non_reports=non_reports, section_path=ctx.section,
         host_name=plan.place.domain, site_code=plan.place.site_code, page_counts=page_counts,
         column_items=column_items,
