@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from spiders.families import NAMES as FAMILY_NAMES
+from spiders.families import NAMES as FAMILIES
 
 DEFAULT_REGISTRY = Path(__file__).with_name("portals.toml")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -102,8 +102,8 @@ def parse_registry(text: str, source: str = "<registry>") -> list[PortalEntry]:
             if not _is_http_url(c):
                 raise RegistryError(f"{where}: field 'columns' has {c!r}, which is not an http(s) URL")
         family = t.get("family")
-        if family is not None and family not in FAMILY_NAMES:
-            raise RegistryError(f"{where}: field 'family' must be one of {', '.join(FAMILY_NAMES)}, got {family!r}")
+        if family is not None and family not in FAMILIES:
+            raise RegistryError(f"{where}: field 'family' must be one of {', '.join(FAMILIES)}, got {family!r}")
         robots, robots_reason = _robots_fields(t, where)
         hosts = t.get("hosts", [])
         if not isinstance(hosts, list):
