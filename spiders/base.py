@@ -560,14 +560,8 @@ class PortalSpider(scrapy.Spider):
         family = self.family_of(response)
         adapter = families.FAMILIES[family].adapter
         pages = adapter.gateway(self, response)
-        if pages is not None:  # an app page standing for its column: its listing is fetched elsewhere
-            for page in pages:
-                yield self._page_request(page, column, stored=meta.get("stored"), sub_depth=meta.get("sub_depth"))
-            if not pages:
-                if meta.get("stored"):
-                    yield from self._column_gone(response, f"category no longer in the {family} tree")
-                else:
-                    yield FetchError(self.portal_id, response.url, f"listing ({family}): no such category in the app's tree")
+        if pages is not None:
+            yield from self._through_gateway(response, family, column, pages)
             return
         articles = list({a.url: a for a in adapter.articles(self, response)}.values())
         if not articles:
@@ -616,6 +610,19 @@ class PortalSpider(scrapy.Spider):
         elif nxt:
             self.list_cap_hit(response, column=column)
         yield from self._drain_traps()
+
+    def _through_gateway(self, response, family: str, column: str, pages: list[Page]):
+        """An app page standing for its column (gkmlpt's ``index#category``): its listing pages
+        are fetched instead; none means the app no longer has the column."""
+        meta = response.meta
+        for page in pages:
+            yield self._page_request(page, column, stored=meta.get("stored"), sub_depth=meta.get("sub_depth"))
+        if pages:
+            return
+        if meta.get("stored"):
+            yield from self._column_gone(response, f"category no longer in the {family} tree")
+        else:
+            yield FetchError(self.portal_id, response.url, f"listing ({family}): no such category in the app's tree")
 
     def list_cap_hit(self, response, announced: int | None = None, column: str | None = None) -> None:
         """A column goes on past HARVESTER_MAX_LIST_PAGES (the adapters call this when they cut
