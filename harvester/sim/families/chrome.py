@@ -298,8 +298,14 @@ def common_pages(ctx, pages: dict) -> SimPage:
                         last_modified=STATIC_TIME.astimezone(dt.timezone.utc), etag="", status=404)
     return not_found
 
-def relabel_home_section(plan, pages: dict, section: str, label: str) -> None:
-    """The homepage links the disclosure section as ``label`` (政务公开, 信息公开 …) at ``section``."""
+def own_section(ctx: Ctx, pages: dict, label: str, links: list[tuple[str, str]]) -> None:
+    """A family's own disclosure section page at ``ctx.section``, called ``label`` (政务公开,
+    信息公开 …) and listing ``links``; the homepage (from ``common_pages``) links it by that name."""
+    plan = ctx.plan
+    section = ctx.section
+    html = simple_page(ctx, section, label, [(label, None)],
+                       "<ul>" + "".join(f'<li><a href="{p}">{esc(t)}</a></li>' for t, p in links) + "</ul>")
+    pages[section] = html_page(plan, html, plan.encoding, plan.updated or STATIC_TIME)
     home = pages["/"].body.decode("utf-8" if plan.encoding == "utf-8" else "gb18030")
     home = home.replace(f'href="{rel(section, "/")}">政府信息公开<', f'href="{section}">{label}<')
     pages["/"] = html_page(plan, home, plan.encoding, plan.updated or STATIC_TIME)

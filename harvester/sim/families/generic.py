@@ -22,7 +22,7 @@ import re
 from ..extras import esc
 from ..model import SimPage, SimPortal
 from . import site
-from .chrome import STATIC_TIME, Ctx, common_pages, html_page, relabel_home_section, simple_page
+from .chrome import STATIC_TIME, Ctx, common_pages, html_page, own_section, simple_page
 
 PAGE_SIZE = 3
 _LIST_N = re.compile(r"^(/zfxxgk/[a-z]+/)list_(\d+)\.shtml$")
@@ -93,10 +93,7 @@ def render(plan) -> SimPortal:
     not_found = common_pages(ctx, pages)
     sec_links = [("政府信息公开指南", plan.section_dir + "xxgkzn/index.html"), (plan.columns[0].name.replace(
         "政府信息公开年报", "年度报告"), column_paths[0]), ("依申请公开", plan.section_dir + "ysqgk/index.html")]
-    sec_html = simple_page(ctx, section, "信息公开", [("信息公开", None)],
-                                "<ul>" + "".join(f'<li><a href="{p}">{esc(t)}</a></li>' for t, p in sec_links) + "</ul>")
-    pages[section] = html_page(plan, sec_html, plan.encoding, plan.updated or STATIC_TIME)
-    relabel_home_section(plan, pages, section, "信息公开")
+    own_section(ctx, pages, "信息公开", sec_links)
 
     def handler(method, path, query, body, headers):
         if method not in ("GET", "HEAD"):

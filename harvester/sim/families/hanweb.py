@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from ..extras import esc
 from ..model import SimPage, SimPortal
 from . import site
-from .chrome import STATIC_TIME, Ctx, common_pages, html_page, relabel_home_section, simple_page
+from .chrome import STATIC_TIME, Ctx, common_pages, html_page, own_section, simple_page
 
 PER_PAGE = 2  # records per page: small, so that a few items already need the proxy
 
@@ -99,11 +99,7 @@ def render(plan) -> SimPortal:
         pages[column_paths[ci]] = html_page(plan, html, plan.encoding, newest)
 
     not_found = common_pages(ctx, pages)
-    sec_html = simple_page(ctx, section, "政务公开", [("政务公开", None)],
-                                "<ul>" + "".join(f'<li><a href="{p}">{esc(t)}</a></li>' for t, p in ctx.section_links)
-                                + "</ul>")
-    pages[section] = html_page(plan, sec_html, plan.encoding, plan.updated or STATIC_TIME)
-    relabel_home_section(plan, pages, section, "政务公开")
+    own_section(ctx, pages, "政务公开", ctx.section_links)
     pages["/module/web/jpage/jpage.js"] = SimPage.make(b"/* jpage (simulated) */\n", "application/javascript",
                                                        STATIC_TIME)
 
