@@ -7,7 +7,7 @@ A TOML file of ``[[portal]]`` tables::
     name = "梅州市人民政府"
     url = "https://www.meizhou.gov.cn/"  # the homepage
     columns = ["https://…/gknb/"]        # optional: annual-report columns, skips discovery
-    family = "trs"                       # optional: trs, hanweb, gkmlpt, generic
+    family = "trs"                       # optional: a name of spiders.families (trs, hanweb, gkmlpt, generic)
     hosts = ["xxgk.meizhou.gov.cn"]      # optional: more host names of the portal (redirects are followed there)
     robots = "ignore"                    # optional: "obey" (default) or "ignore" …
     robots_reason = "…"                  # … which needs the reason, recorded on the portal row
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-FAMILIES = ("trs", "hanweb", "gkmlpt", "generic")
+from spiders.families import NAMES as FAMILIES
+
 DEFAULT_REGISTRY = Path(__file__).with_name("portals.toml")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _KNOWN = {"id", "name", "url", "columns", "family", "robots", "robots_reason", "hosts"}

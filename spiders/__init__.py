@@ -1,10 +1,9 @@
-"""Spiders, one per portal family. ``spider_for(family)`` picks the class for a registry entry;
-without a family, ``PortalSpider`` detects it from each page."""
+"""Spiders, one per portal family (``spiders.families``). ``spider_for(family)`` picks the class
+for a registry entry; without a family, ``PortalSpider`` detects it from each page."""
 
 
 def spider_for(family: str | None):
-    from spiders.base import GenericSpider, GkmlptSpider, HanwebSpider, PortalSpider, TrsSpider
+    from spiders.base import PortalSpider
+    from spiders.families import FAMILIES
 
-    return {"trs": TrsSpider, "hanweb": HanwebSpider, "gkmlpt": GkmlptSpider, "generic": GenericSpider}.get(
-        family or "", PortalSpider
-    )
+    return FAMILIES[family].spider if family in FAMILIES else PortalSpider

@@ -8,8 +8,8 @@ start from them, and when one answers 404 or lists nothing any more a ``ColumnMo
 raised and discovery runs again from the homepage.
 
 How a listing page names its articles and its other pages depends on the platform: one adapter
-per family (``spiders.trs``, ``spiders.hanweb``, ``spiders.gkmlpt``, ``spiders.generic``), chosen
-by detection from the page unless the registry names the family.
+per family (``spiders.adapter.FamilyAdapter``, registered in ``spiders.families``), chosen by
+detection from the page unless the registry names the family.
 
 Two modes. A *full* pass (the first harvest, then every HARVESTER_FULL_EVERY_DAYS, or on
 demand) walks every listing page and re-fetches every known article conditionally, to catch
@@ -49,20 +49,14 @@ from scrapy.responsetypes import responsetypes
 from scrapy.exceptions import CloseSpider
 
 from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem, TrapHit
+from spiders import families
 from spiders import vocabulary as V
 from spiders.common import Link, Page, host, links_in, page_text, selector, strip_session_ids
-from spiders.generic import GenericFamily
-from spiders.gkmlpt import GkmlptFamily
-from spiders.gkmlpt import category_of as gkmlpt_category_of
-from spiders.hanweb import HanwebFamily
-from spiders.trs import TrsFamily
 from storage.database import shared_database
 from storage.warc import read_record
 from storage.state import PortalState, state_for_crawler
 
 MODES = ("auto", "full", "incremental")
-ADAPTERS = {"gkmlpt": GkmlptFamily(), "hanweb": HanwebFamily(), "trs": TrsFamily(), "generic": GenericFamily()}
-DETECTION_ORDER = ("gkmlpt", "hanweb", "trs", "generic")
 ROBOTS_POLICIES = (None, "", "obey", "ignore")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # Request meta that belongs to one attempt (Scrapy's and ours): not carried to a retry or a redirect.
@@ -73,9 +67,6 @@ _ATTEMPT_META = {"archive", "archive_status", "archive_headers", "download_timeo
 
 class SpiderArgumentError(ValueError):
     """A spider was started with arguments it cannot work with."""
-
-
-_host = host  # kept for callers of the old private name
 
 
 def is_attachment_link(url: str, name: str = "", appendix: bool = False) -> bool:
@@ -486,27 +477,22 @@ class PortalSpider(scrapy.Spider):
         raise CloseSpider("blocked")
 
     # -- discovery -------------------------------------------------------------------------
-    def _links(self, response):  # the old name, for subclasses
-        yield from self.links(response)
-
     def parse_discovery(self, response):
         if (yield from self.answer(response)):
             return
         if not self._usable(response):
             return
         depth = response.meta.get("depth_in_site", 0)
-        family = self.family_of(response)
         columns: list[str] = []
         sections: list[str] = []
-        gk = ADAPTERS["gkmlpt"]
-        if family == "gkmlpt" and "window._CONFIG" in self.text(response):
-            for url, _name in gk.columns(self, response):
-                columns.append(url)
-                for page in gk.gateway(self, response, category=gkmlpt_category_of(url)):
-                    self._columns_scheduled.add(url)
-                    yield self._page_request(page, url, discovered=True, sub_depth=0)
-            if columns:
-                return
+        # columns the page names itself (an app's category tree), with their first listing pages
+        for url, pages in families.FAMILIES[self.family_of(response)].adapter.columns(self, response):
+            columns.append(url)
+            for page in pages:
+                self._columns_scheduled.add(url)
+                yield self._page_request(page, url, discovered=True, sub_depth=0)
+        if columns:
+            return
         for url, text in self.links(response):
             if self.is_column_link(url, text):
                 columns.append(url)
@@ -538,19 +524,12 @@ class PortalSpider(scrapy.Spider):
         path = urlsplit(url).path.lower()
         return any(f"/{p}/" in path or path.endswith(f"/{p}") for p in V.SECTION_URL_PARTS) and len(text) <= 10
 
-    # the old private names
-    _is_column_link = is_column_link
-    _is_section_link = is_section_link
-
     # -- listing pages ---------------------------------------------------------------------
     def family_of(self, response) -> str:
         if self.family:
             return self.family
         text = self.text(response) if isinstance(response, scrapy.http.TextResponse) else ""
-        for name in DETECTION_ORDER:
-            if ADAPTERS[name].detect(response, text):
-                return name
-        return "generic"
+        return families.detect(response, text)
 
     def _column_gone(self, response, why: str):
         """A column remembered from an earlier discovery is gone: say so, discover again."""
@@ -579,16 +558,10 @@ class PortalSpider(scrapy.Spider):
                 yield from self._column_gone(response, f"HTTP {response.status}")
             return
         family = self.family_of(response)
-        adapter = ADAPTERS[family]
-        if family == "gkmlpt" and not GkmlptFamily.is_api(response):
-            pages = adapter.gateway(self, response)
-            for page in pages:
-                yield self._page_request(page, column, stored=meta.get("stored"), sub_depth=meta.get("sub_depth"))
-            if not pages:
-                if meta.get("stored"):
-                    yield from self._column_gone(response, "category no longer in the gkmlpt tree")
-                else:
-                    yield FetchError(self.portal_id, response.url, "listing (gkmlpt): no such category in _CONFIG.TREE")
+        adapter = families.FAMILIES[family].adapter
+        pages = adapter.gateway(self, response)
+        if pages is not None:
+            yield from self._through_gateway(response, family, column, pages)
             return
         articles = list({a.url: a for a in adapter.articles(self, response)}.values())
         if not articles:
@@ -600,7 +573,7 @@ class PortalSpider(scrapy.Spider):
                     yield ColumnsFound(self.portal_id, [column], family)
             elif first and meta.get("stored"):
                 yield from self._column_gone(response, "no article links on the column page")
-            elif first or family != "generic":
+            elif first or adapter.names_every_item:
                 # Fail loudly: a column page with no items means the page changed or is not a column.
                 yield FetchError(self.portal_id, response.url, f"listing ({family}): no article links found")
         elif first:
@@ -637,6 +610,19 @@ class PortalSpider(scrapy.Spider):
         elif nxt:
             self.list_cap_hit(response, column=column)
         yield from self._drain_traps()
+
+    def _through_gateway(self, response, family: str, column: str, pages: list[Page]):
+        """An app page standing for its column (gkmlpt's ``index#category``): its listing pages
+        are fetched instead; none means the app no longer has the column."""
+        meta = response.meta
+        for page in pages:
+            yield self._page_request(page, column, stored=meta.get("stored"), sub_depth=meta.get("sub_depth"))
+        if pages:
+            return
+        if meta.get("stored"):
+            yield from self._column_gone(response, f"category no longer in the {family} tree")
+        else:
+            yield FetchError(self.portal_id, response.url, f"listing ({family}): no such category in the app's tree")
 
     def list_cap_hit(self, response, announced: int | None = None, column: str | None = None) -> None:
         """A column goes on past HARVESTER_MAX_LIST_PAGES (the adapters call this when they cut
@@ -689,19 +675,6 @@ class PortalSpider(scrapy.Spider):
         if conditional:
             meta["conditional"] = True
         return self._request(link.url, "article", **meta)
-
-    # old adapter entry points, kept for callers and tests of the TRS behaviour
-    def article_links(self, response, family: str):
-        for a in ADAPTERS[family].articles(self, response):
-            yield a.url, a.text
-
-    def other_pages(self, response, family: str):
-        for p in ADAPTERS[family].pages(self, response):
-            yield p.url, p.page_no
-
-    def next_page(self, response, family: str):
-        p = ADAPTERS[family].next_page(self, response)
-        return (p.url, p.page_no) if p else None
 
     # -- articles and attachments ----------------------------------------------------------
     def attachment_links(self, response) -> list[tuple[str, str]]:

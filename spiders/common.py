@@ -1,6 +1,6 @@
 """What the family adapters share: link and page records, page decoding, link extraction.
 
-A family adapter (``spiders.trs``, ``spiders.hanweb``, ``spiders.gkmlpt``, ``spiders.generic``)
+A family adapter (``spiders.adapter.FamilyAdapter``, one per family of ``spiders.families``)
 answers, for one listing response: which articles it names, which further listing pages
 the column has, and whether an empty page is a legitimately empty column. The spider
 (``spiders.base.PortalSpider``) turns the answers into requests and items.

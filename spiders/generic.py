@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from spiders import vocabulary as V
+from spiders.adapter import FamilyAdapter
 from spiders.common import Link, Page
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -43,8 +44,8 @@ def page_url(next_url: str, n_next: int, n_target: int) -> str | None:
     return None
 
 
-class GenericFamily:
-    name = "generic"
+class GenericFamily(FamilyAdapter):
+    names_every_item = False  # report links only, by their text
 
     @staticmethod
     def detect(response, text: str) -> bool:

@@ -11,6 +11,7 @@ import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from spiders import vocabulary as V
+from spiders.adapter import FamilyAdapter
 from spiders.common import Link, Page
 
 _NODE = re.compile(r"""\{\s*['"]?id['"]?\s*:\s*['"]?(\d+)['"]?\s*,\s*['"]?name['"]?\s*:\s*(['"])(.*?)\2""", re.S)
@@ -54,9 +55,7 @@ def payload(response) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-class GkmlptFamily:
-    name = "gkmlpt"
-
+class GkmlptFamily(FamilyAdapter):
     @staticmethod
     def detect(response, text: str) -> bool:
         return "/gkmlpt/" in urlsplit(response.url).path or "window._CONFIG" in text
@@ -65,23 +64,31 @@ class GkmlptFamily:
     def is_api(response) -> bool:
         return bool(API_PATH.search(urlsplit(response.url).path))
 
-    def gateway(self, spider, response, category: int | None = None) -> list[Page]:
+    def gateway(self, spider, response) -> list[Page] | None:
         """The app page of a column: the API's first page of its category (needs the SID)."""
         if self.is_api(response):
-            return []
-        text = spider.text(response)
-        s = sid(text)
-        cat = category or response.meta.get("gkmlpt_category") or category_of(response.meta.get("column") or "")
-        if s is None or cat is None:
-            return []
-        if cat not in {c for c, _ in tree(text)}:
-            return []  # the category is gone from the tree: the column moved
-        return [Page(api_url(response.url, cat, 1, s), 0, meta={"gkmlpt_sid": s, "gkmlpt_category": cat})]
+            return None
+        return self._first_page(spider.text(response), response.url,
+                                response.meta.get("gkmlpt_category") or category_of(response.meta.get("column") or ""))
 
-    def columns(self, spider, response) -> list[tuple[str, str]]:
-        """Discovery on the app page: (column URL, name) of the tree's annual-report categories."""
+    def _first_page(self, text: str, url: str, category: int | None) -> list[Page]:
+        s = sid(text)
+        if s is None or category is None:
+            return []
+        if category not in {c for c, _ in tree(text)}:
+            return []  # the category is gone from the tree: the column moved
+        return [Page(api_url(url, category, 1, s), 0, meta={"gkmlpt_sid": s, "gkmlpt_category": category})]
+
+    def columns(self, spider, response) -> list[tuple[str, list[Page]]]:
+        """Discovery on the app page: the tree's annual-report categories, each with its API page."""
         text = spider.text(response)
-        return [(column_url(response.url, c), n) for c, n in tree(text) if spider.is_column_link("", n)]
+        if "window._CONFIG" not in text:
+            return []
+        out = []
+        for category, name in tree(text):
+            if spider.is_column_link("", name):
+                out.append((column_url(response.url, category), self._first_page(text, response.url, category)))
+        return out
 
     def articles(self, spider, response) -> list[Link]:
         data = payload(response) if self.is_api(response) else None
@@ -118,7 +125,7 @@ class GkmlptFamily:
         if page != 1:
             return []
         per = len((payload(response) or {}).get("articles") or [])
-        if pages > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+        if pages > spider.max_list_pages:
             spider.list_cap_hit(response, announced=pages)
         return [Page(api_url(response.url, cat, n, s), n - 1, meta={"gkmlpt_per": per})
                 for n in range(2, min(pages, spider.max_list_pages) + 1)]

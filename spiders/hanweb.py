@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from spiders import vocabulary as V
+from spiders.adapter import FamilyAdapter
 from spiders.common import Link, Page, links_in
 
 
@@ -37,9 +38,7 @@ def per_page(text: str, default: int = 15) -> int:
     return int(m.group(1) or m.group(2)) if m else default
 
 
-class HanwebFamily:
-    name = "hanweb"
-
+class HanwebFamily(FamilyAdapter):
     @staticmethod
     def detect(response, text: str) -> bool:
         return any(m in text for m in V.HANWEB_MARKERS)
@@ -85,7 +84,7 @@ class HanwebFamily:
             if response.meta.get("page_no") != 1 or total is None:
                 return []
             calls = math.ceil(max(0, total - shown) / (perpage * V.HANWEB_PROXY_GROUPS))
-            if calls > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+            if calls > spider.max_list_pages:
                 spider.list_cap_hit(response, announced=calls)
             return [self._page(url, perpage, shown + 1 + k * perpage * V.HANWEB_PROXY_GROUPS, 2 + k)
                     for k in range(min(calls, spider.max_list_pages))]

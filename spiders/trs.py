@@ -6,12 +6,11 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 from spiders import vocabulary as V
+from spiders.adapter import FamilyAdapter
 from spiders.common import Link, Page
 
 
-class TrsFamily:
-    name = "trs"
-
+class TrsFamily(FamilyAdapter):
     @staticmethod
     def detect(response, text: str) -> bool:
         return any(m in text for m in V.TRS_MARKERS)
@@ -35,7 +34,7 @@ class TrsFamily:
         count, current, stem, ext = self.script(spider.text(response))
         if count is None or current != 0:
             return []  # the first page schedules them all
-        if count > spider.max_list_pages and hasattr(spider, "list_cap_hit"):
+        if count > spider.max_list_pages:
             spider.list_cap_hit(response, announced=count)  # createPageHTML(1000000, …): a trap, recorded
         return [Page(urljoin(response.url, f"{stem}_{n}.{ext}"), n) for n in range(1, min(count, spider.max_list_pages))]
 

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from harvester.sim import SimServer
 from harvester.sim.places import has_gbk_only_char
-from harvester.sim.variants import FAMILY_NAMES, build_family_universe, move_column
+from harvester.sim.variants import build_family_universe, move_column
+from spiders.families import NAMES as FAMILY_NAMES
 from storage.database import open_database, sqlite_url
 from storage.models import CrawlRun, Document, HealthEvent, Portal, Snapshot
 from storage.warc import read_record

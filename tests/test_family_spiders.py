@@ -162,6 +162,27 @@ def test_gkmlpt_column_is_named_by_its_category():
         BASE + "/gkmlpt/index#2741", BASE + "/gkmlpt/index#2742"]
 
 
+def test_gkmlpt_app_page_of_a_listed_column_leads_to_its_api_page():
+    spider = make_spider()
+    out = run(spider.parse_listing(response(BASE + "/gkmlpt/index#2742", GKMLPT_APP, "listing", page_no=0,
+                                            column=BASE + "/gkmlpt/index#2742")))
+    assert [(r.url, r.meta["column"]) for r in requests_of(out, "listing")] == [
+        (BASE + "/gkmlpt/api/all/2742?page=1&sid=755", BASE + "/gkmlpt/index#2742")]
+    assert not [x for x in out if isinstance(x, (FetchError, ColumnMoved))]
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_gkmlpt_category_missing_from_the_tree_is_an_error_or_a_moved_column(stored):
+    """A listed column whose category the app no longer has: a new one is an error, a
+    remembered one has moved (and discovery runs again)."""
+    spider = make_spider()
+    column = BASE + "/gkmlpt/index#2799"
+    out = run(spider.parse_listing(response(column, GKMLPT_APP, "listing", page_no=0, column=column, stored=stored)))
+    problems = [x for x in out if isinstance(x, (FetchError, ColumnMoved))]
+    assert [type(x) for x in problems] == [ColumnMoved if stored else FetchError]
+    assert "no such category" in problems[0].error if not stored else "no longer in the gkmlpt tree" in problems[0].detail
+    assert [r.url for r in requests_of(out)] == ([BASE + "/"] if stored else [])
+
 API_PAGE = {"classify": {"id": 2741, "post_count": 7}, "articles": [
     {"id": 1, "title": "某市2024年政府信息公开工作年度报告", "date": 1737000000, "url": "/gkmlpt/content/0/1/post_1.html",
      "attachment": [{"name": "年报.pdf", "type": "pdf", "url": "/attachment/0/1/1/10.pdf"}]},

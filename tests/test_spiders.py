@@ -97,6 +97,17 @@ def test_listing_without_items_fails_loudly():
     assert len(errors) == 1 and "no article links" in errors[0].error
 
 
+
+@pytest.mark.parametrize("cls, loud", [(TrsSpider, True), (GenericSpider, False)])
+def test_a_later_listing_page_without_items_fails_loudly_unless_links_are_picked_by_text(cls, loud):
+    """A TRS page names every item: a later page naming none changed. A generic page names only
+    report links, found by their text: a later page of other items is ordinary."""
+    spider = make_spider(cls)
+    html = '<a href="/c/202401/a.html">关于开展春季防火工作的通知</a>'
+    out = list(spider.parse_listing(response(BASE + "/c/index_3.html", html, "listing", page_no=3, column=BASE + "/c/")))
+    errors = [x for x in out if isinstance(x, FetchError)]
+    assert [("no article links" in e.error) for e in errors] == ([True] if loud else [])
+
 def test_error_pages_are_kept_but_not_followed():
     spider = make_spider(TrsSpider)
     html = '<a href="./202401/t20240115_1.html">x</a>'
@@ -149,3 +160,26 @@ def test_spider_for_family():
     assert spider_for("hanweb") is HanwebSpider
     assert spider_for("gkmlpt") is GkmlptSpider
     assert spider_for("generic") is GenericSpider
+
+
+def test_every_registered_family_has_its_spider_adapter_and_simulator():
+    """A family is one line in spiders.families: its spider crawls that family, its adapter
+    answers every listing question itself, the simulator renders portals of it, and the
+    registry loader accepts its name."""
+    import importlib
+
+    from harvester.registry import RegistryError, parse_registry
+    from spiders.adapter import FamilyAdapter
+    from spiders.families import DETECTION_ORDER, FAMILIES, NAMES
+
+    assert NAMES == ("trs", "hanweb", "gkmlpt", "generic")
+    assert DETECTION_ORDER[-1].name == "generic"  # it takes any page: tried last
+    for name, family in FAMILIES.items():
+        assert spider_for(name).family == name and spider_for(name).name == name
+        for method in ("detect", "articles", "pages", "next_page", "says_empty"):
+            assert getattr(type(family.adapter), method) is not getattr(FamilyAdapter, method), (name, method)
+        assert callable(importlib.import_module(f"harvester.sim.families.{name}").render)
+        entries = parse_registry(f'[[portal]]\nid = "x"\nname = "n"\nurl = "http://a/"\nfamily = "{name}"\n')
+        assert entries[0].family == name
+    with pytest.raises(RegistryError, match="must be one of trs, hanweb, gkmlpt, generic"):
+        parse_registry('[[portal]]\nid = "x"\nname = "n"\nurl = "http://a/"\nfamily = "wordpress"\n')

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import random
 
+from spiders.families import NAMES
+
 from .htmltext import visible_text
 from .model import SimPortal, Universe
 from .universe import _plan_portal
 
-FAMILY_NAMES = ("trs", "hanweb", "gkmlpt", "generic")
 BLOCKS = ("403-ua", "521-challenge")
 
 
@@ -79,7 +80,7 @@ def _render(plan) -> SimPortal:
     return portal
 
 
-def build_family_universe(seed: int = 2026, families: tuple[str, ...] = FAMILY_NAMES, per_family: int = 2,
+def build_family_universe(seed: int = 2026, families: tuple[str, ...] = NAMES, per_family: int = 2,
                           reports_per_portal: int = 5, blocking: tuple[str, ...] = BLOCKS) -> Universe:
     """``per_family`` portals of each family (the first with attachment-only reports, the second
     with an image-only report; GBK sites and township sub-columns as the planner decides), then

@@ -1,25 +1,23 @@
-"""Portal families. Each family is one module exposing ``render(plan) -> SimPortal``.
+"""Simulated portals, one module per portal family of ``spiders.families``: ``<name>.py``
+exposing ``render(plan) -> SimPortal``, built on the shared ``chrome`` and ``site`` pieces.
 
-To add a family (Hanweb, gkmlpt, generic …): write ``families/<name>.py`` with ``render``,
-register it in ``FAMILIES`` and set ``PortalPlan.family`` for the portals that use it.
+To add a family: register it in ``spiders.families``, write ``families/<name>.py`` with
+``render``, and set ``PortalPlan.family`` for the portals that use it.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from . import generic, gkmlpt, hanweb, trs
+from spiders.families import NAMES
 
 if TYPE_CHECKING:
     from ..model import SimPortal
     from ..universe import PortalPlan
 
-FAMILIES = {"trs": trs, "hanweb": hanweb, "gkmlpt": gkmlpt, "generic": generic}
-
 
 def render_portal(plan: "PortalPlan") -> "SimPortal":
-    try:
-        module = FAMILIES[plan.family]
-    except KeyError:
-        raise ValueError(f"unknown portal family {plan.family!r}") from None
-    return module.render(plan)
+    if plan.family not in NAMES:
+        raise ValueError(f"unknown portal family {plan.family!r}")
+    return import_module(f"{__name__}.{plan.family}").render(plan)

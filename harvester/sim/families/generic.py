@@ -21,9 +21,9 @@ import re
 
 from ..extras import esc
 from ..model import SimPage, SimPortal
-from . import site, trs
+from . import site
+from .chrome import STATIC_TIME, Ctx, common_pages, html_page, own_section, simple_page
 
-FAMILY = "generic"
 PAGE_SIZE = 3
 _LIST_N = re.compile(r"^(/zfxxgk/[a-z]+/)list_(\d+)\.shtml$")
 
@@ -41,7 +41,7 @@ def render(plan) -> SimPortal:
     slugs = ["ndbg"] + [f"xzndbg{ci}" if ci > 1 else "xzndbg" for ci in range(1, len(plan.columns))]
     col_dirs = [f"/zfxxgk/{s}/" for s in slugs]
     column_paths = [d + "list.shtml" for d in col_dirs]
-    ctx = site.Ctx(plan, section, column_paths)
+    ctx = Ctx(plan, section, column_paths)
     pages: dict[str, SimPage] = {}
     reports, non_reports = [], []
     column_items: dict[str, list[str]] = {}
@@ -59,7 +59,7 @@ def render(plan) -> SimPortal:
             links, att = site.attach(pages, it, path, stem, appendix=False)
             body = site.image_body(pages, it, path, stem) if it.images else it.body_html
             html = site.article_html(ctx, ci, it, path, body + links, body_wrapper='<div class="content">{body}</div>')
-            pages[path] = trs._html_page(plan, html, it.encoding, it.published)
+            pages[path] = html_page(plan, html, it.encoding, it.published)
             entry = site.entries(it, path, column_paths[ci], att)
             (reports if it.kind == "report" else non_reports).append(entry)
         subs = ""
@@ -68,7 +68,7 @@ def render(plan) -> SimPortal:
                 f'<a href="{column_paths[j]}">{esc(plan.columns[j].name)}</a>' for j in range(1, len(plan.columns))
             ) + "</div>"
         built = []
-        newest = col.items[0].published if col.items else trs.STATIC_TIME
+        newest = col.items[0].published if col.items else STATIC_TIME
         for n in range(count):
             chunk = list(zip(col.items, paths))[n * PAGE_SIZE:(n + 1) * PAGE_SIZE]
             lis = "".join(f'<li><a href="{p}" target="_blank">{esc(it.title)}</a><span>{it.published:%Y-%m-%d}</span></li>'
@@ -83,22 +83,17 @@ def render(plan) -> SimPortal:
             script = f"<script>var totalPage = {count}; var currentPage = {n + 1};</script>" if style == 1 else ""
             here = _page_path(col_dir, style, n)
             content = (f'{subs}<ul class="news-list">{lis}</ul><div class="pager">{" ".join(pager)}</div>{script}')
-            html = trs._simple_page(ctx, here, col.name, [("信息公开", section), (col.name, None)], content)
-            page = trs._html_page(plan, html, plan.encoding, newest)
+            html = simple_page(ctx, here, col.name, [("信息公开", section), (col.name, None)], content)
+            page = html_page(plan, html, plan.encoding, newest)
             built.append(page)
             if "?" not in here:
                 pages[here] = page
         list_pages[col_dir] = built
 
-    not_found = trs.common_pages(ctx, pages)
+    not_found = common_pages(ctx, pages)
     sec_links = [("政府信息公开指南", plan.section_dir + "xxgkzn/index.html"), (plan.columns[0].name.replace(
         "政府信息公开年报", "年度报告"), column_paths[0]), ("依申请公开", plan.section_dir + "ysqgk/index.html")]
-    sec_html = trs._simple_page(ctx, section, "信息公开", [("信息公开", None)],
-                                "<ul>" + "".join(f'<li><a href="{p}">{esc(t)}</a></li>' for t, p in sec_links) + "</ul>")
-    pages[section] = trs._html_page(plan, sec_html, plan.encoding, plan.updated or trs.STATIC_TIME)
-    home = pages["/"].body.decode("utf-8" if plan.encoding == "utf-8" else "gb18030")
-    home = home.replace(f'href="{trs._rel(section, "/")}">政府信息公开<', f'href="{section}">信息公开<')
-    pages["/"] = trs._html_page(plan, home, plan.encoding, plan.updated or trs.STATIC_TIME)
+    own_section(ctx, pages, "信息公开", sec_links)
 
     def handler(method, path, query, body, headers):
         if method not in ("GET", "HEAD"):
@@ -122,6 +117,6 @@ def render(plan) -> SimPortal:
         return None
 
     return site.make_portal(
-        plan, FAMILY, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
+        plan, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
         page_counts=page_counts, column_items=column_items, not_found=not_found, handler=handler,
     )

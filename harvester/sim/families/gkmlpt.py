@@ -18,9 +18,9 @@ from urllib.parse import parse_qs
 
 from ..extras import esc
 from ..model import SimPage, SimPortal
-from . import site, trs
+from . import site
+from .chrome import STATIC_TIME, Ctx, common_pages
 
-FAMILY = "gkmlpt"
 PAGE_SIZE = 3
 
 
@@ -56,7 +56,7 @@ def render(plan) -> SimPortal:
              "children": [{"id": c, "name": plan.columns[j + 1].name, "parent": cats[0], "children": []}
                           for j, c in enumerate(cats[1:])]},
             {"id": base_cat + 9, "name": "政策文件", "parent": 0, "children": []}]
-    ctx = site.Ctx(plan, "/gkmlpt/index", [f"/gkmlpt/index#{c}" for c in cats])
+    ctx = Ctx(plan, "/gkmlpt/index", [f"/gkmlpt/index#{c}" for c in cats])
     pages: dict[str, SimPage] = {}
     reports, non_reports = [], []
     api_items: dict[int, list[dict]] = {}
@@ -94,11 +94,11 @@ def render(plan) -> SimPortal:
         column_items[ctx.column_paths[ci]] = paths
         page_counts[ctx.column_paths[ci]] = max(1, math.ceil(len(listed) / PAGE_SIZE))
 
-    not_found = trs.common_pages(ctx, pages)
+    not_found = common_pages(ctx, pages)
     pages["/gkmlpt/index"] = SimPage.make(_app_page(plan, sid, tree, None, "政府信息公开").encode("utf-8"),
-                                          "text/html; charset=utf-8", plan.updated or trs.STATIC_TIME)
+                                          "text/html; charset=utf-8", plan.updated or STATIC_TIME)
     pages["/gkmlpt/static/js/app.js"] = SimPage.make(b"/* gkmlpt app (simulated) */\n", "application/javascript",
-                                                     trs.STATIC_TIME)
+                                                     STATIC_TIME)
 
     def handler(method, path, query, body, headers):
         if not path.startswith("/gkmlpt/api/all/"):
@@ -108,19 +108,19 @@ def render(plan) -> SimPortal:
             cat = int(path.rsplit("/", 1)[1])
             page = int((q.get("page") or ["1"])[0])
         except ValueError:
-            return SimPage(b'{"error":"bad request"}', "application/json", trs.STATIC_TIME, "", status=400)
+            return SimPage(b'{"error":"bad request"}', "application/json", STATIC_TIME, "", status=400)
         if (q.get("sid") or [""])[0] != sid:
-            return SimPage.make(b'{"error":"sid"}', "application/json", trs.STATIC_TIME)
+            return SimPage.make(b'{"error":"sid"}', "application/json", STATIC_TIME)
         items = api_items.get(cat)
         if items is None:
             return SimPage.make(json.dumps({"classify": {"post_count": 0}, "articles": []}).encode(),
-                                "application/json", trs.STATIC_TIME)
+                                "application/json", STATIC_TIME)
         chunk = items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         data = {"classify": {"id": cat, "post_count": len(items)}, "articles": chunk}
         return SimPage.make(json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8",
-                            trs.STATIC_TIME)
+                            STATIC_TIME)
 
     return site.make_portal(
-        plan, FAMILY, ctx.column_paths, "/gkmlpt/index", pages=pages, reports=reports, non_reports=non_reports,
+        plan, ctx.column_paths, "/gkmlpt/index", pages=pages, reports=reports, non_reports=non_reports,
         page_counts=page_counts, column_items=column_items, not_found=not_found, handler=handler,
     )

@@ -18,9 +18,9 @@ from urllib.parse import parse_qs
 
 from ..extras import esc
 from ..model import SimPage, SimPortal
-from . import site, trs
+from . import site
+from .chrome import STATIC_TIME, Ctx, common_pages, html_page, own_section, simple_page
 
-FAMILY = "hanweb"
 PER_PAGE = 2  # records per page: small, so that a few items already need the proxy
 
 _PROXY = "/module/web/jpage/dataproxy.jsp"
@@ -49,7 +49,7 @@ def render(plan) -> SimPortal:
     col_ids = [base + 1 + ci for ci in range(len(plan.columns))]
     section = f"/col/col{sec_id}/index.html"
     column_paths = [f"/col/col{c}/index.html" for c in col_ids]
-    ctx = site.Ctx(plan, section, column_paths,
+    ctx = Ctx(plan, section, column_paths,
                    section_links=[("政府信息公开指南", plan.section_dir + "xxgkzn/index.html"),
                                   ("政府信息公开制度", plan.section_dir + "xxgkzd/index.html"),
                                   (plan.columns[0].name, column_paths[0]),
@@ -74,7 +74,7 @@ def render(plan) -> SimPortal:
             if it.images:
                 body = site.image_body(pages, it, path, stem)
             html = site.article_html(ctx, ci, it, path, body + links, body_wrapper='<div id="zoom">{body}</div>')
-            pages[path] = trs._html_page(plan, html, it.encoding, it.published)
+            pages[path] = html_page(plan, html, it.encoding, it.published)
             entry = site.entries(it, path, column_paths[ci], att)
             (reports if it.kind == "report" else non_reports).append(entry)
 
@@ -94,27 +94,20 @@ def render(plan) -> SimPortal:
             f"<script>$('#{unit_id}').jpage({{dataStore: dataStore, perPage: {PER_PAGE}, totalRecord: {len(recs)}, "
             f"proxyUrl: '{_PROXY}', groupSize: 3, barPosition: 'bottom', pageSize: {PER_PAGE}}});</script></div>"
         )
-        newest = col.items[0].published if col.items else trs.STATIC_TIME
-        html = trs._simple_page(ctx, column_paths[ci], col.name, [("政务公开", section), (col.name, None)], content)
-        pages[column_paths[ci]] = trs._html_page(plan, html, plan.encoding, newest)
+        newest = col.items[0].published if col.items else STATIC_TIME
+        html = simple_page(ctx, column_paths[ci], col.name, [("政务公开", section), (col.name, None)], content)
+        pages[column_paths[ci]] = html_page(plan, html, plan.encoding, newest)
 
-    not_found = trs.common_pages(ctx, pages)
-    sec_html = trs._simple_page(ctx, section, "政务公开", [("政务公开", None)],
-                                "<ul>" + "".join(f'<li><a href="{p}">{esc(t)}</a></li>' for t, p in ctx.section_links)
-                                + "</ul>")
-    pages[section] = trs._html_page(plan, sec_html, plan.encoding, plan.updated or trs.STATIC_TIME)
-    # the homepage links the section as 政务公开
-    home = pages["/"].body.decode("utf-8" if plan.encoding == "utf-8" else "gb18030")
-    home = home.replace(f'href="{trs._rel(ctx.section, "/")}">政府信息公开<', f'href="{section}">政务公开<')
-    pages["/"] = trs._html_page(plan, home, plan.encoding, plan.updated or trs.STATIC_TIME)
+    not_found = common_pages(ctx, pages)
+    own_section(ctx, pages, "政务公开", ctx.section_links)
     pages["/module/web/jpage/jpage.js"] = SimPage.make(b"/* jpage (simulated) */\n", "application/javascript",
-                                                       trs.STATIC_TIME)
+                                                       STATIC_TIME)
 
     def handler(method, path, query, body, headers):
         if path != _PROXY:
             return None
         if method != "POST":
-            return SimPage(b"", "text/plain", trs.STATIC_TIME, "", status=405)
+            return SimPage(b"", "text/plain", STATIC_TIME, "", status=405)
         q = parse_qs(query)
         form = parse_qs(body.decode("latin-1"))
         try:
@@ -122,15 +115,15 @@ def render(plan) -> SimPortal:
             start = int(form["startrecord"][0])
             end = int(form["endrecord"][0])
         except (KeyError, ValueError, IndexError):
-            return SimPage(b"bad request", "text/plain", trs.STATIC_TIME, "", status=400)
+            return SimPage(b"bad request", "text/plain", STATIC_TIME, "", status=400)
         recs = records_of.get(cid)
         if recs is None:
-            return SimPage(b"", "text/xml", trs.STATIC_TIME, "", status=404)
+            return SimPage(b"", "text/xml", STATIC_TIME, "", status=404)
         chunk = recs[max(0, start - 1):max(0, end)]
         xml = '<?xml version="1.0" encoding="utf-8"?>\n' + _datastore(chunk, len(recs), None)
-        return SimPage.make(xml.encode("utf-8"), "text/xml;charset=utf-8", trs.STATIC_TIME)
+        return SimPage.make(xml.encode("utf-8"), "text/xml;charset=utf-8", STATIC_TIME)
 
     return site.make_portal(
-        plan, FAMILY, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
+        plan, column_paths, section, pages=pages, reports=reports, non_reports=non_reports,
         page_counts=page_counts, column_items=column_items, not_found=not_found, handler=handler,
     )

@@ -1,16 +1,11 @@
-"""Pieces the non-TRS families share with TRS: attachments, image-only bodies, the page chrome.
-
-The chrome (head, top bar, navigation, footer, homepage, news, static columns, robots.txt, 404)
-is the TRS family's, reused with each family's own section and column paths.
-"""
+"""Pieces of the families' articles: attachments, image-only bodies, the article page of the
+non-TRS families, ground-truth entries, and the portal record. The page chrome is ``chrome``."""
 
 from __future__ import annotations
 
-import posixpath
-
 from ..extras import esc
 from ..model import SimPage, SimPortal
-from . import trs
+from .chrome import footer, head, info_table, position, rel, top
 
 ATTACHMENT_TYPES = {
     "pdf": "application/pdf",
@@ -30,7 +25,7 @@ def attach(pages: dict, item, page_path: str, stem: str, *, appendix: bool = Tru
         pages[path] = SimPage.make(data, ATTACHMENT_TYPES[ext], item.published)
         paths.append(path)
         attr = ' appendix="true"' if appendix else ""
-        parts.append(f'<p>附件：<a{attr} href="{trs._rel(path, page_path)}" target="_blank">{esc(name)}.{ext}</a></p>')
+        parts.append(f'<p>附件：<a{attr} href="{rel(path, page_path)}" target="_blank">{esc(name)}.{ext}</a></p>')
     if not parts:
         return "", []
     return '<div class="fujian">' + "".join(parts) + "</div>", paths
@@ -42,21 +37,9 @@ def image_body(pages: dict, item, page_path: str, stem: str) -> str:
     for n, (caption, png) in enumerate(item.images):
         img = f"{stem}{n:05d}.png"
         pages[img] = SimPage.make(png, "image/png", item.published)
-        out.append(f'<p style="text-align:center"><img src="{trs._rel(img, page_path)}" alt="{esc(caption)}" '
+        out.append(f'<p style="text-align:center"><img src="{rel(img, page_path)}" alt="{esc(caption)}" '
                    f'title="{esc(caption)}" border="0" /></p><p style="text-align:center">{esc(caption)}</p>')
     return "".join(out)
-
-
-class Ctx(trs._Ctx):
-    """TRS chrome with another family's section and column paths."""
-
-    def __init__(self, plan, section: str, column_paths: list[str], section_links=None) -> None:
-        super().__init__(plan)
-        self.section = section
-        self.column_paths = list(column_paths)
-        self.column_dirs = [posixpath.dirname(p) + "/" for p in column_paths]
-        if section_links is not None:
-            self.section_links = section_links
 
 
 def article_html(ctx, col_idx: int, item, path: str, body_html: str, *, body_wrapper: str) -> str:
@@ -75,10 +58,10 @@ def article_html(ctx, col_idx: int, item, path: str, body_html: str, *, body_wra
         f'<meta name="ContentSource" content="{esc(item.agency)}" />\n'
     )
     return (
-        trs._head(plan, f"{item.title}_{plan.site_name}", item.encoding, meta)
-        + trs._top(ctx, path)
-        + trs._position(ctx, path, [("政务公开", ctx.section), (col.name, ctx.column_paths[col_idx])])
-        + '<div class="main w1200 article">\n' + trs._info_table(plan, item, rng)
+        head(plan, f"{item.title}_{plan.site_name}", item.encoding, meta)
+        + top(ctx, path)
+        + position(ctx, path, [("政务公开", ctx.section), (col.name, ctx.column_paths[col_idx])])
+        + '<div class="main w1200 article">\n' + info_table(plan, item, rng)
         + f'<h1 class="article-title">{esc(item.title)}</h1>\n'
         f'<div class="article-info"><span>发布时间：{pub}</span> <span>来源：{esc(item.agency)}</span> '
         f'<span>浏览次数：<em>{rng.randint(30, 4000)}</em></span> '
@@ -87,7 +70,7 @@ def article_html(ctx, col_idx: int, item, path: str, body_html: str, *, body_wra
         + body_wrapper.format(body=body_html)
         + '\n<div class="article-tools"><span>【<a href="javascript:window.print();">打印本页</a>】'
         '【<a href="javascript:window.close();">关闭窗口</a>】</span></div>\n'
-        "</div>\n" + trs._footer(ctx, path)
+        "</div>\n" + footer(ctx, path)
     )
 
 
@@ -106,12 +89,12 @@ def entries(item, path: str, column_path: str, attachment_paths: list[str]):
                           encoding=item.encoding, column_path=column_path)
 
 
-def make_portal(plan, family: str, column_paths, section_path: str, **parts) -> SimPortal:
+def make_portal(plan, column_paths, section_path: str, **parts) -> SimPortal:
     """The SimPortal of a non-TRS family: the plan's identity plus the family's pages and truth
     (``pages``, ``reports``, ``non_reports``, ``page_counts``, ``column_items``, ``not_found``,
     ``handler``); attachments need the page as Referer."""
     return SimPortal(
-        id=plan.id, name=plan.site_name, family=family, homepage_path="/", column_paths=list(column_paths),
+        id=plan.id, name=plan.site_name, family=plan.family, homepage_path="/", column_paths=list(column_paths),
         section_path=section_path, host_name=plan.place.domain, site_code=plan.place.site_code,
         referer_required=tuple("." + e for e in ATTACHMENT_TYPES), column_urls=list(column_paths), **parts,
     )
