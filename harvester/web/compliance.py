@@ -90,6 +90,34 @@ def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:
     return out
 
 
+def _cell(year: int, reps: list[dict] | None, first: int, due: int) -> dict:
+    """One agency's cell for one year: its earliest-dated report of that year against the
+    deadline, or why there is none (missing, not yet due, before the agency's first report)."""
+    if not reps:
+        if first <= year <= due:
+            return {"status": "missing"}
+        return {"status": "not_due" if year > due else "none"}  # none: before its first report on record
+    dated = sorted((r for r in reps if r["published"]), key=lambda r: r["published"])
+    best = dated[0] if dated else reps[0]
+    cell = {"doc_id": best["doc_id"], "report_id": best["report_id"], "published": best["published"],
+            "published_from": best["published_from"],
+            "published_from_label": PUBLISHED_FROM_LABELS.get(best["published_from"], ""),
+            "published_doc": best["published_doc"] if best["published"] else None,
+            "failed": best["failed"] or 0, "documents": len(reps),
+            "locations": sum(r["locations"] for r in reps), "deadline": deadline_for(year).isoformat()}
+    try:
+        pub = dt.date.fromisoformat(best["published"]) if best["published"] else None
+    except ValueError:
+        pub = None
+    if pub is None:
+        cell["status"] = "unknown"
+    else:
+        late = (pub - deadline_for(year)).days
+        cell["status"] = "late" if late > 0 else "on_time"
+        cell["days_late"] = max(late, 0)
+    return cell
+
+
 def compliance(db: Database, *, portal: str | None = None, agency: str | None = None,
                year_from: int | None = None, year_to: int | None = None, status: str | None = None,
                today: dt.date | None = None) -> dict:
@@ -124,33 +152,7 @@ def compliance(db: Database, *, portal: str | None = None, agency: str | None = 
         first = min(years)
         cells = {}
         for y in all_years:
-            reps = years.get(y)
-            if not reps:
-                if first <= y <= due:
-                    cell = {"status": "missing"}
-                elif y > due:
-                    cell = {"status": "not_due"}
-                else:
-                    cell = {"status": "none"}  # before the agency's first report on record
-            else:
-                dated = sorted((r for r in reps if r["published"]), key=lambda r: r["published"])
-                best = dated[0] if dated else reps[0]
-                cell = {"doc_id": best["doc_id"], "report_id": best["report_id"], "published": best["published"],
-                        "published_from": best["published_from"],
-                        "published_from_label": PUBLISHED_FROM_LABELS.get(best["published_from"], ""),
-                        "published_doc": best["published_doc"] if best["published"] else None,
-                        "failed": best["failed"] or 0, "documents": len(reps),
-                        "locations": sum(r["locations"] for r in reps), "deadline": deadline_for(y).isoformat()}
-                try:
-                    pub = dt.date.fromisoformat(best["published"]) if best["published"] else None
-                except ValueError:
-                    pub = None
-                if pub is None:
-                    cell["status"] = "unknown"
-                else:
-                    late = (pub - deadline_for(y)).days
-                    cell["status"] = "late" if late > 0 else "on_time"
-                    cell["days_late"] = max(late, 0)
+            cell = _cell(y, years.get(y), first, due)
             if cell["status"] in counts:
                 counts[cell["status"]] += 1
             if cell.get("failed"):

@@ -207,6 +207,34 @@ def cross_year_checks(previous: dict, current: dict) -> list[dict]:
                  "operands": {}, "expected": None, "actual": None, "detail": f"cross-year check failed: {exc}"}]
 
 
+def _related(s: Session, doc: Document) -> tuple[list[dict], dict | None, list[dict]]:
+    """A document's attachments and the other locations of its logical report, that report,
+    and its versions."""
+    def entry(d: Document, relation: str) -> dict:
+        return {"doc_id": d.id, "url": d.url, "kind": d.kind, "title": d.link_text, "is_report": d.is_report,
+                "relation": relation}
+
+    attachments = [entry(d, "attachment")
+                   for d in s.scalars(select(Document).where(Document.parent_id == doc.id).order_by(Document.id))]
+    if doc.report_id is None:
+        return attachments, None, []
+    logical = None
+    rep = s.get(Report, doc.report_id)
+    if rep is not None:
+        logical = {"id": rep.id, "agency": rep.agency, "year": rep.year, "title": rep.title,
+                   "first_seen": iso(rep.first_seen), "last_changed": iso(rep.last_changed),
+                   "api": f"/api/logical-reports/{rep.id}"}
+    seen = {a["doc_id"] for a in attachments}
+    attachments += [entry(d, "same report") for d in s.scalars(
+        select(Document).where(Document.report_id == doc.report_id, Document.id != doc.id).order_by(Document.id))
+        if d.id not in seen]
+    versions = [{"document_id": v.document_id, "content_sha256": v.content_sha256, "seen_at": iso(v.seen_at),
+                 "previous_content_sha256": v.previous_content_sha256, "previous_seen_at": iso(v.previous_seen_at)}
+                for v in s.scalars(select(ReportVersion).where(ReportVersion.report_id == doc.report_id)
+                                   .order_by(ReportVersion.seen_at))]
+    return attachments, logical, versions
+
+
 def report_detail(db: Database, doc_id: int) -> dict:
     with db.session() as s:
         doc, content = _doc_content(s, doc_id)
@@ -222,27 +250,7 @@ def report_detail(db: Database, doc_id: int) -> dict:
         cross = []
         if previous is not None and content is not None:
             cross = cached_cross_year(s, previous["sha256"], content.sha256, record)
-        attachments, versions, logical = [], [], None
-        for d in s.scalars(select(Document).where(Document.parent_id == doc.id).order_by(Document.id)):
-            attachments.append({"doc_id": d.id, "url": d.url, "kind": d.kind, "title": d.link_text,
-                                "is_report": d.is_report, "relation": "attachment"})
-        if doc.report_id is not None:
-            rep = s.get(Report, doc.report_id)
-            if rep is not None:
-                logical = {"id": rep.id, "agency": rep.agency, "year": rep.year, "title": rep.title,
-                           "first_seen": iso(rep.first_seen), "last_changed": iso(rep.last_changed),
-                           "api": f"/api/logical-reports/{rep.id}"}
-            seen = {a["doc_id"] for a in attachments}
-            for d in s.scalars(select(Document).where(Document.report_id == doc.report_id, Document.id != doc.id)
-                               .order_by(Document.id)):
-                if d.id not in seen:
-                    attachments.append({"doc_id": d.id, "url": d.url, "kind": d.kind, "title": d.link_text,
-                                        "is_report": d.is_report, "relation": "same report"})
-            for v in s.scalars(select(ReportVersion).where(ReportVersion.report_id == doc.report_id)
-                               .order_by(ReportVersion.seen_at)):
-                versions.append({"document_id": v.document_id, "content_sha256": v.content_sha256,
-                                 "seen_at": iso(v.seen_at), "previous_content_sha256": v.previous_content_sha256,
-                                 "previous_seen_at": iso(v.previous_seen_at)})
+        attachments, logical, versions = _related(s, doc)
         meta = {
             "doc_id": doc.id, "portal_id": doc.portal_id, "url": doc.url, "kind": doc.kind,
             "link_text": doc.link_text, "is_report": doc.is_report,
