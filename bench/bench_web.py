@@ -273,7 +273,7 @@ def main() -> int:
     server = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, uvicorn; from harvester.config import Config; from harvester.web import create_app; "
-         "uvicorn.run(create_app(Config.from_args(sys.argv[1], None, None)), host='127.0.0.1', "
+         "uvicorn.run(create_app(Config.from_env(data=sys.argv[1])), host='127.0.0.1', "
          "port=int(sys.argv[2]), log_level='warning', access_log=False)", str(data), str(port)], env=env)
     try:
         deadline = time.monotonic() + 900  # a search index from an older draft is rebuilt at start

@@ -22,8 +22,7 @@ class CliError(Exception):
 def _config(args):
     from harvester.config import Config
 
-    cfg = Config.from_args(args.data, args.db, args.portals)
-    return cfg
+    return Config.from_env(data=args.data, db=args.db, portals=args.portals)
 
 
 def _open_db(cfg, *, prepare: bool = True):
@@ -76,7 +75,7 @@ def _storage_stopped() -> bool:
 def _notify(cfg, db) -> None:
     from harvester.notify import Notifier
 
-    notifier = Notifier.from_env()
+    notifier = Notifier(cfg.notify)
     if notifier.enabled:
         for line in notifier.send_new_events(db):
             print(line, file=sys.stderr)

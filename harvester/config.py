@@ -1,8 +1,16 @@
-"""Where the harvester keeps things: the data directory, the database URL, the registry."""
+"""The harvester's configuration, and the one place that reads the environment.
+
+Every ``HARVESTER_*`` environment variable is read here (the README's "Configuration" table
+lists them): the paths (``HARVESTER_DATA``, ``HARVESTER_DB``, ``HARVESTER_PORTALS``), the
+archive browser's access control (``HARVESTER_WEB_*``) and where health events are sent
+(``HARVESTER_WEBHOOK_URL``, ``HARVESTER_SMTP_*``). Crawl tuning stays in Scrapy settings
+(``harvester/settings.py``, ``--set NAME=VALUE``).
+"""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvester.registry import DEFAULT_REGISTRY
@@ -13,22 +21,83 @@ class ConfigError(ValueError):
     """A path or setting the harvester cannot use; the message names it."""
 
 
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    """A variable's value; unset and empty are the same (``VAR= harvester …`` turns it off)."""
+    return env.get(name) or None
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """The archive browser's secrets; each None when unset."""
+
+    token: str | None = None  # HARVESTER_WEB_TOKEN: enables the recrawl action
+    access_token: str | None = None  # HARVESTER_WEB_ACCESS_TOKEN: bearer token / cookie for access
+    basic_auth: str | None = None  # HARVESTER_WEB_BASIC_AUTH: "user:password" for access
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "WebConfig":
+        env = os.environ if env is None else env
+        return cls(token=_get(env, "HARVESTER_WEB_TOKEN"), access_token=_get(env, "HARVESTER_WEB_ACCESS_TOKEN"),
+                   basic_auth=_get(env, "HARVESTER_WEB_BASIC_AUTH"))
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    """Where health events are sent: a webhook (POST of JSON) and/or email; both optional."""
+
+    webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str | None = None
+    smtp_to: tuple[str, ...] = ()
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "NotifyConfig":
+        env = os.environ if env is None else env
+        host, port = _get(env, "HARVESTER_SMTP_HOST"), 25
+        if host and ":" in host:
+            host, p = host.rsplit(":", 1)
+            try:
+                port = int(p)
+            except ValueError:
+                raise ConfigError(f"HARVESTER_SMTP_HOST: port {p!r} is not a number (expected host or host:port)") from None
+        return cls(
+            webhook_url=_get(env, "HARVESTER_WEBHOOK_URL"),
+            smtp_host=host,
+            smtp_port=port,
+            smtp_from=_get(env, "HARVESTER_SMTP_FROM"),
+            smtp_to=tuple(a.strip() for a in (_get(env, "HARVESTER_SMTP_TO") or "").split(",") if a.strip()),
+            smtp_user=_get(env, "HARVESTER_SMTP_USER"),
+            smtp_password=_get(env, "HARVESTER_SMTP_PASSWORD"),
+            smtp_starttls=env.get("HARVESTER_SMTP_STARTTLS") == "1",
+        )
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
     db_url: str
     registry: Path
+    web: WebConfig = field(default_factory=WebConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     @property
     def archive_dir(self) -> Path:
         return self.data_dir / "archive"
 
     @classmethod
-    def from_args(cls, data: str | None, db: str | None, portals: str | None) -> "Config":
-        data_dir = Path(data or os.environ.get("HARVESTER_DATA") or "data").expanduser().resolve()
-        db_url = db or os.environ.get("HARVESTER_DB") or sqlite_url(data_dir / "harvester.db")
-        registry = Path(portals or os.environ.get("HARVESTER_PORTALS") or DEFAULT_REGISTRY)
-        return cls(data_dir, db_url, registry)
+    def from_env(cls, env: Mapping[str, str] | None = None, *, data: str | None = None, db: str | None = None,
+                 portals: str | None = None) -> "Config":
+        """The configuration from the environment; ``data``, ``db`` and ``portals`` (the
+        command-line options) win over their variables."""
+        env = os.environ if env is None else env
+        data_dir = Path(data or _get(env, "HARVESTER_DATA") or "data").expanduser().resolve()
+        db_url = db or _get(env, "HARVESTER_DB") or sqlite_url(data_dir / "harvester.db")
+        registry = Path(portals or _get(env, "HARVESTER_PORTALS") or DEFAULT_REGISTRY)
+        return cls(data_dir, db_url, registry, web=WebConfig.from_env(env), notify=NotifyConfig.from_env(env))
 
     def prepare(self) -> None:
         """Create the data directory and its archive; fail clearly when not writable."""

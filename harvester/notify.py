@@ -1,11 +1,7 @@
 """Telling operators about new health events: an HTTP webhook (POST of JSON) and/or email.
 
-Configured from the environment (both optional):
-
-- ``HARVESTER_WEBHOOK_URL``: POSTs ``{"source": "xxgk-harvester", "events": [...]}``.
-- ``HARVESTER_SMTP_HOST`` (``host`` or ``host:port``), ``HARVESTER_SMTP_FROM``,
-  ``HARVESTER_SMTP_TO`` (comma-separated), optional ``HARVESTER_SMTP_USER`` /
-  ``HARVESTER_SMTP_PASSWORD`` / ``HARVESTER_SMTP_STARTTLS=1``.
+Where to send them is a :class:`harvester.config.NotifyConfig` (``HARVESTER_WEBHOOK_URL``,
+``HARVESTER_SMTP_*``). The webhook receives ``{"source": "xxgk-harvester", "events": [...]}``.
 
 Each open event is sent once (``notified_at``); an event is marked sent only when every
 configured channel accepted it, so a failed delivery is tried again after the next harvest.
@@ -13,15 +9,14 @@ configured channel accepted it, so a failed delivery is tried again after the ne
 from __future__ import annotations
 
 import json
-import os
 import smtplib
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from sqlalchemy import select
 
+from harvester.config import NotifyConfig
 from storage.database import Database
 from storage.models import HealthEvent, utcnow
 
@@ -52,49 +47,24 @@ def event_json(ev: HealthEvent) -> dict:
     }
 
 
-@dataclass
 class Notifier:
-    webhook_url: str | None = None
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    smtp_from: str | None = None
-    smtp_to: list[str] = field(default_factory=list)
-    smtp_user: str | None = None
-    smtp_password: str | None = None
-    smtp_starttls: bool = False
-    timeout: float = 10.0
-
-    @classmethod
-    def from_env(cls, env: dict | None = None) -> "Notifier":
-        env = os.environ if env is None else env
-        host = env.get("HARVESTER_SMTP_HOST") or None
-        port = 25
-        if host and ":" in host:
-            host, p = host.rsplit(":", 1)
-            port = int(p)
-        return cls(
-            webhook_url=env.get("HARVESTER_WEBHOOK_URL") or None,
-            smtp_host=host,
-            smtp_port=port,
-            smtp_from=env.get("HARVESTER_SMTP_FROM") or None,
-            smtp_to=[a.strip() for a in (env.get("HARVESTER_SMTP_TO") or "").split(",") if a.strip()],
-            smtp_user=env.get("HARVESTER_SMTP_USER") or None,
-            smtp_password=env.get("HARVESTER_SMTP_PASSWORD") or None,
-            smtp_starttls=env.get("HARVESTER_SMTP_STARTTLS") == "1",
-        )
+    def __init__(self, config: NotifyConfig, timeout: float = 10.0):
+        self.config = config
+        self.timeout = timeout
 
     @property
     def email_enabled(self) -> bool:
-        return bool(self.smtp_host and self.smtp_from and self.smtp_to)
+        c = self.config
+        return bool(c.smtp_host and c.smtp_from and c.smtp_to)
 
     @property
     def enabled(self) -> bool:
-        return bool(self.webhook_url) or self.email_enabled
+        return bool(self.config.webhook_url) or self.email_enabled
 
     def post_webhook(self, events: list[dict]) -> None:
         body = json.dumps({"source": "xxgk-harvester", "events": events}, ensure_ascii=False).encode("utf-8")
         req = urllib.request.Request(
-            self.webhook_url, data=body, method="POST",
+            self.config.webhook_url, data=body, method="POST",
             headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "xxgk-harvester"},
         )
         with urllib.request.urlopen(req, timeout=self.timeout) as resp:
@@ -104,16 +74,17 @@ class Notifier:
     def send_email(self, events: list[dict]) -> None:
         msg = EmailMessage()
         msg["Subject"] = f"[xxgk-harvester] {len(events)} 个健康事件 / health event(s)"
-        msg["From"] = self.smtp_from
-        msg["To"] = ", ".join(self.smtp_to)
+        c = self.config
+        msg["From"] = c.smtp_from
+        msg["To"] = ", ".join(c.smtp_to)
         lines = [f"{e['portal']}: {e['label']} ({e['kind']}) — {e['detail']}" + (f"\n  {e['url']}" if e["url"] else "") for e in events]
         # base64: Chinese text arrives intact through relays that only take 7-bit mail
         msg.set_content("\n".join(lines) + "\n\n" + json.dumps(events, ensure_ascii=False, indent=1), charset="utf-8", cte="base64")
-        with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self.timeout) as smtp:
-            if self.smtp_starttls:
+        with smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=self.timeout) as smtp:
+            if c.smtp_starttls:
                 smtp.starttls()
-            if self.smtp_user:
-                smtp.login(self.smtp_user, self.smtp_password or "")
+            if c.smtp_user:
+                smtp.login(c.smtp_user, c.smtp_password or "")
             smtp.send_message(msg)
 
     def send_new_events(self, db: Database) -> list[str]:
@@ -126,7 +97,7 @@ class Notifier:
                 return []
             events = [event_json(e) for e in pending]
             report, delivered = [], True
-            for name, enabled, send in (("webhook", bool(self.webhook_url), self.post_webhook), ("email", self.email_enabled, self.send_email)):
+            for name, enabled, send in (("webhook", bool(self.config.webhook_url), self.post_webhook), ("email", self.email_enabled, self.send_email)):
                 if not enabled:
                     continue
                 try:

@@ -95,7 +95,7 @@ def record_crash(cfg: Config, portal_id: str, returncode: int, logfile: Path | N
     with db.session() as s:
         raise_event(s, portal_id, "crashed", f"the harvest process ended abnormally ({how}); the next run recovers what it archived",
                     data={"returncode": returncode, "log": str(logfile) if logfile else None})
-    Notifier.from_env().send_new_events(db)
+    Notifier(cfg.notify).send_new_events(db)
     db.dispose()
 
 

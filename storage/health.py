@@ -58,10 +58,12 @@ def close_events(s: Session, portal_id: str, kind: str, now: dt.datetime | None 
     return n
 
 
-def open_events(s: Session, portal_id: str | None = None) -> list[HealthEvent]:
+def open_events(s: Session, portal_id: str | None = None, limit: int | None = None) -> list[HealthEvent]:
     q = select(HealthEvent).where(HealthEvent.status == "open").order_by(HealthEvent.opened_at.desc())
     if portal_id:
         q = q.where(HealthEvent.portal_id == portal_id)
+    if limit is not None:
+        q = q.limit(limit)
     return list(s.scalars(q))
 
 

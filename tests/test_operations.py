@@ -20,7 +20,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from harvester import locks, scheduler
-from harvester.config import Config
+from harvester.config import Config, NotifyConfig
 from harvester.notify import Notifier
 from harvester.registry import PortalEntry
 from harvester.sim import SimServer, build_universe
@@ -394,8 +394,9 @@ def test_new_events_are_posted_and_mailed_once(health_db, receivers):
     hook, smtp = receivers
     with health_db.session() as s:
         raise_event(s, "p", "blocked", "HTTP 412 challenge on every page", data={"status": 412})
-    n = Notifier.from_env({"HARVESTER_WEBHOOK_URL": hook, "HARVESTER_SMTP_HOST": smtp,
-                           "HARVESTER_SMTP_FROM": "harvester@example.org", "HARVESTER_SMTP_TO": "ops@example.org, audit@example.org"})
+    n = Notifier(NotifyConfig.from_env({"HARVESTER_WEBHOOK_URL": hook, "HARVESTER_SMTP_HOST": smtp,
+                                        "HARVESTER_SMTP_FROM": "harvester@example.org",
+                                        "HARVESTER_SMTP_TO": "ops@example.org, audit@example.org"}))
     lines = n.send_new_events(health_db)
     assert lines == ["notify: 1 health event(s) sent by webhook", "notify: 1 health event(s) sent by email"]
     [(ctype, payload)] = _Webhook.received
@@ -415,7 +416,7 @@ def test_a_failed_delivery_is_retried_later(health_db, receivers):
     with health_db.session() as s:
         raise_event(s, "p", "no_reports", "no reports")
     _Webhook.status = 500
-    n = Notifier.from_env({"HARVESTER_WEBHOOK_URL": hook})
+    n = Notifier(NotifyConfig.from_env({"HARVESTER_WEBHOOK_URL": hook}))
     assert "delivery failed" in n.send_new_events(health_db)[0]
     _Webhook.status = 200
     assert n.send_new_events(health_db) == ["notify: 1 health event(s) sent by webhook"]

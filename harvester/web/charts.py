@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from harvester import reportformat as rf
+from harvester.web.compliance import compliance, logical_report_dates
 from storage.database import Database
 from storage.models import Content, Document
 
@@ -44,8 +45,6 @@ def _num(v):
 
 def _readings(db: Database, portal: str | None) -> list[dict]:
     """(year, tables) of each logical report's reading."""
-    from harvester.web.data import logical_report_dates
-
     reps = [r for r in logical_report_dates(db, portal) if r["year"] is not None]
     wanted = {r["doc_id"]: r for r in reps}
     out = []
@@ -62,8 +61,6 @@ def _readings(db: Database, portal: str | None) -> list[dict]:
 
 def chart_data(db: Database, portal: str | None = None, today: dt.date | None = None) -> dict:
     """The numbers of the four charts, per year."""
-    from harvester.web.data import compliance
-
     readings = _readings(db, portal)
     years = sorted({r["year"] for r in readings})
     apps = {y: {"received": 0, "reports": 0, "with_table": 0} for y in years}

@@ -256,7 +256,7 @@ def archive(tmp_path_factory) -> Archive:
     hostile = _add_hostile(data, urls[pid], pid, rec)
     revisit_sid, revisit_of = _find_revisit(data)
     attachment_url, attachment_id = _add_attachment(data, edited_url)
-    cfg = Config.from_args(str(data), None, str(registry))
+    cfg = Config.from_env(data=str(data), portals=str(registry))
     a = Archive(data=data, cfg=cfg, urls=urls, edited_url=edited_url, hostile_url=hostile["hostile.html"][0],
                 hostile_sid=hostile["hostile.html"][1], svg_sid=hostile["evil.svg"][1],
                 revisit_sid=revisit_sid, revisit_of=revisit_of, recorder=rec,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from harvester.web import data
+from harvester.web import compliance
 from storage.database import open_database, sqlite_url
 from storage.models import Content, Document, Portal, Report
 
@@ -43,7 +43,7 @@ def _store(tmp_path, url=None):
 
 def test_compliance_merges_traditional_and_simplified_spellings(tmp_path):
     db, _ids = _store(tmp_path)
-    d = data.compliance(db, today=dt.date(2026, 3, 1))
+    d = compliance.compliance(db, today=dt.date(2026, 3, 1))
     assert [r["agency"] for r in d["rows"]] == ["乙区公安局"]  # one row, not two
     row = d["rows"][0]
     assert row["spellings"] == ["乙区公安局", "乙區公安局"]
@@ -51,12 +51,12 @@ def test_compliance_merges_traditional_and_simplified_spellings(tmp_path):
     assert row["cells"][2021]["status"] == "on_time" and row["cells"][2022]["status"] == "on_time"
     assert row["cells"][2024]["status"] == "missing"
     # filtering by either spelling finds the agency
-    assert [r["agency"] for r in data.compliance(db, agency="乙區", today=dt.date(2026, 3, 1))["rows"]] == ["乙区公安局"]
+    assert [r["agency"] for r in compliance.compliance(db, agency="乙區", today=dt.date(2026, 3, 1))["rows"]] == ["乙区公安局"]
 
 
 def test_compliance_counts_a_page_and_its_attachment_as_one_report_dated_by_the_page(tmp_path):
     db, ids = _store(tmp_path)
-    d = data.compliance(db, today=dt.date(2026, 3, 1))
+    d = compliance.compliance(db, today=dt.date(2026, 3, 1))
     assert d["reports"] == 3  # four stored documents, three reports
     cell = d["rows"][0]["cells"][2023]
     assert cell["documents"] == 1 and cell["locations"] == 2
@@ -65,7 +65,7 @@ def test_compliance_counts_a_page_and_its_attachment_as_one_report_dated_by_the_
     assert cell["published"] == "2024-02-05" and cell["published_from"] == "page"
     assert cell["published_doc"] == ids[2]
     assert cell["status"] == "late" and cell["days_late"] == 5
-    csv_rows = list(data.compliance_csv_rows(d))
+    csv_rows = list(compliance.compliance_csv_rows(d))
     header = csv_rows[0]
     line = next(r for r in csv_rows[1:] if r[2] == 2023)
     assert line[header.index("published_from")] == "page"
@@ -84,7 +84,7 @@ def test_logical_reports_and_compliance_on_postgresql(tmp_path, pg_url):
         assert r3["published"] == "2024-02-05" and r3["published_source"] == "page"
         assert r3["agency_simplified"] == "乙区公安局" and r3["failed_checks"] == ["R1"]
         assert len(flat_row(r3)) == len(flat_header())
-        d = data.compliance(db, today=dt.date(2026, 3, 1))
+        d = compliance.compliance(db, today=dt.date(2026, 3, 1))
         assert [r["agency"] for r in d["rows"]] == ["乙区公安局"] and d["reports"] == 3
         assert d["rows"][0]["cells"][2023]["published_from"] == "page"
     finally:

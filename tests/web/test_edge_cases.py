@@ -83,3 +83,69 @@ def test_svg_attachment_is_replayed_without_script(client, archive):
     assert "<script" not in body and "onload" not in body and "fetch(" not in body
     assert "<circle" in body  # the drawing itself is kept
     assert archive.recorder.url not in r.text
+
+
+def _store_with_gzip_bomb(tmp_path, inflated: int):
+    """A store holding one capture whose body was archived gzip-encoded, as received, and
+    inflates to ``inflated`` bytes of zeros; returns (db, archive_dir, snapshot id)."""
+    import datetime as dt
+    import gzip
+    import hashlib
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from storage.database import open_database, sqlite_url
+    from storage.models import Document, Portal, Snapshot
+
+    archive_dir = tmp_path / "archive"
+    archive_dir.mkdir()
+    payload = gzip.compress(b"\0" * inflated, compresslevel=9)
+    url = "http://127.0.0.1/bomb.html"
+    with open(archive_dir / "bomb.warc.gz", "wb") as fh:
+        w = WARCWriter(fh, gzip=True, warc_version="WARC/1.1")
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip"),
+                                           ("Content-Length", str(len(payload)))], protocol="HTTP/1.1")
+        rec = w.create_warc_record(url, "response", payload=io.BytesIO(payload), length=len(payload),
+                                   http_headers=http)
+        w.write_record(rec)
+        length = fh.tell()
+    db = open_database(sqlite_url(tmp_path / "bomb.db"))
+    with db.session() as s:
+        s.add(Portal(id="p", name="门户", url="http://127.0.0.1/"))
+        s.flush()
+        doc = Document(portal_id="p", url=url, kind="article", is_report=False)
+        s.add(doc)
+        s.flush()
+        snap = Snapshot(document_id=doc.id, fetched_at=dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc), status=200,
+                        headers={"Content-Type": "text/html", "Content-Encoding": "gzip"},
+                        sha256=hashlib.sha256(payload).hexdigest(), size=len(payload), warc_file="bomb.warc.gz",
+                        warc_offset=0, warc_length=length, warc_record_id=rec.rec_headers["WARC-Record-ID"])
+        s.add(snap)
+        s.flush()
+        return db, archive_dir, snap.id
+
+
+def test_a_stored_compression_bomb_is_a_clean_error_in_replay_and_raw(tmp_path, monkeypatch):
+    from harvester.web import create_app, queries
+
+    # the read limit lowered from 256 MiB so that the bomb stays small: 4 MiB of zeros past 1 MiB
+    monkeypatch.setattr(queries, "REPLAY_MAX_BODY", 1 << 20)
+    db, archive_dir, sid = _store_with_gzip_bomb(tmp_path, 4 << 20)
+    c = TestClient(create_app(db=db, archive_dir=archive_dir, token="", access_token="", basic_auth=""),
+                   raise_server_exceptions=False)
+    for path in (f"/replay/{sid}", f"/raw/{sid}", f"/diff?a={sid}&b={sid}"):
+        r = c.get(path)
+        assert r.status_code == 500, path
+        assert r.headers["content-type"].startswith("text/html")
+        assert f"采集记录 {sid} 的存档无法读取" in r.text and "compression bomb" in r.text, path
+        assert "Traceback" not in r.text and "Internal Server Error" not in r.text
+    for path in (f"/replay/{sid}", f"/raw/{sid}"):  # an error under the archive's paths is sandboxed too
+        assert c.get(path).headers["content-security-policy"].startswith("sandbox")
+    r = c.get("/api/diff", params={"a": sid, "b": sid})
+    assert r.status_code == 500 and "compression bomb" in r.json()["detail"]
+    # the capture's metadata is still there, and the WARC record itself is kept
+    assert c.get(f"/api/captures/{sid}").json()["warc_file"] == "bomb.warc.gz"
+    assert c.get(f"/captures/{sid}").status_code == 200
+    db.dispose()

@@ -451,7 +451,7 @@ def test_compliance_matrix_on_time_late_missing_and_failed(client, archive):
 def test_compliance_rules_on_a_small_store(tmp_path):
     import datetime as dt
 
-    from harvester.web import data
+    from harvester.web import compliance
     from storage.database import open_database, sqlite_url
     from storage.models import Portal
 
@@ -466,7 +466,7 @@ def test_compliance_rules_on_a_small_store(tmp_path):
             s.flush()
             s.add(Document(portal_id="p", url=f"http://127.0.0.1/{i}.html", kind="article", current_sha256=sha,
                            is_report=True))
-    d = data.compliance(db, today=dt.date(2026, 3, 1))
+    d = compliance.compliance(db, today=dt.date(2026, 3, 1))
     cells = d["rows"][0]["cells"]
     assert d["last_due_year"] == 2025
     assert cells[2021]["status"] == "on_time"  # the deadline day itself is on time
@@ -474,11 +474,11 @@ def test_compliance_rules_on_a_small_store(tmp_path):
     assert cells[2023]["status"] == "missing"
     assert cells[2024]["status"] == "unknown"
     assert cells[2025]["status"] == "missing"
-    early = data.compliance(db, today=dt.date(2026, 1, 20))
+    early = compliance.compliance(db, today=dt.date(2026, 1, 20))
     # before 31 January the previous year is not due yet: never "missing"
     assert early["last_due_year"] == 2024
     assert early["rows"][0]["cells"].get(2025, {"status": "not_due"})["status"] == "not_due"
-    rows = list(data.compliance_csv_rows(d))
+    rows = list(compliance.compliance_csv_rows(d))
     assert rows[0][:4] == ["agency", "portals", "year", "status"]
     assert ["乙局", "p", 2022, "late", "逾期", "2023-02-10", "2023-01-31", 10, 2] == rows[2][:9]
 
@@ -606,11 +606,13 @@ def test_recrawl_needs_the_token_and_csrf(archive):
 
 
 def test_action_token_comes_from_the_environment(archive, monkeypatch):
+    from harvester.config import Config
     from harvester.web import create_app
 
     monkeypatch.setenv("HARVESTER_WEB_TOKEN", "from-env")
+    cfg = Config.from_env(data=str(archive.data), portals=str(archive.cfg.registry))
     calls = RecordingRecrawl()
-    c = TestClient(create_app(archive.cfg, recrawl=calls, access_token="", basic_auth=""))
+    c = TestClient(create_app(cfg, recrawl=calls, access_token="", basic_auth=""))
     assert c.post("/api/portals/sim-meizhou/recrawl", headers={"X-Harvester-Token": "from-env"}).status_code == 200
     assert calls.calls == [("sim-meizhou", False)]
 

@@ -1,0 +1,68 @@
+"""The configuration loader: every HARVESTER_* environment variable that ``Config.from_env``
+reads reaches the configuration, and the README's Configuration table documents it."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harvester.config import Config, ConfigError, NotifyConfig, WebConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _loader_variables() -> set[str]:
+    return set(re.findall(r'"(HARVESTER_[A-Z_]+)"', (ROOT / "harvester" / "config.py").read_text(encoding="utf-8")))
+
+
+def _readme_variables() -> set[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [ln for ln in section.splitlines() if ln.startswith("| `")]
+    return {name for ln in rows for name in re.findall(r"`(HARVESTER_[A-Z_]+)`", ln.split("|")[1])}
+
+
+def test_every_documented_variable_reaches_the_configuration(tmp_path):
+    env = {
+        "HARVESTER_DATA": str(tmp_path / "d"),
+        "HARVESTER_DB": "postgresql+psycopg2://h:pw@db.example/h",
+        "HARVESTER_PORTALS": str(tmp_path / "portals.toml"),
+        "HARVESTER_WEB_TOKEN": "act",
+        "HARVESTER_WEB_ACCESS_TOKEN": "see",
+        "HARVESTER_WEB_BASIC_AUTH": "auditor:密码",
+        "HARVESTER_WEBHOOK_URL": "http://127.0.0.1:9/hook",
+        "HARVESTER_SMTP_HOST": "mail.example:587",
+        "HARVESTER_SMTP_FROM": "harvester@example.org",
+        "HARVESTER_SMTP_TO": "ops@example.org, audit@example.org",
+        "HARVESTER_SMTP_USER": "mailer",
+        "HARVESTER_SMTP_PASSWORD": "mail-pw",
+        "HARVESTER_SMTP_STARTTLS": "1",
+    }
+    assert set(env) == _loader_variables()  # every variable the loader reads is set here…
+    assert set(env) <= _readme_variables()  # …and documented in the README's table
+    cfg = Config.from_env(env)
+    assert (cfg.data_dir, cfg.db_url, cfg.registry) == ((tmp_path / "d").resolve(), env["HARVESTER_DB"],
+                                                        tmp_path / "portals.toml")
+    assert cfg.archive_dir == (tmp_path / "d" / "archive").resolve()
+    assert cfg.web == WebConfig(token="act", access_token="see", basic_auth="auditor:密码")
+    assert cfg.notify == NotifyConfig(webhook_url="http://127.0.0.1:9/hook", smtp_host="mail.example", smtp_port=587,
+                                      smtp_from="harvester@example.org",
+                                      smtp_to=("ops@example.org", "audit@example.org"), smtp_user="mailer",
+                                      smtp_password="mail-pw", smtp_starttls=True)
+
+
+def test_command_line_options_win_and_unset_or_empty_variables_are_off(tmp_path):
+    env = {"HARVESTER_DATA": str(tmp_path / "env"), "HARVESTER_DB": "sqlite:///env.db", "HARVESTER_WEB_TOKEN": "",
+           "HARVESTER_SMTP_HOST": "mail.example", "HARVESTER_SMTP_STARTTLS": "0"}
+    cfg = Config.from_env(env, data=str(tmp_path / "opt"), db="sqlite:///opt.db", portals="p.toml")
+    assert (cfg.data_dir, cfg.db_url, cfg.registry) == ((tmp_path / "opt").resolve(), "sqlite:///opt.db", Path("p.toml"))
+    assert cfg.web == WebConfig()  # an empty token is no token: actions stay disabled
+    assert (cfg.notify.smtp_host, cfg.notify.smtp_port, cfg.notify.smtp_starttls) == ("mail.example", 25, False)
+    # without HARVESTER_DB the database lives in the data directory
+    assert Config.from_env({"HARVESTER_DATA": str(tmp_path)}).db_url.endswith(str(tmp_path / "harvester.db"))
+
+
+def test_a_bad_smtp_port_names_the_variable():
+    with pytest.raises(ConfigError, match=r"HARVESTER_SMTP_HOST: port 'twenty-five'"):
+        Config.from_env({"HARVESTER_SMTP_HOST": "mail.example:twenty-five"})
