@@ -11,7 +11,7 @@ import re
 import lxml.html
 import trafilatura
 
-from harvester.parser import parse
+from harvester.parser import parse_decoded
 from harvester.parser.evidence import is_site_default, plausible_agency, site_owners
 from harvester.parser.inputs import Decoded, InputError, decode
 
@@ -119,7 +119,7 @@ def read_page(body: bytes, url: str | None = None, content_type: str | None = No
         out["text"] = clean_text(decoded, url)
     except Exception as exc:  # trafilatura on hostile markup: keep going with the parser
         out["error"] = f"text extraction failed: {type(exc).__name__}: {exc}"
-    record = parse(body, url=url, content_type=content_type)
+    record = parse_decoded(decoded, url)
     out["record"] = record
     out["parser_version"] = record.get("parser_version")
     out["is_annual_report"] = bool(record.get("is_annual_report"))

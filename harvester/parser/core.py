@@ -7,6 +7,7 @@ import unicodedata
 from . import evidence as ev
 from . import vocab
 from .blocks import Page, html_to_page, text_to_page
+from .inputs import Decoded, InputError, decode
 from .normalize import detect_script, norm_label, t2s
 from .tables import read_active, read_applications, read_review, segments, tokenize
 
@@ -26,55 +27,6 @@ def empty_record(url=None, error=None) -> dict:
         "tables": {}, "tables_raw": {}, "missing_tables": list(vocab.TABLE_KEYS),
         "partial_tables": [], "table_issues": [], "checks": [], "error": error,
     }
-
-
-# ------------------------------------------------------------------ decoding
-def _decode(data: bytes, url, content_type):
-    """Go through inputs.decode (P2); a small private fallback only if absent."""
-    try:
-        from . import inputs  # type: ignore
-    except ImportError:
-        inputs = None
-    if inputs is not None and hasattr(inputs, "decode"):
-        d = inputs.decode(data, url=url, content_type=content_type)
-        return d.kind, d.content, dict(getattr(d, "meta", None) or {}), getattr(d, "source_format", d.kind)
-    return _fallback_decode(data, content_type)
-
-
-_CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-
-
-def _fallback_decode(data: bytes, content_type):
-    if not isinstance(data, (bytes, bytearray)):
-        raise ValueError("input is not bytes")
-    if not data.strip():
-        raise ValueError("empty document")
-    head = data[:4096].lower()
-    is_html = bool(content_type and "html" in content_type.lower()) or any(
-        t in head for t in (b"<html", b"<body", b"<div", b"<table", b"<p>", b"<p ", b"<!doctype", b"<meta"))
-    text = None
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", "replace")
-    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = data.decode("utf-16", "replace")
-    if text is None:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            m = _CHARSET_RE.search(data[:4096])
-            enc = m.group(1).decode("ascii", "ignore").lower() if m else ""
-            if enc in ("gb2312", "gbk", "gb18030", "") or enc.startswith("gb"):
-                enc = "gb18030"
-            try:
-                text = data.decode(enc, "strict")
-            except (LookupError, UnicodeDecodeError):
-                try:
-                    text = data.decode("gb18030")
-                except UnicodeDecodeError:
-                    text = data.decode("utf-8", "replace")
-    if "\x00" in text[:2048] and text.count("\x00") > len(text) // 10:
-        raise ValueError("binary data, not a document")
-    return ("html" if is_html else "text"), text, {}, ("html" if is_html else "text")
 
 
 # ------------------------------------------------------------------ helpers
@@ -177,28 +129,36 @@ def _is_debris(line: str) -> bool:
 
 # ------------------------------------------------------------------ main
 def parse(data: bytes, url=None, content_type=None) -> dict:
+    """The record of a page's or document's bytes. Never raises: a failure is the record's error."""
     try:
-        return _parse(data, url, content_type)
+        decoded = decode(data, url=url, content_type=content_type)
+    except InputError as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return empty_record(url, error=("unreadable input: " + msg)[:300])
+    return parse_decoded(decoded, url)
+
+
+def parse_decoded(decoded: Decoded, url=None) -> dict:
+    """The record of a body that ``inputs.decode`` has already read (a caller that needs the
+    decoded text too decodes once). Never raises."""
+    try:
+        return _parse(decoded, url)
     except Exception as exc:  # never raise: record the failure
         msg = "%s: %s" % (type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
         return empty_record(url, error=msg.strip().rstrip(":")[:300] or "unreadable input")
 
 
-def _parse(data, url, content_type) -> dict:
-    try:
-        kind, content, meta, source_format = _decode(data, url, content_type)
-    except Exception as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return empty_record(url, error=("unreadable input: " + msg)[:300])
+def _parse(decoded: Decoded, url) -> dict:
+    content = decoded.content
     if _mostly_control(content):
         return empty_record(url, error="unreadable input: binary data, not a document")
     if content.count("(cid:") > 20 and content.count("(cid:") * 8 > len(content) * 0.5:
         return empty_record(url, error="unreadable input: PDF text layer has no character map (cid codes)")
     rec = empty_record(url)
-    rec["source_format"] = source_format
+    rec["source_format"] = decoded.source_format
     content = ev.strip_pinyin(content)  # mirrors: 年度報(bào)告
-    page: Page = html_to_page(content) if kind == "html" else text_to_page(content)
-    meta = {**{k: v for k, v in page.meta.items()}, **_norm_meta(meta)}
+    page: Page = html_to_page(content) if decoded.kind == "html" else text_to_page(content)
+    meta = {**{k: v for k, v in page.meta.items()}, **_norm_meta(decoded.meta)}
 
     raw_lines = page.lines
     # ---- title
