@@ -5,10 +5,12 @@ import re
 import unicodedata
 
 from . import evidence as ev
+from harvester import reportformat as rf
+
 from . import vocab
 from .blocks import Page, html_to_page, text_to_page
 from .inputs import Decoded, InputError, decode
-from .normalize import detect_script, norm_label, t2s
+from .normalize import date_in, detect_script, iso_date, norm_label, t2s
 from .tables import read_active, read_applications, read_review, segments, tokenize
 
 PARSER_VERSION = "1.1.0"
@@ -24,7 +26,7 @@ def empty_record(url=None, error=None) -> dict:
         "parser_version": PARSER_VERSION, "is_annual_report": False, "title": None,
         "agency": None, "agency_simplified": None, "year": None, "published": None, "source_format": None, "url": url, "format": "unknown",
         "script": "simplified", "image_only": False, "text": "", "sections": [],
-        "tables": {}, "tables_raw": {}, "missing_tables": list(vocab.TABLE_KEYS),
+        "tables": {}, "tables_raw": {}, "missing_tables": list(rf.TABLE_KEYS),
         "partial_tables": [], "table_issues": [], "checks": [], "error": error,
     }
 
@@ -57,23 +59,6 @@ def _heading_key(line: str):
                 return None
             return key
     return None
-
-
-def _iso_date(y, m, d):
-    try:
-        y, m, d = int(y), int(m), int(d)
-    except (TypeError, ValueError):
-        return None
-    if not (1990 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31):
-        return None
-    return "%04d-%02d-%02d" % (y, m, d)
-
-
-def _date_from(s: str | None):
-    if not s:
-        return None
-    m = vocab.DATE_RE.search(s)
-    return _iso_date(*m.groups()) if m else None
 
 
 def _year_from_title(title: str | None):
@@ -200,7 +185,7 @@ def _parse(decoded: Decoded, url) -> dict:
     rec["text"] = "\n".join(ln.strip() for ln in body if ln != vocab.EMPTY_TOKEN)
 
     # ---- metadata
-    rec["published"] = _date_from(meta.get("published"))
+    rec["published"] = date_in(meta.get("published"))
     for ln in head_zone:
         s = ln.strip()
         if len(s) > 300:
@@ -208,7 +193,7 @@ def _parse(decoded: Decoded, url) -> dict:
         if rec["published"] is None:
             m = vocab.INFO_DATE_RE.search(s)
             if m:
-                rec["published"] = _iso_date(m.group(2), m.group(3), m.group(4))
+                rec["published"] = iso_date(m.group(2), m.group(3), m.group(4))
     agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"], page)
     rec["agency"] = agency or None
     rec["agency_simplified"] = _simplified_agency(agency)
@@ -230,7 +215,7 @@ def _parse(decoded: Decoded, url) -> dict:
     for _, k in heads:
         if k not in seen:
             seen.append(k)
-    rec["sections"] = [k for k in vocab.SECTION_KEYS if k in seen]
+    rec["sections"] = [k for k in rf.SECTION_KEYS if k in seen]
 
     # ---- classification
     body_norm = norm_label(rec["text"][:3000])
@@ -254,7 +239,7 @@ def _parse(decoded: Decoded, url) -> dict:
     fmt = _decide_format(results, rec, heads, is_report, body)
     rec["format"] = fmt
     tables, raw, missing, partial = {}, {}, [], []
-    for key in vocab.TABLE_KEYS:
+    for key in rf.TABLE_KEYS:
         r = results.get(key)
         if r is None or not r.found:
             missing.append(key)
@@ -265,7 +250,7 @@ def _parse(decoded: Decoded, url) -> dict:
             partial.append(key)
     rec["tables"], rec["tables_raw"] = tables, raw
     rec["missing_tables"], rec["partial_tables"] = missing, partial
-    rec["table_issues"] = [i for key in vocab.TABLE_KEYS if key in tables for i in results[key].issues]
+    rec["table_issues"] = [i for key in rf.TABLE_KEYS if key in tables for i in results[key].issues]
 
     # ---- checks
     from .checks import parse_time_checks
@@ -505,14 +490,14 @@ def _regions(body, heads):
     regions = {}
     found_heads = {k: i for i, k in reversed(bounds)}  # first occurrence
     anchors = {}
-    for key in vocab.TABLE_KEYS:
+    for key in rf.TABLE_KEYS:
         if key in found_heads:
             continue
         a = _anchor(body, key)
         if a is not None:
             anchors[key] = a
     all_bounds = sorted([(i, k) for i, k in bounds] + [(i, k) for k, i in anchors.items()])
-    for key in vocab.TABLE_KEYS:
+    for key in rf.TABLE_KEYS:
         start = found_heads.get(key, anchors.get(key))
         if start is None:
             continue
@@ -587,11 +572,11 @@ def _is_partial(key, r, fmt):
             return True
         for row in vocab.APP_ROWS[f]:
             cells = v.get(row)
-            if cells is None or any(c not in cells for c in vocab.APP_COLS):
+            if cells is None or any(c not in cells for c in rf.APP_COLS):
                 return True
         return False
-    for g in vocab.RL_GROUPS:
+    for g in rf.RL_GROUPS:
         cells = v.get(g)
-        if cells is None or any(c not in cells for c in vocab.RL_COLS):
+        if cells is None or any(c not in cells for c in rf.RL_COLS):
             return True
     return False
