@@ -146,7 +146,58 @@ def _parse(decoded: Decoded, url) -> dict:
     meta = {**{k: v for k, v in page.meta.items()}, **_norm_meta(decoded.meta)}
 
     raw_lines = page.lines
-    # ---- title
+    title, meta = _title(meta, page)
+    rec["title"] = title
+
+    # ---- body lines: debris out, trimmed to the report
+    title_idx = _find_title_line(raw_lines, title)
+    head_zone = raw_lines[: (title_idx + 12 if title_idx is not None else 40)]
+    body = raw_lines[title_idx:] if title_idx is not None else raw_lines
+    body = [ln for ln in body if ln.strip()] if page.is_html else _mark_blank_cells(body)
+    body = _trim_footer(body, [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k])
+    body = [ln for ln in body if not _is_debris(ln)]
+    heads = [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k]
+    rec["text"] = "\n".join(ln.strip() for ln in body if ln != vocab.EMPTY_TOKEN)
+
+    # ---- metadata
+    rec["published"] = _published(meta, head_zone)
+    agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"], page)
+    rec["agency"] = agency or None
+    rec["agency_simplified"] = _simplified_agency(agency)
+    rec["year"] = _year(title, rec["text"])
+    rec["script"] = detect_script((title or "") + "\n" + rec["text"])
+
+    # ---- sections
+    seen = []
+    for _, k in heads:
+        if k not in seen:
+            seen.append(k)
+    rec["sections"] = [k for k in rf.SECTION_KEYS if k in seen]
+
+    # ---- classification
+    body_norm = norm_label(rec["text"][:3000])
+    is_report, image_only = _classify(title, body_norm, rec, page, heads, body)
+    rec["is_annual_report"] = is_report
+    rec["image_only"] = image_only
+    if not is_report:
+        # a look-alike has no reporting year and no report issuer
+        rec["agency"] = rec["agency_simplified"] = None
+        rec["year"] = None
+
+    # ---- tables
+    _read_tables(rec, body, heads, is_report and not image_only)
+
+    # ---- checks
+    from .checks import parse_time_checks
+
+    if is_report:
+        rec["checks"] = parse_time_checks(rec, body, heads)
+    return rec
+
+
+def _title(meta: dict, page: Page) -> tuple[str | None, dict]:
+    """The report's title, and the metadata without a title that is only the site's default."""
+    raw_lines = page.lines
     title = _clean_title(meta.get("title"))
     if title and vocab.TITLE_SITE_SPLIT_RE.search(title):  # 某某年度报告_某县人民政府
         title = _clean_title(_site_stripped_title(title))
@@ -172,71 +223,49 @@ def _parse(decoded: Decoded, url) -> dict:
         alt = _first_title_line(raw_lines, strict=True)
         if alt and vocab.REPORT_TITLE_RE.search(norm_label(alt)) and not meta.get("title"):
             title = alt
-    rec["title"] = title
+    return title, meta
 
-    # ---- body lines: debris out, trimmed to the report
-    title_idx = _find_title_line(raw_lines, title)
-    head_zone = raw_lines[: (title_idx + 12 if title_idx is not None else 40)]
-    body = raw_lines[title_idx:] if title_idx is not None else raw_lines
-    body = [ln for ln in body if ln.strip()] if page.is_html else _mark_blank_cells(body)
-    body = _trim_footer(body, [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k])
-    body = [ln for ln in body if not _is_debris(ln)]
-    heads = [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k]
-    rec["text"] = "\n".join(ln.strip() for ln in body if ln != vocab.EMPTY_TOKEN)
 
-    # ---- metadata
-    rec["published"] = date_in(meta.get("published"))
+def _published(meta: dict, head_zone: list[str]) -> str | None:
+    """The publication date: the page's metadata, else a 发布日期 line above the report."""
+    published = date_in(meta.get("published"))
     for ln in head_zone:
+        if published is not None:
+            break
         s = ln.strip()
-        if len(s) > 300:
-            continue
-        if rec["published"] is None:
-            m = vocab.INFO_DATE_RE.search(s)
-            if m:
-                rec["published"] = iso_date(m.group(2), m.group(3), m.group(4))
-    agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"], page)
-    rec["agency"] = agency or None
-    rec["agency_simplified"] = _simplified_agency(agency)
+        m = vocab.INFO_DATE_RE.search(s) if len(s) <= 300 else None
+        if m:
+            published = iso_date(m.group(2), m.group(3), m.group(4))
+    return published
+
+
+def _year(title: str | None, text: str) -> int | None:
+    """The reporting year: from the title, else the report's own statements, else its opening text."""
     year = _year_from_title(title)
     if year is None:
-        year = ev.year_from_statements(rec["text"])
+        year = ev.year_from_statements(text)
     if year is None:
-        tn = t2s(rec["text"][:4000])
+        tn = t2s(text[:4000])
         for rx in vocab.YEAR_TEXT_PATTERNS:
             m = rx.search(tn)
             if m:
                 year = int(m.group(1))
                 break
-    rec["year"] = year
-    rec["script"] = detect_script((title or "") + "\n" + rec["text"])
+    return year
 
-    # ---- sections
-    seen = []
-    for _, k in heads:
-        if k not in seen:
-            seen.append(k)
-    rec["sections"] = [k for k in rf.SECTION_KEYS if k in seen]
 
-    # ---- classification
-    body_norm = norm_label(rec["text"][:3000])
-    is_report, image_only = _classify(title, body_norm, rec, page, heads, body)
-    rec["is_annual_report"] = is_report
-    rec["image_only"] = image_only
-    if not is_report:
-        # a look-alike has no reporting year and no report issuer
-        rec["agency"] = rec["agency_simplified"] = None
-        rec["year"] = None
-
-    # ---- tables
+def _read_tables(rec: dict, body: list[str], heads, read_numbers: bool) -> None:
+    """The three tables into ``rec`` (tables, tables_raw, missing, partial, issues, format).
+    Without ``read_numbers`` (a look-alike or an image-only report) no cell is read."""
     results = {}
-    if is_report and not image_only:  # a look-alike's numbers (templates: placeholders) are not data
+    if read_numbers:  # a look-alike's numbers (templates: placeholders) are not data
         regions = _regions(body, heads)
         readers = {"active_disclosure": read_active, "applications": read_applications,
                    "review_litigation": read_review}
         for key, (a, b) in regions.items():
             segs = segments(tokenize(body[a:b]))
             results[key] = readers[key](segs, at_end=b >= len(body))
-    fmt = _decide_format(results, rec, heads, is_report, body)
+    fmt = _decide_format(results, rec, heads, rec["is_annual_report"], body)
     rec["format"] = fmt
     tables, raw, missing, partial = {}, {}, [], []
     for key in rf.TABLE_KEYS:
@@ -251,13 +280,6 @@ def _parse(decoded: Decoded, url) -> dict:
     rec["tables"], rec["tables_raw"] = tables, raw
     rec["missing_tables"], rec["partial_tables"] = missing, partial
     rec["table_issues"] = [i for key in rf.TABLE_KEYS if key in tables for i in results[key].issues]
-
-    # ---- checks
-    from .checks import parse_time_checks
-
-    if is_report:
-        rec["checks"] = parse_time_checks(rec, body, heads)
-    return rec
 
 
 def _norm_meta(meta: dict) -> dict:
