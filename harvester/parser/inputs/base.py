@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from html import escape
 
 DEFAULT_MAX_DECODED = 128 * 1024 * 1024  # bytes a document may inflate to (see the module doc)
 
@@ -43,3 +44,8 @@ class Decoded:
     source_format: str              # html text docx pdf xlsx xls doc wps gkmlpt
     meta: dict = field(default_factory=dict)
 
+
+def html_cell(text: str, rowspan: int = 1, colspan: int = 1) -> str:
+    """A table cell of a document or sheet as HTML: text escaped, line breaks kept, spans over 1."""
+    attrs = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (f' colspan="{colspan}"' if colspan > 1 else "")
+    return f"<td{attrs}>{escape(text).replace(chr(10), '<br/>')}</td>"

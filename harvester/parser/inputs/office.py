@@ -12,7 +12,7 @@ import zipfile
 import zlib
 from html import escape
 
-from .base import Decoded, InputError, max_decoded, too_large
+from .base import Decoded, InputError, html_cell, max_decoded, too_large
 from .sniffing import BINARY_NAMES
 from .spreadsheets import xls_to_html, xlsx_to_html
 
@@ -224,12 +224,7 @@ def _docx_table(tbl) -> str:
         for start, span, vmerge, text, rowspan in cells:
             if vmerge == "continue":
                 continue
-            attrs = ""
-            if rowspan > 1:
-                attrs += f' rowspan="{rowspan}"'
-            if span > 1:
-                attrs += f' colspan="{span}"'
-            out.append(f"<td{attrs}>{escape(text).replace(chr(10), '<br/>')}</td>")
+            out.append(html_cell(text, rowspan, span))
         out.append("</tr>")
     out.append("</table>")
     return "".join(out)

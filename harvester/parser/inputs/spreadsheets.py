@@ -21,7 +21,7 @@ def _fmt_number(v) -> str:
         return repr(round(v, 10)).rstrip("0").rstrip(".") if "e" not in repr(v) else repr(v)
     return str(v)
 
-from .base import InputError, max_decoded
+from .base import InputError, html_cell, max_decoded
 
 
 def _grid_to_html(name: str, grid: list[list[str]], merges: list[tuple[int, int, int, int]]) -> str:
@@ -77,14 +77,7 @@ def _grid_to_html(name: str, grid: list[list[str]], merges: list[tuple[int, int,
             for c in range(width):
                 if (r, c) in covered:
                     continue
-                attrs = ""
-                if (r, c) in spans:
-                    rs, cs = spans[(r, c)]
-                    if rs > 1:
-                        attrs += f' rowspan="{rs}"'
-                    if cs > 1:
-                        attrs += f' colspan="{cs}"'
-                html.append(f"<td{attrs}>{escape(text(r, c)).replace(chr(10), '<br/>')}</td>")
+                html.append(html_cell(text(r, c), *spans.get((r, c), (1, 1))))
             html.append("</tr>")
         html.append("</table>")
         out.append("".join(html))
