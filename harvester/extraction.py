@@ -11,27 +11,13 @@ import re
 import lxml.html
 import trafilatura
 
-from harvester.parser import parse
+from harvester.parser import parse_decoded
 from harvester.parser.evidence import is_site_default, plausible_agency, site_owners
 from harvester.parser.inputs import Decoded, InputError, decode
+from harvester.parser.normalize import date_in
 
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}/1"
-_DATE = re.compile(r"(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})")
 _META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "SiteName", "ColumnName")
-
-
-def _iso_date(value: str | None) -> str | None:
-    if not value:
-        return None
-    m = _DATE.search(value)
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
-    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
-
-
 _SEE_ATTACHMENT = re.compile(r"详见附件|见附件|附件下载|请下载附件")
 
 
@@ -119,7 +105,7 @@ def read_page(body: bytes, url: str | None = None, content_type: str | None = No
         out["text"] = clean_text(decoded, url)
     except Exception as exc:  # trafilatura on hostile markup: keep going with the parser
         out["error"] = f"text extraction failed: {type(exc).__name__}: {exc}"
-    record = parse(body, url=url, content_type=content_type)
+    record = parse_decoded(decoded, url)
     out["record"] = record
     out["parser_version"] = record.get("parser_version")
     out["is_annual_report"] = bool(record.get("is_annual_report"))
@@ -135,7 +121,7 @@ def read_page(body: bytes, url: str | None = None, content_type: str | None = No
     out["agency"] = record.get("agency")
     if out["agency"] is None and not out["is_annual_report"]:
         out["agency"] = _source_as_evidence(meta, decoded.content)
-    out["published"] = _iso_date(meta.get("PubDate")) or record.get("published")
+    out["published"] = date_in(meta.get("PubDate")) or record.get("published")
     if not out["text"]:
         out["text"] = record.get("text")
     if record.get("error") and not out["error"]:

@@ -2,9 +2,10 @@
 〔2019〕60号): table, row and column keys (``docs/record.md``), their printed labels
 (simplified, as the State Council templates print them) and how rows are grouped.
 
-One source for everything that lays the tables out: the report generator renders them,
-the archive browser shows parsed tables in this layout. The parser keeps its own matching
-vocabulary (variants, traditional forms) in ``harvester.parser.vocab``.
+One source for the record's keys and everything that lays the tables out: the parser
+fills records with these keys (its matching vocabulary, variants and traditional forms, is
+``harvester.parser.vocab``), the report generator and the simulator render them, the archive
+browser and the exports show parsed tables in this layout.
 """
 from __future__ import annotations
 

@@ -12,7 +12,8 @@ import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
+
+from harvester.charset import decode_text
 
 
 @dataclass(frozen=True)
@@ -64,34 +65,14 @@ def link_text(sel) -> str:
     return " ".join(t.split())
 
 
-def declared_encoding(response) -> str | None:
-    ctype = response.headers.get("Content-Type")
-    enc = http_content_type_encoding(ctype.decode("latin-1")) if ctype else None
-    if not enc:
-        enc = html_body_declared_encoding(response.body[:4096])
-    return resolve_encoding(enc) if enc else None  # gb2312 / gbk resolve to gb18030
-
-
 def page_text(response) -> str:
-    """The page as text: its declared encoding (gb2312/gbk read as gb18030), or, undeclared,
-    UTF-8 when the bytes are valid UTF-8, else GB18030 (Scrapy would guess cp1252)."""
+    """The page as text, read by ``harvester.charset`` (header, then the page's declaration,
+    gb2312/gbk as gb18030; undeclared: UTF-8 or GB18030, where Scrapy would guess cp1252)."""
     cached = getattr(response, "_harvester_text", None)
     if cached is not None:
         return cached
-    body = response.body
-    enc = declared_encoding(response)
-    text = None
-    if enc:
-        text = body.decode(enc, errors="replace")
-    else:
-        for candidate in ("utf-8", "gb18030"):
-            try:
-                text = body.decode(candidate)
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            text = body.decode("gb18030", errors="replace")
+    ctype = response.headers.get("Content-Type")
+    text, _ = decode_text(response.body, ctype.decode("latin-1") if ctype else None)
     try:
         response._harvester_text = text
     except AttributeError:  # pragma: no cover - slotted response classes

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 
+from harvester import reportformat as rf
 from harvester.reportformat import table_leaves
 
 from . import vocab
 from .normalize import norm_label, t2s
 
-RESULT_ROWS_COMMON = vocab.APP_RESULT_ROWS_COMMON
 
 
 def _num(v):
@@ -52,7 +52,7 @@ def hard_checks(tables: dict, fmt: str) -> list[dict]:
     out: list[dict] = []
     apps = tables.get("applications")
     if apps:
-        applicant = vocab.APP_COLS[:-1]
+        applicant = rf.APP_COLS[:-1]
         for row_key in vocab.APP_ROWS["2021"] + ("other",):
             row = apps.get(row_key)
             if row is None:
@@ -61,13 +61,13 @@ def hard_checks(tables: dict, fmt: str) -> list[dict]:
             out.append(_sum_check("R1", "applications", row_key, "total", ops, row.get("total"),
                                   "total = sum of applicant columns"))
         afmt = _app_format(apps, fmt)
-        result_rows = RESULT_ROWS_COMMON + (vocab.APP_OTHER_2021 if afmt == "2021" else vocab.APP_OTHER_2019)
-        for col in vocab.APP_COLS:
+        result_rows = vocab.APP_RESULT_ROWS_COMMON + (vocab.APP_OTHER_2021 if afmt == "2021" else vocab.APP_OTHER_2019)
+        for col in rf.APP_COLS:
             ops = {r: (apps.get(r) or {}).get(col) for r in result_rows}
             out.append(_sum_check("R2", "applications", "results_total", col, ops,
                                   (apps.get("results_total") or {}).get(col),
                                   "results_total = sum of the result rows"))
-        for col in vocab.APP_COLS:
+        for col in rf.APP_COLS:
             def cell(r):
                 return (apps.get(r) or {}).get(col)
             lhs = {"new": cell("new"), "carried_over": cell("carried_over")}
@@ -84,14 +84,14 @@ def hard_checks(tables: dict, fmt: str) -> list[dict]:
                                   e, a, "new + carried_over = results_total + carried_forward"))
     rl = tables.get("review_litigation")
     if rl:
-        for g in vocab.RL_GROUPS:
+        for g in rf.RL_GROUPS:
             grp = rl.get(g)
             if grp is None:
                 continue
             ops = {c: grp.get(c) for c in ("upheld", "corrected", "other", "pending")}
             out.append(_sum_check("R4", "review_litigation", g, "total", ops, grp.get("total"),
                                   "upheld + corrected + other + pending = total"))
-    for tkey in vocab.TABLE_KEYS:
+    for tkey in rf.TABLE_KEYS:
         t = tables.get(tkey)
         if t is None:
             continue
@@ -277,7 +277,7 @@ def cross_year(previous: dict, current: dict) -> list[dict]:
     # S1
     pa, ca = prev_t.get("applications"), cur_t.get("applications")
     if pa is not None and ca is not None:
-        for col in vocab.APP_COLS:
+        for col in rf.APP_COLS:
             a = (pa.get("carried_forward") or {}).get(col)
             b = (ca.get("carried_over") or {}).get(col)
             ops = {"previous.carried_forward": a, "current.carried_over": b}

@@ -6,7 +6,8 @@ import mimetypes
 import os
 import sys
 
-from . import vocab
+from harvester import reportformat as rf
+
 from .core import empty_record, parse
 
 _RED, _GREEN, _YELLOW, _BOLD, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[1m", "\x1b[0m"
@@ -119,7 +120,7 @@ def summary(rec: dict, colour: bool = False) -> str:
     if part:
         lines.append(_c("  partial tables: %s" % ", ".join(part), _YELLOW, colour))
     tables = rec.get("tables") or {}
-    for key in vocab.TABLE_KEYS:
+    for key in rf.TABLE_KEYS:
         t = tables.get(key)
         if t is None:
             continue

@@ -5,9 +5,12 @@ import re
 import unicodedata
 
 from . import evidence as ev
+from harvester import reportformat as rf
+
 from . import vocab
 from .blocks import Page, html_to_page, text_to_page
-from .normalize import detect_script, norm_label, t2s
+from .inputs import Decoded, InputError, decode
+from .normalize import date_in, detect_script, iso_date, norm_label, t2s
 from .tables import read_active, read_applications, read_review, segments, tokenize
 
 PARSER_VERSION = "1.1.0"
@@ -23,58 +26,9 @@ def empty_record(url=None, error=None) -> dict:
         "parser_version": PARSER_VERSION, "is_annual_report": False, "title": None,
         "agency": None, "agency_simplified": None, "year": None, "published": None, "source_format": None, "url": url, "format": "unknown",
         "script": "simplified", "image_only": False, "text": "", "sections": [],
-        "tables": {}, "tables_raw": {}, "missing_tables": list(vocab.TABLE_KEYS),
+        "tables": {}, "tables_raw": {}, "missing_tables": list(rf.TABLE_KEYS),
         "partial_tables": [], "table_issues": [], "checks": [], "error": error,
     }
-
-
-# ------------------------------------------------------------------ decoding
-def _decode(data: bytes, url, content_type):
-    """Go through inputs.decode (P2); a small private fallback only if absent."""
-    try:
-        from . import inputs  # type: ignore
-    except ImportError:
-        inputs = None
-    if inputs is not None and hasattr(inputs, "decode"):
-        d = inputs.decode(data, url=url, content_type=content_type)
-        return d.kind, d.content, dict(getattr(d, "meta", None) or {}), getattr(d, "source_format", d.kind)
-    return _fallback_decode(data, content_type)
-
-
-_CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-
-
-def _fallback_decode(data: bytes, content_type):
-    if not isinstance(data, (bytes, bytearray)):
-        raise ValueError("input is not bytes")
-    if not data.strip():
-        raise ValueError("empty document")
-    head = data[:4096].lower()
-    is_html = bool(content_type and "html" in content_type.lower()) or any(
-        t in head for t in (b"<html", b"<body", b"<div", b"<table", b"<p>", b"<p ", b"<!doctype", b"<meta"))
-    text = None
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data[3:].decode("utf-8", "replace")
-    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = data.decode("utf-16", "replace")
-    if text is None:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            m = _CHARSET_RE.search(data[:4096])
-            enc = m.group(1).decode("ascii", "ignore").lower() if m else ""
-            if enc in ("gb2312", "gbk", "gb18030", "") or enc.startswith("gb"):
-                enc = "gb18030"
-            try:
-                text = data.decode(enc, "strict")
-            except (LookupError, UnicodeDecodeError):
-                try:
-                    text = data.decode("gb18030")
-                except UnicodeDecodeError:
-                    text = data.decode("utf-8", "replace")
-    if "\x00" in text[:2048] and text.count("\x00") > len(text) // 10:
-        raise ValueError("binary data, not a document")
-    return ("html" if is_html else "text"), text, {}, ("html" if is_html else "text")
 
 
 # ------------------------------------------------------------------ helpers
@@ -105,23 +59,6 @@ def _heading_key(line: str):
                 return None
             return key
     return None
-
-
-def _iso_date(y, m, d):
-    try:
-        y, m, d = int(y), int(m), int(d)
-    except (TypeError, ValueError):
-        return None
-    if not (1990 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31):
-        return None
-    return "%04d-%02d-%02d" % (y, m, d)
-
-
-def _date_from(s: str | None):
-    if not s:
-        return None
-    m = vocab.DATE_RE.search(s)
-    return _iso_date(*m.groups()) if m else None
 
 
 def _year_from_title(title: str | None):
@@ -177,31 +114,90 @@ def _is_debris(line: str) -> bool:
 
 # ------------------------------------------------------------------ main
 def parse(data: bytes, url=None, content_type=None) -> dict:
+    """The record of a page's or document's bytes. Never raises: a failure is the record's error."""
     try:
-        return _parse(data, url, content_type)
+        decoded = decode(data, url=url, content_type=content_type)
+    except InputError as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return empty_record(url, error=("unreadable input: " + msg)[:300])
+    return parse_decoded(decoded, url)
+
+
+def parse_decoded(decoded: Decoded, url=None) -> dict:
+    """The record of a body that ``inputs.decode`` has already read (a caller that needs the
+    decoded text too decodes once). Never raises."""
+    try:
+        return _parse(decoded, url)
     except Exception as exc:  # never raise: record the failure
         msg = "%s: %s" % (type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
         return empty_record(url, error=msg.strip().rstrip(":")[:300] or "unreadable input")
 
 
-def _parse(data, url, content_type) -> dict:
-    try:
-        kind, content, meta, source_format = _decode(data, url, content_type)
-    except Exception as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return empty_record(url, error=("unreadable input: " + msg)[:300])
+def _parse(decoded: Decoded, url) -> dict:
+    content = decoded.content
     if _mostly_control(content):
         return empty_record(url, error="unreadable input: binary data, not a document")
     if content.count("(cid:") > 20 and content.count("(cid:") * 8 > len(content) * 0.5:
         return empty_record(url, error="unreadable input: PDF text layer has no character map (cid codes)")
     rec = empty_record(url)
-    rec["source_format"] = source_format
+    rec["source_format"] = decoded.source_format
     content = ev.strip_pinyin(content)  # mirrors: 年度報(bào)告
-    page: Page = html_to_page(content) if kind == "html" else text_to_page(content)
-    meta = {**{k: v for k, v in page.meta.items()}, **_norm_meta(meta)}
+    page: Page = html_to_page(content) if decoded.kind == "html" else text_to_page(content)
+    meta = {**{k: v for k, v in page.meta.items()}, **_norm_meta(decoded.meta)}
 
     raw_lines = page.lines
-    # ---- title
+    title, meta = _title(meta, page)
+    rec["title"] = title
+
+    # ---- body lines: debris out, trimmed to the report
+    title_idx = _find_title_line(raw_lines, title)
+    head_zone = raw_lines[: (title_idx + 12 if title_idx is not None else 40)]
+    body = raw_lines[title_idx:] if title_idx is not None else raw_lines
+    body = [ln for ln in body if ln.strip()] if page.is_html else _mark_blank_cells(body)
+    body = _trim_footer(body, [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k])
+    body = [ln for ln in body if not _is_debris(ln)]
+    heads = [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k]
+    rec["text"] = "\n".join(ln.strip() for ln in body if ln != vocab.EMPTY_TOKEN)
+
+    # ---- metadata
+    rec["published"] = _published(meta, head_zone)
+    agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"], page)
+    rec["agency"] = agency or None
+    rec["agency_simplified"] = _simplified_agency(agency)
+    rec["year"] = _year(title, rec["text"])
+    rec["script"] = detect_script((title or "") + "\n" + rec["text"])
+
+    # ---- sections
+    seen = []
+    for _, k in heads:
+        if k not in seen:
+            seen.append(k)
+    rec["sections"] = [k for k in rf.SECTION_KEYS if k in seen]
+
+    # ---- classification
+    body_norm = norm_label(rec["text"][:3000])
+    is_report, image_only = _classify(title, body_norm, rec, page, heads, body)
+    rec["is_annual_report"] = is_report
+    rec["image_only"] = image_only
+    if not is_report:
+        # a look-alike has no reporting year and no report issuer
+        rec["agency"] = rec["agency_simplified"] = None
+        rec["year"] = None
+
+    # ---- tables
+    _read_tables(rec, body, heads, is_report and not image_only)
+
+    # ---- checks
+    from .checks import parse_time_checks
+
+    if is_report:
+        rec["checks"] = parse_time_checks(rec, body, heads)
+    return rec
+
+
+def _title(meta: dict, page: Page) -> tuple[str | None, dict]:
+    """The report's title, and the metadata without a title that is only the site's default."""
+    raw_lines = page.lines
     title = _clean_title(meta.get("title"))
     if title and vocab.TITLE_SITE_SPLIT_RE.search(title):  # 某某年度报告_某县人民政府
         title = _clean_title(_site_stripped_title(title))
@@ -227,74 +223,52 @@ def _parse(data, url, content_type) -> dict:
         alt = _first_title_line(raw_lines, strict=True)
         if alt and vocab.REPORT_TITLE_RE.search(norm_label(alt)) and not meta.get("title"):
             title = alt
-    rec["title"] = title
+    return title, meta
 
-    # ---- body lines: debris out, trimmed to the report
-    title_idx = _find_title_line(raw_lines, title)
-    head_zone = raw_lines[: (title_idx + 12 if title_idx is not None else 40)]
-    body = raw_lines[title_idx:] if title_idx is not None else raw_lines
-    body = [ln for ln in body if ln.strip()] if page.is_html else _mark_blank_cells(body)
-    body = _trim_footer(body, [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k])
-    body = [ln for ln in body if not _is_debris(ln)]
-    heads = [(i, k) for i, k in ((i, _heading_key(ln)) for i, ln in enumerate(body)) if k]
-    rec["text"] = "\n".join(ln.strip() for ln in body if ln != vocab.EMPTY_TOKEN)
 
-    # ---- metadata
-    rec["published"] = _date_from(meta.get("published"))
+def _published(meta: dict, head_zone: list[str]) -> str | None:
+    """The publication date: the page's metadata, else a 发布日期 line above the report."""
+    published = date_in(meta.get("published"))
     for ln in head_zone:
+        if published is not None:
+            break
         s = ln.strip()
-        if len(s) > 300:
-            continue
-        if rec["published"] is None:
-            m = vocab.INFO_DATE_RE.search(s)
-            if m:
-                rec["published"] = _iso_date(m.group(2), m.group(3), m.group(4))
-    agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"], page)
-    rec["agency"] = agency or None
-    rec["agency_simplified"] = _simplified_agency(agency)
+        m = vocab.INFO_DATE_RE.search(s) if len(s) <= 300 else None
+        if m:
+            published = iso_date(m.group(2), m.group(3), m.group(4))
+    return published
+
+
+def _year(title: str | None, text: str) -> int | None:
+    """The reporting year: from the title, else the report's own statements, else its opening text."""
     year = _year_from_title(title)
     if year is None:
-        year = ev.year_from_statements(rec["text"])
+        year = ev.year_from_statements(text)
     if year is None:
-        tn = t2s(rec["text"][:4000])
+        tn = t2s(text[:4000])
         for rx in vocab.YEAR_TEXT_PATTERNS:
             m = rx.search(tn)
             if m:
                 year = int(m.group(1))
                 break
-    rec["year"] = year
-    rec["script"] = detect_script((title or "") + "\n" + rec["text"])
+    return year
 
-    # ---- sections
-    seen = []
-    for _, k in heads:
-        if k not in seen:
-            seen.append(k)
-    rec["sections"] = [k for k in vocab.SECTION_KEYS if k in seen]
 
-    # ---- classification
-    body_norm = norm_label(rec["text"][:3000])
-    is_report, image_only = _classify(title, body_norm, rec, page, heads, body)
-    rec["is_annual_report"] = is_report
-    rec["image_only"] = image_only
-    if not is_report:
-        # a look-alike has no reporting year and no report issuer
-        rec["agency"] = rec["agency_simplified"] = None
-        rec["year"] = None
-
-    # ---- tables
+def _read_tables(rec: dict, body: list[str], heads, read_numbers: bool) -> None:
+    """The three tables into ``rec`` (tables, tables_raw, missing, partial, issues, format).
+    Without ``read_numbers`` (a look-alike or an image-only report) no cell is read."""
     results = {}
-    if is_report and not image_only:  # a look-alike's numbers (templates: placeholders) are not data
+    if read_numbers:  # a look-alike's numbers (templates: placeholders) are not data
         regions = _regions(body, heads)
         readers = {"active_disclosure": read_active, "applications": read_applications,
                    "review_litigation": read_review}
         for key, (a, b) in regions.items():
             segs = segments(tokenize(body[a:b]))
             results[key] = readers[key](segs, at_end=b >= len(body))
-    fmt = _decide_format(results, rec, heads, is_report, body)
+    fmt = _decide_format(results, rec, heads, rec["is_annual_report"], body)
     rec["format"] = fmt
     tables, raw, missing, partial = {}, {}, [], []
-    for key in vocab.TABLE_KEYS:
+    for key in rf.TABLE_KEYS:
         r = results.get(key)
         if r is None or not r.found:
             missing.append(key)
@@ -305,14 +279,7 @@ def _parse(data, url, content_type) -> dict:
             partial.append(key)
     rec["tables"], rec["tables_raw"] = tables, raw
     rec["missing_tables"], rec["partial_tables"] = missing, partial
-    rec["table_issues"] = [i for key in vocab.TABLE_KEYS if key in tables for i in results[key].issues]
-
-    # ---- checks
-    from .checks import parse_time_checks
-
-    if is_report:
-        rec["checks"] = parse_time_checks(rec, body, heads)
-    return rec
+    rec["table_issues"] = [i for key in rf.TABLE_KEYS if key in tables for i in results[key].issues]
 
 
 def _norm_meta(meta: dict) -> dict:
@@ -545,14 +512,14 @@ def _regions(body, heads):
     regions = {}
     found_heads = {k: i for i, k in reversed(bounds)}  # first occurrence
     anchors = {}
-    for key in vocab.TABLE_KEYS:
+    for key in rf.TABLE_KEYS:
         if key in found_heads:
             continue
         a = _anchor(body, key)
         if a is not None:
             anchors[key] = a
     all_bounds = sorted([(i, k) for i, k in bounds] + [(i, k) for k, i in anchors.items()])
-    for key in vocab.TABLE_KEYS:
+    for key in rf.TABLE_KEYS:
         start = found_heads.get(key, anchors.get(key))
         if start is None:
             continue
@@ -627,11 +594,11 @@ def _is_partial(key, r, fmt):
             return True
         for row in vocab.APP_ROWS[f]:
             cells = v.get(row)
-            if cells is None or any(c not in cells for c in vocab.APP_COLS):
+            if cells is None or any(c not in cells for c in rf.APP_COLS):
                 return True
         return False
-    for g in vocab.RL_GROUPS:
+    for g in rf.RL_GROUPS:
         cells = v.get(g)
-        if cells is None or any(c not in cells for c in vocab.RL_COLS):
+        if cells is None or any(c not in cells for c in rf.RL_COLS):
             return True
     return False

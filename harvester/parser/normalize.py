@@ -133,6 +133,25 @@ def detect_script(text: str) -> str:
 
 
 # ------------------------------------------------------------------ values
+def iso_date(y, m, d) -> str | None:
+    """YYYY-MM-DD of a date in the reports' era (years 1990–2100), else None."""
+    try:
+        y, m, d = int(y), int(m), int(d)
+    except (TypeError, ValueError):
+        return None
+    if not (1990 <= y <= 2100 and 1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    return "%04d-%02d-%02d" % (y, m, d)
+
+
+def date_in(text: str | None) -> str | None:
+    """The first date written in ``text`` (2024-01-05, 2024/1/5, 2024年1月5日) as YYYY-MM-DD."""
+    if not text:
+        return None
+    m = vocab.DATE_RE.search(text)
+    return iso_date(*m.groups()) if m else None
+
+
 _NUM_RE = re.compile(r"^([+\-−]?)(\d{1,3}(?:[,，]\d{3}){1,4}|\d{1,15})(\.\d{1,6})?$")
 _SPLIT_NUM_RE = re.compile(r"[\d.]\s+[-+−]?\d")
 _CELL_CLEAN_RE = re.compile(r"[\s\u3000\xa0]+")

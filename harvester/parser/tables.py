@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from harvester import reportformat as rf
+
 from . import vocab
 from .fuzzy import Vocabulary
 from .normalize import cell_value, is_run, is_value, norm_label, strip_notes
@@ -604,7 +606,7 @@ def _app_row(norm: str, group: str | None, last: bool, has_values: bool):
 
 def _r1_check(cols):
     """R1 on one row of table 三 (total = sum of the six applicant columns), for splits."""
-    if sorted(cols) != sorted(vocab.APP_COLS):
+    if sorted(cols) != sorted(rf.APP_COLS):
         return None
     ti = cols.index("total")
     others = [i for i in range(len(cols)) if i != ti]
@@ -819,7 +821,7 @@ def _app_columns(header: list[tuple[int, str]]) -> list[str]:
         if k not in [s[1] for s in seen]:
             seen.append((p, k))
     if len(seen) < 2:
-        return list(vocab.APP_COLS)
+        return list(rf.APP_COLS)
     org = [p for p, k in header if k == "#org"]
     if org:
         gpos = org[0]
@@ -861,14 +863,14 @@ _RL_SCAN_RULES = [(re.compile(r"未经复议直接起诉|直接起诉"), ("g", "
 def _r4_checks(slots):
     """Prefix checks for splitting table 四's 15 cells: each group's R4 once its cells are in."""
     checks = {}
-    for g in vocab.RL_GROUPS:
+    for g in rf.RL_GROUPS:
         idx = {c: i for i, (gg, c) in enumerate(slots) if gg == g}
-        if set(idx) != set(vocab.RL_COLS):
+        if set(idx) != set(rf.RL_COLS):
             continue
         end = max(idx.values()) + 1
 
         def check(cells, idx=idx):
-            v = [cells[idx[c]] for c in vocab.RL_COLS]
+            v = [cells[idx[c]] for c in rf.RL_COLS]
             if any(not x for x in v):
                 return True
             return int(v[0]) + int(v[1]) + int(v[2]) + int(v[3]) == int(v[4])
@@ -938,7 +940,7 @@ def read_review(segs: list[Segment], at_end: bool = True) -> TableResult:
                             break
                     if target is None:
                         # sub-columns seen before any group label
-                        for grp in vocab.RL_GROUPS:
+                        for grp in rf.RL_GROUPS:
                             if c not in gcols.setdefault(grp, []):
                                 target = grp
                                 if grp not in order:
@@ -955,13 +957,13 @@ def read_review(segs: list[Segment], at_end: bool = True) -> TableResult:
     if "litigation" in order:
         i = order.index("litigation")
         order[i:i + 1] = [g for g in ("litigation_direct", "litigation_after_review") if g not in order]
-    for g in vocab.RL_GROUPS:
+    for g in rf.RL_GROUPS:
         if g not in order:
             order.append(g)
     slots = []
     for g in order:
         cs = list(gcols.get(g) or [])
-        cs += [c for c in vocab.RL_COLS if c not in cs]  # unrecognised header cells: keep 5 slots
+        cs += [c for c in rf.RL_COLS if c not in cs]  # unrecognised header cells: keep 5 slots
         slots.extend((g, c) for c in cs)
     if values:
         res.found = True

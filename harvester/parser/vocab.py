@@ -1,6 +1,7 @@
 """Constants of the report parser: page debris, section headings, table labels.
 
-Everything here is data; the logic lives in the other modules.  All label
+Everything here is data; the logic lives in the other modules. The record's keys (tables,
+rows, columns) come from ``harvester.reportformat``; this module groups them for matching.  All label
 patterns are written against *normalised* text (see ``normalize.norm_label``):
 simplified characters, no whitespace, half-width brackets/colons/commas.
 """
@@ -8,9 +9,7 @@ from __future__ import annotations
 
 import re
 
-TABLE_KEYS = ("active_disclosure", "applications", "review_litigation")
-SECTION_KEYS = ("overview", "active_disclosure", "applications",
-                "review_litigation", "problems", "other")
+from harvester import reportformat as rf
 
 # ------------------------------------------------------------------ debris
 # A line matching any of these (after stripping) is page chrome, not report.
@@ -118,19 +117,9 @@ SIGNED_COLS = {"change"}
 
 # Expected layout per format: sub-table → (rows, cols)
 ACTIVE_EXPECTED = {
-    "2021": {
-        "art20_1": (("regulations", "normative_documents"), ("issued", "repealed", "in_force")),
-        "art20_5": (("licensing",), ("decisions",)),
-        "art20_6": (("penalty", "coercion"), ("decisions",)),
-        "art20_8": (("fees",), ("amount_10k_yuan",)),
-    },
-    "2019": {
-        "art20_1": (("regulations", "normative_documents"), ("made", "published", "total_published")),
-        "art20_5": (("licensing", "other_services"), ("previous_items", "change", "decisions")),
-        "art20_6": (("penalty", "coercion"), ("previous_items", "change", "decisions")),
-        "art20_8": (("fees",), ("previous_items", "change")),
-        "art20_9": (("procurement",), ("projects", "amount_yuan")),
-    },
+    layout: {sub: (tuple(r for r, _ in rows), tuple(c for c, _ in cols))
+             for sub, _caption, rows, cols in rf.active_layout(layout)}
+    for layout in ("2021", "2019")
 }
 
 # --------------------------------------------------------------- table 三
@@ -144,8 +133,7 @@ APP_COL_RULES = [
     (re.compile(r"^(总计|合计)$"), "total"),
 ]
 APP_ORG_GROUP_RE = re.compile(r"^法(人|定代表人)(或|和|及)?其他组织$")
-APP_ORG_CHILDREN = ("commercial", "research", "nonprofit", "legal_services", "other_org")
-APP_COLS = ("natural_person",) + APP_ORG_CHILDREN + ("total",)
+APP_ORG_CHILDREN = rf.APPLICANT_COLS[1:]  # the columns under 法人或其他组织
 
 # row rules: (regex on the row label, row key); the most specific first
 APP_ROW_RULES = [
@@ -177,25 +165,13 @@ APP_ROW_RULES = [
 ]
 # "3.其他" under "(六)其他处理"
 APP_OTHER_OTHER_RE = re.compile(r"^(\d+|[一二三四五六七八九十]+)?[.、]?其[他它]$")
-APP_HEAD_ROWS = ("new", "carried_over")
-APP_RESULT_ROWS_COMMON = (
-    "granted", "partly_granted",
-    "withheld_state_secret", "withheld_prohibited_by_law", "withheld_security_stability",
-    "withheld_third_party", "withheld_internal_affairs", "withheld_process_info",
-    "withheld_enforcement_file", "withheld_query_matter",
-    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "not_processed_petition", "not_processed_repeated", "not_processed_publication",
-    "not_processed_excessive", "not_processed_confirmation")
-APP_OTHER_2021 = ("other_no_correction", "other_fee_unpaid", "other_other")
-APP_OTHER_2019 = ("other",)
-APP_ROWS = {
-    "2021": APP_HEAD_ROWS + APP_RESULT_ROWS_COMMON + APP_OTHER_2021 + ("results_total", "carried_forward"),
-    "2019": APP_HEAD_ROWS + APP_RESULT_ROWS_COMMON + APP_OTHER_2019 + ("results_total", "carried_forward"),
-}
+APP_HEAD_ROWS = tuple(k for k, _ in rf.APP_ROWS_HEAD)
+APP_RESULT_ROWS_COMMON = tuple(k for k in rf.result_keys("2021") if k in rf.result_keys("2019"))
+APP_OTHER_2021 = tuple(k for k in rf.result_keys("2021") if k not in APP_RESULT_ROWS_COMMON)
+APP_OTHER_2019 = tuple(k for k in rf.result_keys("2019") if k not in APP_RESULT_ROWS_COMMON)
+APP_ROWS = {layout: tuple(rf.app_row_keys(layout)) for layout in ("2021", "2019")}
 
 # --------------------------------------------------------------- table 四
-RL_GROUPS = ("review", "litigation_direct", "litigation_after_review")
-RL_COLS = ("upheld", "corrected", "other", "pending", "total")
 RL_COL_RULES = [
     (re.compile(r"维持"), "upheld"),
     (re.compile(r"纠正"), "corrected"),

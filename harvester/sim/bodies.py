@@ -11,6 +11,8 @@ import datetime as dt
 import random
 from typing import Any
 
+from harvester import reportformat as rf
+
 try:  # pragma: no branch - which branch runs depends on the checkout
     from harvester import reportgen as _reportgen  # type: ignore[attr-defined]
 
@@ -52,15 +54,6 @@ def available_shapes() -> tuple[str, ...]:
 # Minimal, used only when harvester.reportgen is missing. Tables obey R1-R4 unless
 # consistent=False, in which case one applications total is off by one (R1 fails).
 
-_APP_COLS = ("natural_person", "commercial", "research", "nonprofit", "legal_services", "other_org")
-_APP_ROWS_2021 = (
-    "granted", "partly_granted", "withheld_state_secret", "withheld_prohibited_by_law",
-    "withheld_security_stability", "withheld_third_party", "withheld_internal_affairs",
-    "withheld_process_info", "withheld_enforcement_file", "withheld_query_matter",
-    "unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear",
-    "not_processed_petition", "not_processed_repeated", "not_processed_publication",
-    "not_processed_excessive", "not_processed_confirmation",
-)
 _LABELS = {
     "new": "一、本年新收政府信息公开申请数量", "carried_over": "二、上年结转政府信息公开申请数量",
     "granted": "（一）予以公开", "partly_granted": "（二）部分公开",
@@ -71,7 +64,7 @@ _LABELS = {
 
 def _fallback_truth(rng: random.Random, *, agency: str, year: int, layout: str, consistent: bool) -> dict[str, Any]:
     def row(vals):
-        d = dict(zip(_APP_COLS, vals))
+        d = dict(zip(rf.APPLICANT_COLS, vals))
         d["total"] = sum(vals)
         return d
 
@@ -82,12 +75,9 @@ def _fallback_truth(rng: random.Random, *, agency: str, year: int, layout: str, 
     granted = [rng.randint(0, h) for h in handled]
     not_held = [h - g for h, g in zip(handled, granted)]
     zero = [0] * 6
-    other_rows = ("other_no_correction", "other_fee_unpaid", "other_other") if layout == "2021" else ("other",)
     apps = {"new": row(new), "carried_over": row(carried), "granted": row(granted)}
-    for k in _APP_ROWS_2021[1:]:
+    for k in rf.result_keys(layout)[1:]:  # after granted
         apps[k] = row(not_held if k == "unavailable_not_held" else zero)
-    for k in other_rows:
-        apps[k] = row(zero)
     apps["results_total"] = row(handled)
     apps["carried_forward"] = row(forward)
     failing = []
@@ -101,8 +91,7 @@ def _fallback_truth(rng: random.Random, *, agency: str, year: int, layout: str, 
     else:
         active = {"art20_1": {"regulations": {"made": 0, "published": 0, "total_published": 0},
                               "normative_documents": {"made": 3, "published": 3, "total_published": 21}}}
-    rev = {g: {"upheld": 0, "corrected": 0, "other": 0, "pending": 0, "total": 0}
-           for g in ("review", "litigation_direct", "litigation_after_review")}
+    rev = {g: dict.fromkeys(rf.RL_COLS, 0) for g in rf.RL_GROUPS}
     published = dt.date(year + 1, 1, rng.randint(5, 30))
     return {
         "title": f"{agency}{year}年政府信息公开工作年度报告",
@@ -115,10 +104,10 @@ def _fallback_truth(rng: random.Random, *, agency: str, year: int, layout: str, 
 
 def _fallback_body(truth: dict[str, Any]) -> str:
     apps = truth["tables"]["applications"]
-    cells = "".join(f"<td>{c}</td>" for c in (*_APP_COLS, "total"))
+    cells = "".join(f"<td>{c}</td>" for c in rf.APP_COLS)
     rows = []
     for key, label in _LABELS.items():
-        vals = "".join(f"<td>{apps[key][c]}</td>" for c in (*_APP_COLS, "total"))
+        vals = "".join(f"<td>{apps[key][c]}</td>" for c in rf.APP_COLS)
         rows.append(f"<tr><td>{label}</td>{vals}</tr>")
     return (
         f"<p>{truth['narrative']['overview']}</p>"

@@ -14,6 +14,8 @@ from urllib.parse import quote, urljoin
 import lxml.html
 from lxml import etree
 
+from harvester.charset import decode_text
+
 REPLAY_CSP = (
     "sandbox allow-top-navigation-by-user-activation; default-src 'none'; "
     "img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; media-src 'self'; "
@@ -27,7 +29,6 @@ REPLAY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 
-_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _URL_ATTRS = ("href", "src", "action", "formaction", "background", "poster", "data", "cite",
               "longdesc", "usemap", "lowsrc", "dynsrc", "codebase", "manifest", "ping",
               "{http://www.w3.org/1999/xlink}href", "xlink:href")
@@ -35,30 +36,10 @@ _DROP_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "apple
               "portal", "template", "set", "handler", "listener", "import"}
 _BAD_SCHEME_RE = re.compile(r"^\s*(javascript|vbscript|livescript|data|blob|filesystem|mhtml|file)\s*:", re.I)
 _CTRL_RE = re.compile(r"[\x00-\x20\x7f]+")
-_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
-            "big5": "big5hkscs"}
-
-
-def charset_of(content_type: str | None, body: bytes) -> str:
-    cands = []
-    if content_type and "charset=" in content_type.lower():
-        cands.append(content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'"))
-    m = _CHARSET_RE.search(body[:4096])
-    if m:
-        cands.append(m.group(1).decode("ascii", "ignore").lower())
-    cands += ["utf-8", "gb18030"]
-    for c in cands:
-        c = _ALIASES.get(c, c)
-        try:
-            body.decode(c)
-            return c
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return "utf-8"
 
 
 def decode_body(content_type: str | None, body: bytes) -> str:
-    return body.decode(charset_of(content_type, body), errors="replace")
+    return decode_text(body, content_type)[0]
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:

@@ -8,8 +8,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from harvester.parser import inputs
-from harvester.parser.inputs import InputError, decode
+from harvester.parser.inputs import InputError, decode, office
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "inputs"
 SOURCES = json.loads((FIX / "sources.json").read_text(encoding="utf-8"))
@@ -117,7 +116,7 @@ def test_wps_without_hint_is_a_word_binary():
 
 
 def test_missing_converter_names_the_program(monkeypatch):
-    monkeypatch.setattr(inputs, "DOC_CONVERTER", "catdoc-not-installed-here")
+    monkeypatch.setattr(office, "DOC_CONVERTER", "catdoc-not-installed-here")
     with pytest.raises(InputError, match="catdoc-not-installed-here"):
         decode(data("report_2021.doc"))
 
