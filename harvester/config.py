@@ -76,6 +76,25 @@ class NotifyConfig:
         )
 
 
+DEFAULT_PARSE_MAX_DECODED = 128 * 1024 * 1024
+
+
+def parse_max_decoded(env: Mapping[str, str] | None = None) -> int:
+    """``HARVESTER_PARSE_MAX_DECODED``: the bytes a document may inflate to while the parser
+    reads it (PDF streams, DOCX/XLSX parts, DOC/WPS text); default 128 MiB."""
+    env = os.environ if env is None else env
+    raw = _get(env, "HARVESTER_PARSE_MAX_DECODED")
+    if raw is None:
+        return DEFAULT_PARSE_MAX_DECODED
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"HARVESTER_PARSE_MAX_DECODED: {raw!r} is not a positive number of bytes")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -83,6 +102,7 @@ class Config:
     registry: Path
     web: WebConfig = field(default_factory=WebConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    parse_max_decoded: int = DEFAULT_PARSE_MAX_DECODED
 
     @property
     def archive_dir(self) -> Path:
@@ -97,7 +117,8 @@ class Config:
         data_dir = Path(data or _get(env, "HARVESTER_DATA") or "data").expanduser().resolve()
         db_url = db or _get(env, "HARVESTER_DB") or sqlite_url(data_dir / "harvester.db")
         registry = Path(portals or _get(env, "HARVESTER_PORTALS") or DEFAULT_REGISTRY)
-        return cls(data_dir, db_url, registry, web=WebConfig.from_env(env), notify=NotifyConfig.from_env(env))
+        return cls(data_dir, db_url, registry, web=WebConfig.from_env(env), notify=NotifyConfig.from_env(env),
+                   parse_max_decoded=parse_max_decoded(env))
 
     def prepare(self) -> None:
         """Create the data directory and its archive; fail clearly when not writable."""

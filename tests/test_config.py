@@ -38,14 +38,16 @@ def test_every_documented_variable_reaches_the_configuration(tmp_path):
         "HARVESTER_SMTP_USER": "mailer",
         "HARVESTER_SMTP_PASSWORD": "mail-pw",
         "HARVESTER_SMTP_STARTTLS": "1",
+        "HARVESTER_PARSE_MAX_DECODED": "1000000",
     }
     assert set(env) == _loader_variables()  # every variable the loader reads is set here…
-    assert set(env) <= _readme_variables()  # …and documented in the README's table
+    assert set(env) == _readme_variables()  # …and the README's table documents exactly these
     cfg = Config.from_env(env)
     assert (cfg.data_dir, cfg.db_url, cfg.registry) == ((tmp_path / "d").resolve(), env["HARVESTER_DB"],
                                                         tmp_path / "portals.toml")
     assert cfg.archive_dir == (tmp_path / "d" / "archive").resolve()
     assert cfg.web == WebConfig(token="act", access_token="see", basic_auth="auditor:密码")
+    assert cfg.parse_max_decoded == 1_000_000
     assert cfg.notify == NotifyConfig(webhook_url="http://127.0.0.1:9/hook", smtp_host="mail.example", smtp_port=587,
                                       smtp_from="harvester@example.org",
                                       smtp_to=("ops@example.org", "audit@example.org"), smtp_user="mailer",
@@ -66,3 +68,13 @@ def test_command_line_options_win_and_unset_or_empty_variables_are_off(tmp_path)
 def test_a_bad_smtp_port_names_the_variable():
     with pytest.raises(ConfigError, match=r"HARVESTER_SMTP_HOST: port 'twenty-five'"):
         Config.from_env({"HARVESTER_SMTP_HOST": "mail.example:twenty-five"})
+
+
+def test_a_bad_decompression_limit_is_refused_by_name():
+    from harvester.config import ConfigError, parse_max_decoded
+
+    assert parse_max_decoded({}) == 128 * 1024 * 1024
+    assert parse_max_decoded({"HARVESTER_PARSE_MAX_DECODED": "1000"}) == 1000
+    for bad in ("0", "-5", "128M"):
+        with pytest.raises(ConfigError, match=f"HARVESTER_PARSE_MAX_DECODED: '{bad}' is not a positive number of bytes"):
+            Config.from_env({"HARVESTER_PARSE_MAX_DECODED": bad})

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from . import evidence as ev
 from harvester import reportformat as rf
@@ -10,7 +9,7 @@ from harvester import reportformat as rf
 from . import vocab
 from .blocks import Page, html_to_page, text_to_page
 from .inputs import Decoded, InputError, decode
-from .normalize import date_in, detect_script, iso_date, norm_label, t2s
+from .normalize import date_in, detect_script, iso_date, norm_label, simplified_agency, t2s
 from .tables import read_active, read_applications, read_review, segments, tokenize
 
 PARSER_VERSION = "1.1.0"
@@ -74,13 +73,6 @@ def _year_from_title(title: str | None):
     if m:
         return int("".join(vocab.CN_DIGITS[c] for c in m.group(1)))
     return None
-
-
-def _simplified_agency(agency: str | None):
-    """The issuer in simplified characters, for matching one agency across years."""
-    if not agency:
-        return None
-    return re.sub(r"\s+", "", t2s(unicodedata.normalize("NFKC", agency))) or None
 
 
 def _clean_title(t: str | None):
@@ -163,7 +155,7 @@ def _parse(decoded: Decoded, url) -> dict:
     rec["published"] = _published(meta, head_zone)
     agency = _choose_agency(title, meta, raw_lines, head_zone, body, rec["text"], page)
     rec["agency"] = agency or None
-    rec["agency_simplified"] = _simplified_agency(agency)
+    rec["agency_simplified"] = simplified_agency(agency)
     rec["year"] = _year(title, rec["text"])
     rec["script"] = detect_script((title or "") + "\n" + rec["text"])
 

@@ -70,6 +70,15 @@ def t2s(text: str) -> str:
     return text.translate(T2S)
 
 
+@lru_cache(maxsize=65536)
+def simplified_agency(agency: str | None) -> str | None:
+    """An issuer's name in simplified characters without spaces: the record's
+    ``agency_simplified``, the key that matches one agency across years and spellings."""
+    if not agency:
+        return None
+    return re.sub(r"\s+", "", t2s(unicodedata.normalize("NFKC", agency))) or None
+
+
 def norm_label(label: str) -> str:
     """Normalise a label for matching: NFKC, simplified, Taiwan vocabulary,
     half-width punctuation, no whitespace.  Short strings (labels) are cached;

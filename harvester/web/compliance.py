@@ -3,14 +3,11 @@ against the legal deadline (31 January of the next year), counted per logical re
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-import unicodedata
 from collections import defaultdict
 
 from sqlalchemy import select
 
-from harvester.parser.normalize import t2s
+from harvester.parser.normalize import simplified_agency
 from storage.database import Database
 from storage.models import Document
 from storage.search import search_meta
@@ -24,16 +21,6 @@ def last_due_year(today: dt.date) -> int:
 
 
 PUBLISHED_FROM_LABELS = {"reading": "报告本身", "page": "附件所在的文章页面", "other location": "同一报告的其他位置"}
-
-
-@functools.lru_cache(maxsize=65536)
-def simplified_agency(agency: str | None) -> str | None:
-    """An agency's name in simplified characters without spaces, as the parser's
-    ``agency_simplified`` (computed here: reading it out of every stored record's JSON would
-    parse each report's whole text)."""
-    if not agency:
-        return None
-    return re.sub(r"\s+", "", t2s(unicodedata.normalize("NFKC", agency))) or None
 
 
 def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from harvester.extraction import read_page
-from harvester.parser.inputs import DEFAULT_MAX_DECODED, InputError, decode
+from harvester.config import DEFAULT_PARSE_MAX_DECODED as DEFAULT_MAX_DECODED
+from harvester.parser.inputs import InputError, decode
 
 MB = 1024 * 1024
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "inputs"

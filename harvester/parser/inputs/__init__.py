@@ -20,13 +20,13 @@ import re
 
 from harvester.charset import decode_text
 
-from .base import DEFAULT_MAX_DECODED, Decoded, InputError
+from .base import Decoded, InputError
 from .jsobject import gkmlpt_article
 from .office import decode_ole, decode_zip
 from .pdf import decode_pdf
 from .sniffing import BINARY_NAMES, OLE_MAGIC, format_from_ct, format_from_url, looks_like_markup
 
-__all__ = ["InputError", "Decoded", "decode", "DEFAULT_MAX_DECODED"]
+__all__ = ["InputError", "Decoded", "decode"]
 
 
 def decode(data: bytes, url: str | None = None, content_type: str | None = None) -> Decoded:

@@ -10,21 +10,19 @@ is loaded, and a sheet's grid spans only the cells that hold a value and the mer
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from html import escape
 
-DEFAULT_MAX_DECODED = 128 * 1024 * 1024  # bytes a document may inflate to (see the module doc)
-
-
 def max_decoded() -> int:
-    """The decompression limit in bytes: ``HARVESTER_PARSE_MAX_DECODED`` or the default."""
-    raw = os.environ.get("HARVESTER_PARSE_MAX_DECODED", "").strip()
+    """The decompression limit in bytes (``harvester.config.parse_max_decoded``). A value that
+    is not a positive number is refused when a command loads its configuration; ``parse()``
+    itself never raises, so here it falls back to the default."""
+    from harvester.config import DEFAULT_PARSE_MAX_DECODED, ConfigError, parse_max_decoded
+
     try:
-        value = int(raw) if raw else DEFAULT_MAX_DECODED
-    except ValueError:
-        value = DEFAULT_MAX_DECODED
-    return value if value > 0 else DEFAULT_MAX_DECODED
+        return parse_max_decoded()
+    except ConfigError:
+        return DEFAULT_PARSE_MAX_DECODED
 
 
 def too_large(what: str, limit: int) -> "InputError":
