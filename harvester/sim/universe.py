@@ -12,7 +12,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import bodies, extras
+from harvester import reportgen
+
+from . import extras
 from .htmltext import visible_text
 from .model import CST, SimPortal, Universe
 from .places import (
@@ -141,7 +143,7 @@ def _plan_portal(seed: int, index: int, reports_per_portal: int) -> PortalPlan:
     n_bad = 0 if n == 0 else max(1, round(n * 0.1)) if n >= 5 else 0
     bad = set(rng.sample(range(n), n_bad)) if n_bad else set()
 
-    shapes = bodies.available_shapes()
+    shapes = tuple(reportgen.BODY_SHAPES)
     items: list[ItemPlan] = []
     for i, (agency, kind, year) in enumerate(pairs):
         if year <= 2020:
@@ -149,10 +151,10 @@ def _plan_portal(seed: int, index: int, reports_per_portal: int) -> PortalPlan:
         else:
             layout = "2019" if rng.random() < (0.3 if kind == "town" else 0.05) else "2021"
         consistent = i not in bad
-        truth = bodies.make_truth(random.Random(f"{rng_seed}:truth:{i}"), agency=agency, year=year,
+        truth = reportgen.make_truth(random.Random(f"{rng_seed}:truth:{i}"), agency=agency, year=year,
                                   layout=layout, consistent=consistent)
         shape = shapes[0] if len(shapes) == 1 or rng.random() < 0.6 else rng.choice(shapes)
-        body_html = bodies.render_body_html(truth, random.Random(f"{rng_seed}:body:{i}"), shape=shape)
+        body_html = reportgen.render_body_html(truth, random.Random(f"{rng_seed}:body:{i}"), shape=shape)
         try:
             pub_day = dt.date.fromisoformat(str(truth.get("published"))[:10])
         except ValueError:
