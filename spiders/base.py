@@ -40,8 +40,9 @@ Hostile answers, each handled here so that every one is stored and none is silen
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Headers
@@ -83,6 +84,62 @@ def is_attachment_link(url: str, name: str = "", appendix: bool = False) -> bool
     query = unquote(parts.query).lower()
     in_query = any(ext + "&" in query + "&" for ext in V.ATTACHMENT_EXTENSIONS)
     return in_query or name.lower().endswith(V.ATTACHMENT_EXTENSIONS)
+
+
+_SCRIPT = re.compile(r"(?is)<script\b[^>]*>(.*?)</script\s*>")
+_INVISIBLE = re.compile(r"(?is)<(script|style|noscript)\b.*?</\1\s*>|<[^>]+>")
+_COOKIE_SET = re.compile(r"document\s*\.\s*cookie\s*=(?!=)")
+_JS_TOKEN = re.compile(r"\s*(?:'([^'\\\n]*)'|\"([^\"\\\n]*)\"|([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*))\s*")
+_JS_END = re.compile(r"\s*(?:[;,)}\n]|$)")
+
+
+def same_page(a: str, b: str) -> bool:
+    """Two URLs of one page: equal but for the fragment."""
+    return urldefrag(a)[0] == urldefrag(b)[0]
+
+
+def _location_value(name: str, page_url: str) -> str | None:
+    """The value a script reads from ``location.…`` (or ``document.URL``) on ``page_url``."""
+    parts = name.replace(" ", "").split(".")
+    while parts and parts[0] in ("window", "document", "top", "self", "parent") and len(parts) > 1 \
+            and parts[1] in ("location", "URL", "document", "window"):
+        if parts[0] == "document" and parts[1] == "URL":
+            return page_url
+        parts = parts[1:]
+    if not parts or parts[0] != "location" or len(parts) > 2:
+        return None
+    u = urlsplit(page_url)
+    values = {
+        "href": page_url, "pathname": u.path or "/", "search": f"?{u.query}" if u.query else "",
+        "hash": f"#{u.fragment}" if u.fragment else "", "protocol": f"{u.scheme}:", "host": u.netloc,
+        "hostname": u.hostname or "", "port": str(u.port or ""), "origin": f"{u.scheme}://{u.netloc}",
+    }
+    return page_url if len(parts) == 1 else values.get(parts[1])
+
+
+def script_target(expr: str, page_url: str) -> str | None:
+    """The absolute address a script navigates to, from the text right after ``location.href =``
+    (or ``location.replace(``): string literals and ``location`` parts joined by ``+``. None when
+    it is computed some other way (a variable, a function call)."""
+    out, pos = [], 0
+    while True:
+        m = _JS_TOKEN.match(expr, pos)
+        if m is None:
+            return None
+        if m.group(3) is not None:
+            value = _location_value(m.group(3), page_url)
+            if value is None:
+                return None
+            out.append(value)
+        else:
+            out.append(m.group(1) if m.group(1) is not None else m.group(2))
+        pos = m.end()
+        if expr.startswith("+", pos):
+            pos += 1
+            continue
+        if _JS_END.match(expr, pos):
+            return urljoin(page_url, "".join(out).strip())
+        return None
 
 
 class PortalSpider(scrapy.Spider):
@@ -434,22 +491,45 @@ class PortalSpider(scrapy.Spider):
 
     # -- blocks ----------------------------------------------------------------------------
     def is_challenge_page(self, response) -> bool:
-        """A JavaScript challenge served with 200: a tiny page whose script sets a cookie and
-        reloads (``document.cookie=…;location.reload()``) or names a known WAF cookie."""
+        """A JavaScript challenge served with 200: a page with no real content (no article links,
+        next to no visible text, not an empty listing's 暂无信息) whose script sends the browser
+        back to the page itself (``location.reload()``, ``location.href=location.pathname+…``,
+        or a computed target after setting a cookie) or that carries a known WAF signature.
+        Reading ``location.pathname`` (analytics) or a script redirect to another, literal
+        address is neither."""
         if not isinstance(response, scrapy.http.TextResponse) or len(response.body) > 16384:
             return False
         text = self.text(response)
-        low = text.lower()
-        if "<script" not in low:
+        if "<script" not in text.lower():
             return False
-        strong = any(m in text for m in V.WAF_MARKERS)
-        weak = "document.cookie" in low and any(m in low for m in V.RELOAD_MARKERS)
-        if not (strong or weak):
+        if not (any(m in text for m in V.WAF_MARKERS) or self._script_reloads(response, text)):
             return False
-        import re as _re
+        return not self._has_real_content(response, text)
 
-        visible = _re.sub(r"(?is)<(script|style|noscript)\b.*?</\1>|<[^>]+>", " ", text)
-        return len("".join(visible.split())) < 80
+    def _script_reloads(self, response, text: str) -> bool:
+        """A script on the page reloads it or navigates back to it (see ``is_challenge_page``)."""
+        scripts = "\n".join(m.group(1) for m in _SCRIPT.finditer(text))
+        if not scripts:
+            return False
+        if V.RELOAD_CALL.search(scripts):
+            return True
+        sets_cookie = bool(_COOKIE_SET.search(scripts))
+        for pattern in (V.NAVIGATION_ASSIGN, V.NAVIGATION_CALL):
+            for m in pattern.finditer(scripts):
+                target = script_target(scripts[m.end():], response.url)
+                if target is None:
+                    if sets_cookie:  # a computed address after setting a cookie: a challenge's way
+                        return True
+                elif same_page(target, response.url):
+                    return True
+        return False
+
+    def _has_real_content(self, response, text: str) -> bool:
+        visible = "".join(_INVISIBLE.sub(" ", text).split())
+        if len(visible) >= 80 or any(w in visible for w in V.EMPTY_PAGE_TEXTS):
+            return True
+        root = urljoin(response.url, "/")
+        return any(not same_page(url, response.url) and not same_page(url, root) for url, _ in self.links(response))
 
     def is_block(self, response) -> bool:
         """412 / 521 (JavaScript challenges) block at once, as does a challenge page served

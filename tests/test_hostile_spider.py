@@ -242,3 +242,54 @@ def test_attachments_past_the_cap_are_a_recorded_error_not_silently_dropped():
     assert [r.url for r in followed(out)] == [BASE + "/files/0.pdf", BASE + "/files/1.pdf"]
     (err,) = errors(out)
     assert "links 5 documents; only the first 2" in err and BASE + "/files/4.pdf" in err
+
+
+# --------------------------------------------------------------------------- what is not a JS challenge
+SHORT_REPORT = ('<html><head><meta charset="utf-8"><title>2023年政府信息公开工作年度报告</title>'
+                '<script>document.cookie="visit=1;path=/";var u=location.pathname;</script></head>'
+                '<body><h1>2023年政府信息公开工作年度报告</h1><p>详见附件。</p></body></html>')
+
+
+def test_a_short_report_page_with_an_analytics_script_is_not_a_challenge():
+    """A 详见附件 page under 80 visible characters whose analytics script sets a cookie and reads
+    location.pathname: stored as a page, the portal goes on."""
+    spider = make_spider()
+    resp = response(BASE + "/gknb/t20240115_1.html", SHORT_REPORT, "article")
+    assert not spider.is_challenge_page(resp)
+    out = answer(spider, resp)
+    assert not [x for x in out if isinstance(x, (Blocked, CloseSpider))] and not spider.blocked
+
+
+def test_an_empty_listing_page_that_reloads_is_not_a_challenge():
+    page = ('<html><head><script>document.cookie="v=1";setTimeout(function(){location.reload()},600000);</script>'
+            '</head><body><ul class="list"><li>暂无信息</li></ul></body></html>')
+    assert not make_spider().is_challenge_page(response(BASE + "/gknb/index.html", page, "listing"))
+
+
+def test_a_short_page_with_article_links_and_a_reload_script_is_not_a_challenge():
+    page = ('<html><script>document.cookie="v=1";location.reload();</script>'
+            '<a href="/gknb/t20240115_1.pdf">2023年年报.pdf</a></html>')
+    assert not make_spider().is_challenge_page(response(BASE + "/gknb/t20240115_1.html", page))
+
+
+@pytest.mark.parametrize("script", [
+    "document.cookie='a=1';location.reload();",
+    "document.cookie='a=1';location.replace(location.href);",
+    "document.cookie='a=1';window.location = location.pathname + location.search;",
+    "document.cookie='a=1';document.location.href = '/gknb/index.html#top';",  # the page itself, by its address
+    "var _0x=['x','/gknb/index.html'];document.cookie='a=1';location.href=_0x[1];",  # computed, after a cookie
+    "var s='acw_sc__v2';",  # a WAF's signature, no content
+])
+def test_pages_without_content_that_reload_or_carry_a_waf_signature_are_challenges(script):
+    page = f"<html><head><script>{script}</script></head><body></body></html>"
+    assert make_spider().is_challenge_page(response(BASE + "/gknb/index.html", page, "listing"))
+
+
+@pytest.mark.parametrize("script", [
+    "var p=location.pathname;_hmt.push(['_trackPageview', p]);",  # analytics: reads, never navigates
+    "if(location.href==location.pathname){}",  # a comparison, not an assignment
+    "var t=Math.random();location.href='/gknb/index.html?'+t;",  # computed, but no cookie set
+])
+def test_scripts_that_do_not_reload_the_page_are_not_challenges(script):
+    page = f"<html><head><script>document.title='x';{script}</script></head><body></body></html>"
+    assert not make_spider().is_challenge_page(response(BASE + "/gknb/index.html", page, "listing"))

@@ -574,6 +574,18 @@ def _js_challenge(portal, sizes):
     return "/", None
 
 
+def _short_page_analytics(portal, sizes):
+    """The report page is a short 详见附件 page (under 80 visible characters) whose analytics
+    script sets a cookie and reads location.pathname: a page, not a JavaScript challenge."""
+    target = _report(portal)
+    title = next(r.title for r in portal.reports if r.path == target)
+    _set_html(portal, target, (
+        f'<html><head><meta charset="utf-8"><title>{title}</title>'
+        '<script>document.cookie="visit=1;path=/";var u=location.pathname;</script></head>'
+        f'<body><h1>{title}</h1><p>详见附件。</p></body></html>'))
+    return target, None
+
+
 HOSTILE_NAMES = (
     "../../../../etc/passwd.pdf",
     "年报\u202egpj.exe.pdf",
@@ -648,6 +660,8 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("binary-as-html", "random binary bytes labelled text/html at a report link", "stored", "", _binary_as_html),
     Fault("nul-html", "a report page with NUL bytes and unclosed tags", "stored", "", _nul_html),
     Fault("js-challenge-200", "every page a 200 JavaScript cookie challenge", "blocked", "JavaScript challenge", _js_challenge),
+    Fault("short-page-analytics-script", "a short 详见附件 report page whose script sets a cookie and reads "
+          "location.pathname", "stored", "", _short_page_analytics),
     Fault("hostile-attachment-names", "attachments named ../../etc/passwd.pdf, RTL overrides, 300 chars …", "stored", "",
           _hostile_attachments),
 )}
