@@ -53,9 +53,12 @@ from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, Page
 from spiders import families
 from spiders import vocabulary as V
 from spiders.common import Link, Page, host, links_in, page_text, selector, strip_session_ids
+from spiders.cookies import use_bundled_public_suffix_list
 from storage.database import shared_database
 from storage.warc import read_record
 from storage.state import PortalState, state_for_crawler
+
+use_bundled_public_suffix_list()
 
 MODES = ("auto", "full", "incremental")
 ROBOTS_POLICIES = (None, "", "obey", "ignore")
@@ -96,6 +99,12 @@ _JS_END = re.compile(r"\s*(?:[;,)}\n]|$)")
 def same_page(a: str, b: str) -> bool:
     """Two URLs of one page: equal but for the fragment."""
     return urldefrag(a)[0] == urldefrag(b)[0]
+
+
+def led_here(chain, url: str) -> list[str]:
+    """The URLs a redirect chain went through to reach ``url``, without ``url`` itself (a
+    cookie-gated page redirects to itself once)."""
+    return [u for u in (chain or []) if not same_page(u, url)]
 
 
 def _location_value(name: str, page_url: str) -> str | None:
@@ -337,7 +346,7 @@ class PortalSpider(scrapy.Spider):
             status=request.meta.get("archive_status") or 0, headers=request.meta.get("archive_headers") or {},
             body=b"", fetched_at=archive.date or dt.datetime.now(dt.timezone.utc), archive=archive.__dict__,
             link_text=request.meta.get("link_text"), parent_url=request.meta.get("parent_url"),
-            redirected_from=list(request.meta.get("redirected_from") or []), failure=why,
+            redirected_from=led_here(request.meta.get("redirected_from"), request.url), failure=why,
         )
 
     def page_item(self, response, **extra) -> PageItem:
@@ -355,7 +364,7 @@ class PortalSpider(scrapy.Spider):
             archive=archive.__dict__ if archive is not None else {},
             content_type=ctype.decode("latin-1") if ctype else None,
             replayed=bool(response.meta.get("replayed_from_archive")),
-            redirected_from=list(response.meta.get("redirected_from") or []),
+            redirected_from=led_here(response.meta.get("redirected_from"), response.url),
             **extra,
         )
 
@@ -421,8 +430,14 @@ class PortalSpider(scrapy.Spider):
         return self._follow_up(response, response.request.url, harvester_retries=n + 1)
 
     def follow_redirect(self, response, target: str | None, how: str):
-        """Follow a redirect within the portal's hosts; anything else is a recorded error."""
+        """Follow a redirect within the portal's hosts; anything else is a recorded error.
+
+        A URL already in the chain is a loop, except once when a redirect since its last visit
+        set a cookie (a cookie-gated download: a 302 to the same URL with ``Set-Cookie``; the
+        CookiesMiddleware sends the cookie on the revisit). A second return is a loop."""
         chain = [*(response.meta.get("redirected_from") or []), response.url]
+        cookies = [*(response.meta.get("redirect_cookies") or []), bool(response.headers.getlist("Set-Cookie"))]
+        cookies = [False] * (len(chain) - len(cookies)) + cookies[-len(chain):]
         first = chain[0]
         if not target:
             yield FetchError(self.portal_id, first, f"{how} redirect without a Location header at {response.url}")
@@ -437,17 +452,23 @@ class PortalSpider(scrapy.Spider):
             yield FetchError(self.portal_id, first, f"{how} redirect to another host: {response.url} -> {url} "
                                                     f"(not one of the portal's hosts; list it in the registry's hosts to follow it)")
             return
-        if url in chain:
-            self.crawler.stats.inc_value("harvester/redirect_loops")
-            yield FetchError(self.portal_id, first, f"redirect loop: {' -> '.join([*chain, url])}")
-            return
+        revisits = list(response.meta.get("cookie_revisits") or [])
+        seen = [i for i, u in enumerate(chain) if same_page(u, url)]
+        if seen:
+            if not any(cookies[seen[-1]:]) or any(same_page(u, url) for u in revisits):
+                self.crawler.stats.inc_value("harvester/redirect_loops")
+                yield FetchError(self.portal_id, first, f"redirect loop: {' -> '.join([*chain, url])}")
+                return
+            revisits.append(url)
         if len(chain) > self.max_redirects:
             self.crawler.stats.inc_value("harvester/redirect_chains_cut")
             yield FetchError(self.portal_id, first, f"redirect chain longer than {self.max_redirects} hops "
                                                     f"(HARVESTER_MAX_REDIRECTS), stopped at {response.url} -> {url}")
             return
         self.crawler.stats.inc_value("harvester/redirects_followed")
-        req = self._follow_up(response, url, redirected_from=chain)
+        if seen:
+            self.crawler.stats.inc_value("harvester/cookie_revisits")
+        req = self._follow_up(response, url, redirected_from=chain, redirect_cookies=cookies, cookie_revisits=revisits)
         status = response.status
         if req.method == "POST" and (status == 303 or (status in (301, 302) and how.startswith("HTTP"))):
             headers = req.headers.copy()

@@ -293,3 +293,67 @@ def test_pages_without_content_that_reload_or_carry_a_waf_signature_are_challeng
 def test_scripts_that_do_not_reload_the_page_are_not_challenges(script):
     page = f"<html><head><script>document.title='x';{script}</script></head><body></body></html>"
     assert not make_spider().is_challenge_page(response(BASE + "/gknb/index.html", page, "listing"))
+
+
+# --------------------------------------------------------------------------- cookie-gated redirects
+def gate(url, location=None, cookie="gate=1; Path=/", kind="article", **meta):
+    headers = {"Location": location or url}
+    if cookie:
+        headers["Set-Cookie"] = cookie
+    return response(url, kind=kind, status=302, headers=headers, **meta)
+
+
+@pytest.mark.parametrize("kind", ["article", "attachment"])
+def test_a_302_to_the_same_url_that_sets_a_cookie_is_asked_again_once(kind):
+    spider = make_spider()
+    url = BASE + ("/gknb/t20240115_1.html" if kind == "article" else "/gknb/P020240115.docx")
+    (again,) = followed(answer(spider, gate(url, kind=kind, link_text="年报")))
+    assert (again.url, again.meta["kind"], again.meta["link_text"]) == (url, kind, "年报")
+    assert errors(answer(spider, gate(url, kind=kind))) == []
+    # the gate answers 302 + cookie again: now a loop, recorded on the requested URL
+    out = answer(spider, gate(url, kind=kind, **{k: again.meta[k] for k in ("redirected_from", "redirect_cookies",
+                                                                            "cookie_revisits")}))
+    (err,) = [x for x in out if isinstance(x, FetchError)]
+    assert followed(out) == [] and err.url == url and err.error.startswith("redirect loop: ")
+
+
+def test_a_302_to_the_same_url_without_a_cookie_is_a_loop():
+    out = answer(make_spider(), gate(BASE + "/a.html", cookie=None))
+    assert followed(out) == [] and errors(out)[0].startswith("redirect loop: ")
+
+
+def test_a_cookie_set_on_the_way_back_allows_one_return():
+    """/a.html -> /setcookie (Set-Cookie, 302) -> /a.html: the gate of many download scripts."""
+    spider = make_spider()
+    (req,) = followed(answer(spider, gate(BASE + "/setcookie", "/a.html", redirected_from=[BASE + "/a.html"],
+                                          redirect_cookies=[False])))
+    assert (req.url, req.meta["redirected_from"]) == (BASE + "/a.html", [BASE + "/a.html", BASE + "/setcookie"])
+
+
+def test_the_page_reached_through_its_own_cookie_gate_is_stored_as_itself():
+    spider = make_spider()
+    (again,) = followed(answer(spider, gate(BASE + "/a.html")))
+    resp = response(BASE + "/a.html", "<html><body><p>正文</p></body></html>", **{
+        k: v for k, v in again.meta.items() if k not in ("kind", "handle_httpstatus_all")})
+    (item,) = [x for x in answer(spider, resp) if isinstance(x, PageItem)]
+    assert (item.url, item.status, item.redirected_from) == (BASE + "/a.html", 200, [])
+
+
+def test_the_cookie_set_by_the_gate_is_sent_on_the_revisit():
+    """Scrapy's CookiesMiddleware is on in every crawl and keeps the gate's cookie for the request
+    the spider makes again (which drops the old attempt's Cookie header)."""
+    from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+
+    from harvester.crawl import crawl_settings
+
+    settings = crawl_settings("sqlite://", "/tmp/x")
+    assert settings.getbool("COOKIES_ENABLED")
+    crawler = get_crawler(PortalSpider, {k: settings[k] for k in ("COOKIES_ENABLED",)})
+    spider = PortalSpider.from_crawler(crawler, portal_id="p", url=BASE + "/")
+    mw = CookiesMiddleware.from_crawler(crawler)
+    first = gate(BASE + "/a.docx", kind="attachment")
+    mw.process_request(first.request)
+    mw.process_response(first.request, first)
+    (again,) = followed(answer(spider, first))
+    mw.process_request(again)
+    assert again.headers.get("Cookie") == b"gate=1"

@@ -586,6 +586,46 @@ def _short_page_analytics(portal, sizes):
     return target, None
 
 
+GATE_COOKIE = "xxgk_gate=1"
+
+
+def _cookie_gate(h, path: str, gated: str) -> bool:
+    """``gated`` answers a 302 to itself setting a cookie until the request sends that cookie."""
+    if path != gated or GATE_COOKIE in (h.headers.get("Cookie") or ""):
+        return False
+    h._reply(302, b"", "text/html", extra={"Location": gated, "Set-Cookie": GATE_COOKIE + "; Path=/"}, send_body=True)
+    return True
+
+
+def _cookie_gated_report(portal, sizes):
+    """The report page answers a 302 to its own URL that sets a cookie; with the cookie, the page."""
+    target = _report(portal)
+    _add_fault(portal, lambda h, path, query: _cookie_gate(h, path, target))
+    return target, None
+
+
+def _cookie_gated_attachment(portal, sizes):
+    """The report page links the report as a DOCX whose download is cookie-gated (a 302 to
+    itself setting a cookie, then the file): the attachment is one more report to store."""
+    import dataclasses
+
+    from harvester.reportgen import render
+
+    from .families.site import ATTACHMENT_TYPES
+
+    target = _report(portal)
+    entry = next(r for r in portal.reports if r.path == target)
+    docx = target.rsplit("/", 1)[0] + "/P020260123000001.docx"
+    data = render(entry.truth, "docx", random.Random(f"{portal.id}:gated-docx")).data
+    portal.pages[docx] = SimPage.make(data, ATTACHMENT_TYPES["docx"], _page(portal, target).last_modified)
+    html = _html(portal, target)
+    link = f'<p>附件：<a href="{docx.rsplit("/", 1)[1]}">{entry.title}.docx</a></p>'
+    _set_html(portal, target, html.replace("</body>", link + "</body>", 1))
+    portal.reports.append(dataclasses.replace(entry, path=docx))
+    _add_fault(portal, lambda h, path, query: _cookie_gate(h, path, docx))
+    return docx, None
+
+
 HOSTILE_NAMES = (
     "../../../../etc/passwd.pdf",
     "年报\u202egpj.exe.pdf",
@@ -662,6 +702,10 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("js-challenge-200", "every page a 200 JavaScript cookie challenge", "blocked", "JavaScript challenge", _js_challenge),
     Fault("short-page-analytics-script", "a short 详见附件 report page whose script sets a cookie and reads "
           "location.pathname", "stored", "", _short_page_analytics),
+    Fault("cookie-gated-report", "the report answers a 302 to itself setting a cookie, then the page", "stored", "",
+          _cookie_gated_report),
+    Fault("cookie-gated-attachment", "the report's DOCX answers a 302 to itself setting a cookie, then the file",
+          "stored", "", _cookie_gated_attachment),
     Fault("hostile-attachment-names", "attachments named ../../etc/passwd.pdf, RTL overrides, 300 chars …", "stored", "",
           _hostile_attachments),
 )}
