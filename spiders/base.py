@@ -494,8 +494,8 @@ class PortalSpider(scrapy.Spider):
         if not target:
             return False
         target = strip_session_ids(target)
-        if target == response.url:
-            return False  # a page reloading itself
+        if same_page(target, response.url):
+            return False  # a page reloading itself, or jumping to an anchor of itself (url=#main): no redirect
         how = f"meta refresh ({delay:g} s)"
         if delay <= self.meta_refresh_max_delay:
             self.crawler.stats.inc_value("harvester/meta_refresh_redirects")

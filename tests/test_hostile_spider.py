@@ -357,3 +357,16 @@ def test_the_cookie_set_by_the_gate_is_sent_on_the_revisit():
     (again,) = followed(answer(spider, first))
     mw.process_request(again)
     assert again.headers.get("Cookie") == b"gate=1"
+
+
+# --------------------------------------------------------------------------- meta refresh to the page itself
+@pytest.mark.parametrize("url", ["#main", BASE + "/a.html", "/a.html#top", "a.html"])
+def test_a_meta_refresh_to_the_page_itself_is_not_a_redirect(url):
+    out = answer(make_spider(), response(BASE + "/a.html", refresh_page(0, url), "article"))
+    assert followed(out) == [] and errors(out) == []
+    assert [x.url for x in out if isinstance(x, PageItem)] == [BASE + "/a.html"]
+
+
+def test_an_http_redirect_to_the_page_itself_with_a_fragment_is_a_loop():
+    out = answer(make_spider(), redirect(BASE + "/a.html", "/a.html#main"))
+    assert followed(out) == [] and errors(out)[0].startswith("redirect loop: ")

@@ -421,6 +421,17 @@ def _meta_refresh_moved(portal, sizes):
     return target, final
 
 
+def _meta_refresh_self(portal, sizes):
+    """Both reports refresh to themselves at once: the first to an anchor (``0;url=#main``), the
+    second to its own address. Neither is a redirect."""
+    first, second = portal.reports[0].path, portal.reports[1].path
+    for path, url in ((first, "#main"), (second, second)):
+        html = _html(portal, path)
+        tag = f'<meta http-equiv="refresh" content="0;url={url}">'
+        _set_html(portal, path, html.replace("<head>", "<head>" + tag, 1) if "<head>" in html else tag + html)
+    return first, None
+
+
 def _generic_list(items_html: str, next_href: str | None, title: str = "政府信息公开年报") -> str:
     nxt = f'<div class="pager"><a href="{next_href}">下一页</a></div>' if next_href else ""
     return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h3>{title}</h3>'
@@ -689,6 +700,8 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           _meta_refresh_in_report(0, True), keeps_report=True),
     Fault("meta-refresh-30-other", "the report page has a 30 s refresh to another host", "error", "another host",
           _meta_refresh_in_report(30, True), keeps_report=True),
+    Fault("meta-refresh-self", "the reports have a 0 s refresh to themselves (#main, their own URL)", "stored", "",
+          _meta_refresh_self),
     Fault("endless-pagination", "下一页 to list_N.shtml for every N, each page different", "trap", "listing trap",
           _endless(lambda n: f"list_{n}.shtml", _page_n)),
     Fault("million-pages", "createPageHTML(1000000, …) and every index_N.html answers", "trap", "1000000 pages",
