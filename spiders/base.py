@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -99,6 +100,22 @@ _JS_END = re.compile(r"\s*(?:[;,)}\n]|$)")
 def same_page(a: str, b: str) -> bool:
     """Two URLs of one page: equal but for the fragment."""
     return urldefrag(a)[0] == urldefrag(b)[0]
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, int] | None:
+    """(host name, port) of an http(s) URL, the scheme's default port filled in; None when the
+    URL has no host or a port that is not a number."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return parts.hostname.lower(), port
 
 
 def led_here(chain, url: str) -> list[str]:
@@ -316,7 +333,11 @@ class PortalSpider(scrapy.Spider):
             # Archived as received, then refused on the way to the spider (a compressed body
             # that decompresses past DOWNLOAD_MAXSIZE): the capture is stored, never read.
             yield self._failed_page_item(request, why)
-        yield FetchError(self.portal_id, request.url, why)
+        chain = request.meta.get("redirected_from") or []
+        if chain:
+            # a followed redirect that led nowhere: the error belongs to the URL that was asked for
+            why = f"{why} (at {request.url}, reached by redirect from {chain[0]})"
+        yield FetchError(self.portal_id, chain[0] if chain else request.url, why)
 
     def failure_reason(self, failure) -> str:
         """One clear line for a request that produced no usable response."""
@@ -447,10 +468,11 @@ class PortalSpider(scrapy.Spider):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             yield FetchError(self.portal_id, first, f"{how} redirect to {target!r}, which is not an http(s) URL: not followed")
             return
-        if host(url) not in self.allowed_domains:
+        refusal = self.offsite(response.url, url)
+        if refusal:
             self.crawler.stats.inc_value("harvester/redirects_offsite")
-            yield FetchError(self.portal_id, first, f"{how} redirect to another host: {response.url} -> {url} "
-                                                    f"(not one of the portal's hosts; list it in the registry's hosts to follow it)")
+            yield FetchError(self.portal_id, first, f"{how} redirect to {refusal}: {response.url} -> {url} "
+                                                    f", not followed")
             return
         revisits = list(response.meta.get("cookie_revisits") or [])
         seen = [i for i, u in enumerate(chain) if same_page(u, url)]
@@ -478,6 +500,33 @@ class PortalSpider(scrapy.Spider):
             req = req.replace(method="GET", body=b"")
         yield req
 
+    @cached_property
+    def allowed_origins(self) -> set[tuple[str, int]]:
+        """(host, port) pairs a redirect may lead to: those of the portal's URL and columns, the
+        registry's hosts at the default ports (and at the portal's port); a host served at a
+        default port is the same site over http and https."""
+        out = {o for o in map(origin, [self.url, *self.columns]) if o is not None}
+        ports = {80, 443} | {port for _, port in out}
+        out |= {(h, port) for h in self.extra_hosts for port in ports}
+        out |= {(h, other) for h, port in list(out) if port in (80, 443) for other in (80, 443)}
+        return out
+
+    def offsite(self, source: str, target: str) -> str | None:
+        """Why a redirect from ``source`` to ``target`` leaves the portal ("another host …",
+        "another port …"), or None. Host and port are compared (http 80, https 443); the same
+        (host, port) as the source, and http→https on the same host name, stay allowed."""
+        if host(target) not in self.allowed_domains:
+            return "another host (not one of the portal's hosts; list it in the registry's hosts to follow it)"
+        to = origin(target)
+        if to is not None and (to == origin(source) or to in self.allowed_origins):
+            return None
+        src = urlsplit(source)
+        if (to is not None and to[1] == 443 and urlsplit(target).scheme.lower() == "https"
+                and src.scheme.lower() == "http" and (src.hostname or "").lower() == to[0]):
+            return None  # http -> https on the same host name
+        port = to[1] if to is not None else "?"
+        return f"another port ({port} on {host(target)}, not one of the portal's; host and port must match)"
+
     def _meta_refresh(self, response):
         """A ``<meta http-equiv="refresh">``: the page stays stored as itself. A quick refresh is
         a redirect; a slower one on a discovery page is followed as a link; elsewhere it is
@@ -501,8 +550,9 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("harvester/meta_refresh_redirects")
             yield from self.follow_redirect(response, target, how)
             return True
-        if host(target) not in self.allowed_domains:
-            yield FetchError(self.portal_id, response.url, f"{how} to another host: {target} (not followed; the page is stored)")
+        refusal = self.offsite(response.url, target)
+        if refusal:
+            yield FetchError(self.portal_id, response.url, f"{how} to {refusal}: {target} (not followed; the page is stored)")
             return False
         kind = response.meta.get("kind")
         depth = response.meta.get("depth_in_site", 0)

@@ -2,6 +2,8 @@
 methods), meta refresh, JavaScript challenges served with 200, retried 5xx, traps, session ids."""
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse, Request
@@ -370,3 +372,50 @@ def test_a_meta_refresh_to_the_page_itself_is_not_a_redirect(url):
 def test_an_http_redirect_to_the_page_itself_with_a_fragment_is_a_loop():
     out = answer(make_spider(), redirect(BASE + "/a.html", "/a.html#main"))
     assert followed(out) == [] and errors(out)[0].startswith("redirect loop: ")
+
+
+# --------------------------------------------------------------------------- host and port
+def test_a_redirect_to_another_port_of_the_same_host_is_refused_on_the_requested_url():
+    out = answer(make_spider(), redirect(BASE + "/a.html", "http://127.0.0.20:1/a.html", 301))
+    assert followed(out) == []
+    (err,) = [x for x in out if isinstance(x, FetchError)]
+    assert err.url == BASE + "/a.html" and "another port (1 on 127.0.0.20" in err.error
+
+
+@pytest.mark.parametrize("portal, source, target", [
+    ("http://www.example.gov.cn/", "http://www.example.gov.cn/a.html", "http://www.example.gov.cn:80/b.html"),
+    ("https://www.example.gov.cn/", "https://www.example.gov.cn/a.html", "https://www.example.gov.cn:443/b.html"),
+    ("http://www.example.gov.cn:8080/", "http://www.example.gov.cn:8080/", "https://www.example.gov.cn/index.html"),
+    ("http://www.example.gov.cn/", "https://www.example.gov.cn/index.html", "https://www.example.gov.cn/xxgk/"),
+    ("https://www.example.gov.cn/", "https://www.example.gov.cn/a.html", "http://www.example.gov.cn/a.html"),
+])
+def test_default_ports_and_http_to_https_on_the_same_host_are_followed(portal, source, target):
+    out = answer(make_spider(url=portal), redirect(source, target, 301))
+    assert [r.url for r in followed(out)] == [target] and errors(out) == []
+
+
+@pytest.mark.parametrize("portal, target", [
+    ("http://www.example.gov.cn/", "https://www.example.gov.cn:8443/a.html"),
+    ("http://www.example.gov.cn/", "http://www.example.gov.cn:8080/a.html"),
+    ("http://www.example.gov.cn:8080/", "http://www.example.gov.cn/a.html"),
+])
+def test_other_ports_are_refused(portal, target):
+    out = answer(make_spider(url=portal), redirect(urljoin(portal, "/x.html"), target, 301))
+    assert followed(out) == [] and "another port" in errors(out)[0]
+
+
+def test_a_meta_refresh_to_another_port_is_recorded():
+    out = answer(make_spider(), response(BASE + "/a.html", refresh_page(30, "http://127.0.0.20:1/"), "article"))
+    assert followed(out) == [] and "another port" in errors(out)[0]
+
+
+def test_a_redirect_target_that_cannot_be_reached_is_an_error_of_the_requested_url():
+    from twisted.internet.error import ConnectionRefusedError
+    from twisted.python.failure import Failure
+
+    spider = make_spider()
+    (req,) = followed(answer(spider, redirect(BASE + "/a.html", "/moved/a.html", 301)))
+    failure = Failure(ConnectionRefusedError())
+    failure.request = req
+    (err,) = [x for x in spider.on_error(failure) if isinstance(x, FetchError)]
+    assert err.url == BASE + "/a.html" and f"at {BASE}/moved/a.html, reached by redirect from {BASE}/a.html" in err.error

@@ -366,6 +366,21 @@ def _redirect_offsite(portal, sizes):
     return target, None
 
 
+def _redirect_other_port(portal, sizes):
+    """The report answers a 301 to the same path on another port of the same host (port 1)."""
+    target = _report(portal)
+
+    def fault(h, path, query):
+        if path == target:
+            name = (h.headers.get("Host") or "").rsplit(":", 1)[0] or h.server.server_address[0]
+            _redirect(h, 301, f"http://{name}:1{target}")
+            return True
+        return False
+
+    _add_fault(portal, fault)
+    return target, None
+
+
 def _moved_report(portal, sizes):
     target = _report(portal)
     final = _moved(target)
@@ -692,6 +707,8 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("redirect-loop", "report -> ?loop=1 -> report …", "error", "redirect loop", _redirect_loop),
     Fault("redirect-chain", "report -> ?hop=1 -> … -> ?hop=50 -> the page", "error", "redirect chain", _redirect_chain),
     Fault("redirect-offsite", "report -> 301 to another host", "error", "another host", _redirect_offsite),
+    Fault("redirect-other-port", "report -> 301 to another port of the same host", "error", "another port",
+          _redirect_other_port),
     Fault("moved-report", "report -> 301 to its new address on the same host", "stored", "", _moved_report),
     Fault("homepage-302", "/ -> 302 /index.html", "stored", "", _homepage_302),
     Fault("meta-refresh-0-same", "a report page replaced by a 0 s refresh to its new address", "stored", "", _meta_refresh_moved),
