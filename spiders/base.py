@@ -27,9 +27,11 @@ Hostile answers, each handled here so that every one is stored and none is silen
   HARVESTER_META_REFRESH_MAX_DELAY seconds) are followed within the portal's hosts (its URL,
   its columns and the registry's ``hosts``), up to HARVESTER_MAX_REDIRECTS hops; each answer
   is stored, and the final page carries the URLs that led to it (``redirected_from``) so the
-  store links them. A loop, a longer chain, a target on another host or a missing Location is
-  a recorded error. A slower meta refresh leaves the page as it is; on a discovery page its
-  target is followed as a link.
+  store links them. A loop, a longer chain, a target on another host or port (http→https on
+  the same host name is allowed) or a missing Location is a recorded error on the URL that was
+  requested. A URL may come back once in a chain when a redirect set a cookie (a cookie-gated
+  download). A slower meta refresh leaves the page as it is; on a discovery page its target is
+  followed as a link; a refresh to the page itself (``url=#main``) is no redirect.
 - *Retries*: the HARVESTER_RETRY_HTTP_CODES answers (503 …) are asked again up to RETRY_TIMES
   times by the spider, so each answer is stored with its status (``verify`` then finds every
   archived response in the store).
