@@ -27,9 +27,11 @@ Hostile answers, each handled here so that every one is stored and none is silen
   HARVESTER_META_REFRESH_MAX_DELAY seconds) are followed within the portal's hosts (its URL,
   its columns and the registry's ``hosts``), up to HARVESTER_MAX_REDIRECTS hops; each answer
   is stored, and the final page carries the URLs that led to it (``redirected_from``) so the
-  store links them. A loop, a longer chain, a target on another host or a missing Location is
-  a recorded error. A slower meta refresh leaves the page as it is; on a discovery page its
-  target is followed as a link.
+  store links them. A loop, a longer chain, a target on another host or port (http→https on
+  the same host name is allowed) or a missing Location is a recorded error on the URL that was
+  requested. A URL may come back once in a chain when a redirect set a cookie (a cookie-gated
+  download). A slower meta refresh leaves the page as it is; on a discovery page its target is
+  followed as a link; a refresh to the page itself (``url=#main``) is no redirect.
 - *Retries*: the HARVESTER_RETRY_HTTP_CODES answers (503 …) are asked again up to RETRY_TIMES
   times by the spider, so each answer is stored with its status (``verify`` then finds every
   archived response in the store).
@@ -40,8 +42,10 @@ Hostile answers, each handled here so that every one is stored and none is silen
 from __future__ import annotations
 
 import datetime as dt
+import re
+from functools import cached_property
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Headers
@@ -52,9 +56,12 @@ from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, Page
 from spiders import families
 from spiders import vocabulary as V
 from spiders.common import Link, Page, host, links_in, page_text, selector, strip_session_ids
+from spiders.cookies import use_bundled_public_suffix_list
 from storage.database import shared_database
 from storage.warc import read_record
 from storage.state import PortalState, state_for_crawler
+
+use_bundled_public_suffix_list()
 
 MODES = ("auto", "full", "incremental")
 ROBOTS_POLICIES = (None, "", "obey", "ignore")
@@ -83,6 +90,84 @@ def is_attachment_link(url: str, name: str = "", appendix: bool = False) -> bool
     query = unquote(parts.query).lower()
     in_query = any(ext + "&" in query + "&" for ext in V.ATTACHMENT_EXTENSIONS)
     return in_query or name.lower().endswith(V.ATTACHMENT_EXTENSIONS)
+
+
+_SCRIPT = re.compile(r"(?is)<script\b[^>]*>(.*?)</script\s*>")
+_INVISIBLE = re.compile(r"(?is)<(script|style|noscript)\b.*?</\1\s*>|<[^>]+>")
+_COOKIE_SET = re.compile(r"document\s*\.\s*cookie\s*=(?!=)")
+_JS_TOKEN = re.compile(r"\s*(?:'([^'\\\n]*)'|\"([^\"\\\n]*)\"|([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*))\s*")
+_JS_END = re.compile(r"\s*(?:[;,)}\n]|$)")
+
+
+def same_page(a: str, b: str) -> bool:
+    """Two URLs of one page: equal but for the fragment."""
+    return urldefrag(a)[0] == urldefrag(b)[0]
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, int] | None:
+    """(host name, port) of an http(s) URL, the scheme's default port filled in; None when the
+    URL has no host or a port that is not a number."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return parts.hostname.lower(), port
+
+
+def led_here(chain, url: str) -> list[str]:
+    """The URLs a redirect chain went through to reach ``url``, without ``url`` itself (a
+    cookie-gated page redirects to itself once)."""
+    return [u for u in (chain or []) if not same_page(u, url)]
+
+
+def _location_value(name: str, page_url: str) -> str | None:
+    """The value a script reads from ``location.…`` (or ``document.URL``) on ``page_url``."""
+    parts = name.replace(" ", "").split(".")
+    while parts and parts[0] in ("window", "document", "top", "self", "parent") and len(parts) > 1 \
+            and parts[1] in ("location", "URL", "document", "window"):
+        if parts[0] == "document" and parts[1] == "URL":
+            return page_url
+        parts = parts[1:]
+    if not parts or parts[0] != "location" or len(parts) > 2:
+        return None
+    u = urlsplit(page_url)
+    values = {
+        "href": page_url, "pathname": u.path or "/", "search": f"?{u.query}" if u.query else "",
+        "hash": f"#{u.fragment}" if u.fragment else "", "protocol": f"{u.scheme}:", "host": u.netloc,
+        "hostname": u.hostname or "", "port": str(u.port or ""), "origin": f"{u.scheme}://{u.netloc}",
+    }
+    return page_url if len(parts) == 1 else values.get(parts[1])
+
+
+def script_target(expr: str, page_url: str) -> str | None:
+    """The absolute address a script navigates to, from the text right after ``location.href =``
+    (or ``location.replace(``): string literals and ``location`` parts joined by ``+``. None when
+    it is computed some other way (a variable, a function call)."""
+    out, pos = [], 0
+    while True:
+        m = _JS_TOKEN.match(expr, pos)
+        if m is None:
+            return None
+        if m.group(3) is not None:
+            value = _location_value(m.group(3), page_url)
+            if value is None:
+                return None
+            out.append(value)
+        else:
+            out.append(m.group(1) if m.group(1) is not None else m.group(2))
+        pos = m.end()
+        if expr.startswith("+", pos):
+            pos += 1
+            continue
+        if _JS_END.match(expr, pos):
+            return urljoin(page_url, "".join(out).strip())
+        return None
 
 
 class PortalSpider(scrapy.Spider):
@@ -250,7 +335,11 @@ class PortalSpider(scrapy.Spider):
             # Archived as received, then refused on the way to the spider (a compressed body
             # that decompresses past DOWNLOAD_MAXSIZE): the capture is stored, never read.
             yield self._failed_page_item(request, why)
-        yield FetchError(self.portal_id, request.url, why)
+        chain = request.meta.get("redirected_from") or []
+        if chain:
+            # a followed redirect that led nowhere: the error belongs to the URL that was asked for
+            why = f"{why} (at {request.url}, reached by redirect from {chain[0]})"
+        yield FetchError(self.portal_id, chain[0] if chain else request.url, why)
 
     def failure_reason(self, failure) -> str:
         """One clear line for a request that produced no usable response."""
@@ -280,7 +369,7 @@ class PortalSpider(scrapy.Spider):
             status=request.meta.get("archive_status") or 0, headers=request.meta.get("archive_headers") or {},
             body=b"", fetched_at=archive.date or dt.datetime.now(dt.timezone.utc), archive=archive.__dict__,
             link_text=request.meta.get("link_text"), parent_url=request.meta.get("parent_url"),
-            redirected_from=list(request.meta.get("redirected_from") or []), failure=why,
+            redirected_from=led_here(request.meta.get("redirected_from"), request.url), failure=why,
         )
 
     def page_item(self, response, **extra) -> PageItem:
@@ -298,7 +387,7 @@ class PortalSpider(scrapy.Spider):
             archive=archive.__dict__ if archive is not None else {},
             content_type=ctype.decode("latin-1") if ctype else None,
             replayed=bool(response.meta.get("replayed_from_archive")),
-            redirected_from=list(response.meta.get("redirected_from") or []),
+            redirected_from=led_here(response.meta.get("redirected_from"), response.url),
             **extra,
         )
 
@@ -364,8 +453,14 @@ class PortalSpider(scrapy.Spider):
         return self._follow_up(response, response.request.url, harvester_retries=n + 1)
 
     def follow_redirect(self, response, target: str | None, how: str):
-        """Follow a redirect within the portal's hosts; anything else is a recorded error."""
+        """Follow a redirect within the portal's hosts; anything else is a recorded error.
+
+        A URL already in the chain is a loop, except once when a redirect since its last visit
+        set a cookie (a cookie-gated download: a 302 to the same URL with ``Set-Cookie``; the
+        CookiesMiddleware sends the cookie on the revisit). A second return is a loop."""
         chain = [*(response.meta.get("redirected_from") or []), response.url]
+        cookies = [*(response.meta.get("redirect_cookies") or []), bool(response.headers.getlist("Set-Cookie"))]
+        cookies = [False] * (len(chain) - len(cookies)) + cookies[-len(chain):]
         first = chain[0]
         if not target:
             yield FetchError(self.portal_id, first, f"{how} redirect without a Location header at {response.url}")
@@ -375,22 +470,29 @@ class PortalSpider(scrapy.Spider):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             yield FetchError(self.portal_id, first, f"{how} redirect to {target!r}, which is not an http(s) URL: not followed")
             return
-        if host(url) not in self.allowed_domains:
+        refusal = self.offsite(response.url, url)
+        if refusal:
             self.crawler.stats.inc_value("harvester/redirects_offsite")
-            yield FetchError(self.portal_id, first, f"{how} redirect to another host: {response.url} -> {url} "
-                                                    f"(not one of the portal's hosts; list it in the registry's hosts to follow it)")
+            yield FetchError(self.portal_id, first, f"{how} redirect to {refusal}: {response.url} -> {url} "
+                                                    f", not followed")
             return
-        if url in chain:
-            self.crawler.stats.inc_value("harvester/redirect_loops")
-            yield FetchError(self.portal_id, first, f"redirect loop: {' -> '.join([*chain, url])}")
-            return
+        revisits = list(response.meta.get("cookie_revisits") or [])
+        seen = [i for i, u in enumerate(chain) if same_page(u, url)]
+        if seen:
+            if not any(cookies[seen[-1]:]) or any(same_page(u, url) for u in revisits):
+                self.crawler.stats.inc_value("harvester/redirect_loops")
+                yield FetchError(self.portal_id, first, f"redirect loop: {' -> '.join([*chain, url])}")
+                return
+            revisits.append(url)
         if len(chain) > self.max_redirects:
             self.crawler.stats.inc_value("harvester/redirect_chains_cut")
             yield FetchError(self.portal_id, first, f"redirect chain longer than {self.max_redirects} hops "
                                                     f"(HARVESTER_MAX_REDIRECTS), stopped at {response.url} -> {url}")
             return
         self.crawler.stats.inc_value("harvester/redirects_followed")
-        req = self._follow_up(response, url, redirected_from=chain)
+        if seen:
+            self.crawler.stats.inc_value("harvester/cookie_revisits")
+        req = self._follow_up(response, url, redirected_from=chain, redirect_cookies=cookies, cookie_revisits=revisits)
         status = response.status
         if req.method == "POST" and (status == 303 or (status in (301, 302) and how.startswith("HTTP"))):
             headers = req.headers.copy()
@@ -399,6 +501,33 @@ class PortalSpider(scrapy.Spider):
         elif req.method != "GET" and how.startswith("meta"):
             req = req.replace(method="GET", body=b"")
         yield req
+
+    @cached_property
+    def allowed_origins(self) -> set[tuple[str, int]]:
+        """(host, port) pairs a redirect may lead to: those of the portal's URL and columns, the
+        registry's hosts at the default ports (and at the portal's port); a host served at a
+        default port is the same site over http and https."""
+        out = {o for o in map(origin, [self.url, *self.columns]) if o is not None}
+        ports = {80, 443} | {port for _, port in out}
+        out |= {(h, port) for h in self.extra_hosts for port in ports}
+        out |= {(h, other) for h, port in list(out) if port in (80, 443) for other in (80, 443)}
+        return out
+
+    def offsite(self, source: str, target: str) -> str | None:
+        """Why a redirect from ``source`` to ``target`` leaves the portal ("another host …",
+        "another port …"), or None. Host and port are compared (http 80, https 443); the same
+        (host, port) as the source, and http→https on the same host name, stay allowed."""
+        if host(target) not in self.allowed_domains:
+            return "another host (not one of the portal's hosts; list it in the registry's hosts to follow it)"
+        to = origin(target)
+        if to is not None and (to == origin(source) or to in self.allowed_origins):
+            return None
+        src = urlsplit(source)
+        if (to is not None and to[1] == 443 and urlsplit(target).scheme.lower() == "https"
+                and src.scheme.lower() == "http" and (src.hostname or "").lower() == to[0]):
+            return None  # http -> https on the same host name
+        port = to[1] if to is not None else "?"
+        return f"another port ({port} on {host(target)}, not one of the portal's; host and port must match)"
 
     def _meta_refresh(self, response):
         """A ``<meta http-equiv="refresh">``: the page stays stored as itself. A quick refresh is
@@ -416,15 +545,16 @@ class PortalSpider(scrapy.Spider):
         if not target:
             return False
         target = strip_session_ids(target)
-        if target == response.url:
-            return False  # a page reloading itself
+        if same_page(target, response.url):
+            return False  # a page reloading itself, or jumping to an anchor of itself (url=#main): no redirect
         how = f"meta refresh ({delay:g} s)"
         if delay <= self.meta_refresh_max_delay:
             self.crawler.stats.inc_value("harvester/meta_refresh_redirects")
             yield from self.follow_redirect(response, target, how)
             return True
-        if host(target) not in self.allowed_domains:
-            yield FetchError(self.portal_id, response.url, f"{how} to another host: {target} (not followed; the page is stored)")
+        refusal = self.offsite(response.url, target)
+        if refusal:
+            yield FetchError(self.portal_id, response.url, f"{how} to {refusal}: {target} (not followed; the page is stored)")
             return False
         kind = response.meta.get("kind")
         depth = response.meta.get("depth_in_site", 0)
@@ -434,22 +564,45 @@ class PortalSpider(scrapy.Spider):
 
     # -- blocks ----------------------------------------------------------------------------
     def is_challenge_page(self, response) -> bool:
-        """A JavaScript challenge served with 200: a tiny page whose script sets a cookie and
-        reloads (``document.cookie=…;location.reload()``) or names a known WAF cookie."""
+        """A JavaScript challenge served with 200: a page with no real content (no article links,
+        next to no visible text, not an empty listing's 暂无信息) whose script sends the browser
+        back to the page itself (``location.reload()``, ``location.href=location.pathname+…``,
+        or a computed target after setting a cookie) or that carries a known WAF signature.
+        Reading ``location.pathname`` (analytics) or a script redirect to another, literal
+        address is neither."""
         if not isinstance(response, scrapy.http.TextResponse) or len(response.body) > 16384:
             return False
         text = self.text(response)
-        low = text.lower()
-        if "<script" not in low:
+        if "<script" not in text.lower():
             return False
-        strong = any(m in text for m in V.WAF_MARKERS)
-        weak = "document.cookie" in low and any(m in low for m in V.RELOAD_MARKERS)
-        if not (strong or weak):
+        if not (any(m in text for m in V.WAF_MARKERS) or self._script_reloads(response, text)):
             return False
-        import re as _re
+        return not self._has_real_content(response, text)
 
-        visible = _re.sub(r"(?is)<(script|style|noscript)\b.*?</\1>|<[^>]+>", " ", text)
-        return len("".join(visible.split())) < 80
+    def _script_reloads(self, response, text: str) -> bool:
+        """A script on the page reloads it or navigates back to it (see ``is_challenge_page``)."""
+        scripts = "\n".join(m.group(1) for m in _SCRIPT.finditer(text))
+        if not scripts:
+            return False
+        if V.RELOAD_CALL.search(scripts):
+            return True
+        sets_cookie = bool(_COOKIE_SET.search(scripts))
+        for pattern in (V.NAVIGATION_ASSIGN, V.NAVIGATION_CALL):
+            for m in pattern.finditer(scripts):
+                target = script_target(scripts[m.end():], response.url)
+                if target is None:
+                    if sets_cookie:  # a computed address after setting a cookie: a challenge's way
+                        return True
+                elif same_page(target, response.url):
+                    return True
+        return False
+
+    def _has_real_content(self, response, text: str) -> bool:
+        visible = "".join(_INVISIBLE.sub(" ", text).split())
+        if len(visible) >= 80 or any(w in visible for w in V.EMPTY_PAGE_TEXTS):
+            return True
+        root = urljoin(response.url, "/")
+        return any(not same_page(url, response.url) and not same_page(url, root) for url, _ in self.links(response))
 
     def is_block(self, response) -> bool:
         """412 / 521 (JavaScript challenges) block at once, as does a challenge page served

@@ -59,7 +59,14 @@ CHALLENGE_MARKERS = ("document.cookie", "__jsl_clearance", "acw_sc__v2", "challe
 # government sites (加速乐 __jsl_clearance, 阿里云 acw_sc__v2, 安全狗/云锁, 360 wzws, Cloudflare).
 WAF_MARKERS = ("__jsl_clearance", "acw_sc__v2", "acw_tc", "_waf_", "wzws_cid", "__tst_status", "yunsuo_session",
                "cf_chl_", "challenge-platform")
-# … and the page reloading itself once the cookie is set (a script sending the browser to another
-# page is a JavaScript redirect, not a challenge)
-RELOAD_MARKERS = ("location.reload", "location.pathname", "location.href=location.href", "location.href = location.href",
-                  "location.replace(location.href", "location.assign(location.href")
+# … and a script sending the browser back to the page itself (reload, or ``location.href=`` a target
+# computed from the page's own address). A script sending it to another, literal address is a
+# JavaScript redirect, not a challenge; reading ``location.pathname`` (analytics) is neither.
+RELOAD_CALL = re.compile(r"(?<![\w$])location\s*\.\s*reload\s*\(")
+# location = X / location.href = X / window|document|top|self.location(.href) = X
+NAVIGATION_ASSIGN = re.compile(
+    r"(?<![\w$])(?:(?:window|document|top|self|parent)\s*\.\s*)?location(?:\s*\.\s*href)?\s*=(?!=)\s*")
+# location.replace(X) / location.assign(X)
+NAVIGATION_CALL = re.compile(r"(?<![\w$])location\s*\.\s*(?:replace|assign)\s*\(\s*")
+# Words of a page that is really a page: an empty listing says so (暂无信息 …).
+EMPTY_PAGE_TEXTS = ("暂无信息", "暂无数据", "暂无内容", "暂无记录", "暂无相关", "没有找到", "无相关信息", "没有记录")

@@ -68,6 +68,7 @@ class Hostile:
     normal: object
     nightly: subprocess.CompletedProcess  # the next night's pass over the moved report's portal
     nightly_paths: list  # the paths that pass asked that portal for
+    gates: dict  # fault name -> [(path, status, Cookie header)] the cookie-gated portals were asked
 
     def db(self):
         return open_database(sqlite_url(self.data / "harvester.db"))
@@ -106,8 +107,10 @@ def hostile(tmp_path_factory) -> Hostile:
         nightly = subprocess.run([sys.executable, "-m", "harvester.cli", "--data", str(data), "--portals", str(registry),
                                   "crawl", moved, "--quiet"], capture_output=True, text=True, timeout=120, env=env)
         nightly_paths = [r.path for r in srv.requests(moved)[mark:]]
+        gates = {n: [(r.path, r.status, r.headers.get("Cookie")) for r in srv.requests(faults[n].portal.id)]
+                 for n in ("cookie-gated-report", "cookie-gated-attachment")}
     done = subprocess.CompletedProcess(args, proc.returncode, out.get("stdout", ""), out.get("stderr", ""))
-    return Hostile(faults, urls, data, home, done, elapsed, listening, universe.portals[0], nightly, nightly_paths)
+    return Hostile(faults, urls, data, home, done, elapsed, listening, universe.portals[0], nightly, nightly_paths, gates)
 
 
 def _run(h: Hostile, pid: str) -> CrawlRun:
@@ -211,6 +214,18 @@ def test_nightly_pass_knows_a_moved_report_by_its_old_link(hostile):
     assert "incremental pass" in hostile.nightly.stdout and hostile.nightly.returncode == 0, hostile.nightly.stdout
     assert f.portal.column_paths[0] in hostile.nightly_paths  # the column was walked …
     assert f.target not in hostile.nightly_paths and f.final not in hostile.nightly_paths, hostile.nightly_paths
+
+
+@pytest.mark.parametrize("name", ["cookie-gated-report", "cookie-gated-attachment"])
+def test_a_cookie_gated_url_is_asked_again_with_its_cookie_and_stored(hostile, name):
+    """A 302 to the same URL that sets a cookie: the URL is asked once more, with the cookie, and
+    both answers are stored captures of it (the page or the DOCX is not lost as a loop)."""
+    f = hostile.faults[name]
+    asked = [(status, cookie) for path, status, cookie in hostile.gates[name] if path == f.target]
+    assert asked == [(302, None), (200, "xxgk_gate=1")], asked
+    with hostile.db().session() as s:
+        doc = s.scalars(select(Document).where(Document.url == hostile.url(f.portal.id, f.target))).one()
+        assert (sorted(x.status for x in doc.snapshots), doc.is_report, doc.redirect_to_id) == ([200, 302], True, None)
 
 
 def test_retried_answer_is_stored_with_its_status(hostile):

@@ -2,6 +2,8 @@
 methods), meta refresh, JavaScript challenges served with 200, retried 5xx, traps, session ids."""
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse, Request
@@ -242,3 +244,178 @@ def test_attachments_past_the_cap_are_a_recorded_error_not_silently_dropped():
     assert [r.url for r in followed(out)] == [BASE + "/files/0.pdf", BASE + "/files/1.pdf"]
     (err,) = errors(out)
     assert "links 5 documents; only the first 2" in err and BASE + "/files/4.pdf" in err
+
+
+# --------------------------------------------------------------------------- what is not a JS challenge
+SHORT_REPORT = ('<html><head><meta charset="utf-8"><title>2023年政府信息公开工作年度报告</title>'
+                '<script>document.cookie="visit=1;path=/";var u=location.pathname;</script></head>'
+                '<body><h1>2023年政府信息公开工作年度报告</h1><p>详见附件。</p></body></html>')
+
+
+def test_a_short_report_page_with_an_analytics_script_is_not_a_challenge():
+    """A 详见附件 page under 80 visible characters whose analytics script sets a cookie and reads
+    location.pathname: stored as a page, the portal goes on."""
+    spider = make_spider()
+    resp = response(BASE + "/gknb/t20240115_1.html", SHORT_REPORT, "article")
+    assert not spider.is_challenge_page(resp)
+    out = answer(spider, resp)
+    assert not [x for x in out if isinstance(x, (Blocked, CloseSpider))] and not spider.blocked
+
+
+def test_an_empty_listing_page_that_reloads_is_not_a_challenge():
+    page = ('<html><head><script>document.cookie="v=1";setTimeout(function(){location.reload()},600000);</script>'
+            '</head><body><ul class="list"><li>暂无信息</li></ul></body></html>')
+    assert not make_spider().is_challenge_page(response(BASE + "/gknb/index.html", page, "listing"))
+
+
+def test_a_short_page_with_article_links_and_a_reload_script_is_not_a_challenge():
+    page = ('<html><script>document.cookie="v=1";location.reload();</script>'
+            '<a href="/gknb/t20240115_1.pdf">2023年年报.pdf</a></html>')
+    assert not make_spider().is_challenge_page(response(BASE + "/gknb/t20240115_1.html", page))
+
+
+@pytest.mark.parametrize("script", [
+    "document.cookie='a=1';location.reload();",
+    "document.cookie='a=1';location.replace(location.href);",
+    "document.cookie='a=1';window.location = location.pathname + location.search;",
+    "document.cookie='a=1';document.location.href = '/gknb/index.html#top';",  # the page itself, by its address
+    "var _0x=['x','/gknb/index.html'];document.cookie='a=1';location.href=_0x[1];",  # computed, after a cookie
+    "var s='acw_sc__v2';",  # a WAF's signature, no content
+])
+def test_pages_without_content_that_reload_or_carry_a_waf_signature_are_challenges(script):
+    page = f"<html><head><script>{script}</script></head><body></body></html>"
+    assert make_spider().is_challenge_page(response(BASE + "/gknb/index.html", page, "listing"))
+
+
+@pytest.mark.parametrize("script", [
+    "var p=location.pathname;_hmt.push(['_trackPageview', p]);",  # analytics: reads, never navigates
+    "if(location.href==location.pathname){}",  # a comparison, not an assignment
+    "var t=Math.random();location.href='/gknb/index.html?'+t;",  # computed, but no cookie set
+])
+def test_scripts_that_do_not_reload_the_page_are_not_challenges(script):
+    page = f"<html><head><script>document.title='x';{script}</script></head><body></body></html>"
+    assert not make_spider().is_challenge_page(response(BASE + "/gknb/index.html", page, "listing"))
+
+
+# --------------------------------------------------------------------------- cookie-gated redirects
+def gate(url, location=None, cookie="gate=1; Path=/", kind="article", **meta):
+    headers = {"Location": location or url}
+    if cookie:
+        headers["Set-Cookie"] = cookie
+    return response(url, kind=kind, status=302, headers=headers, **meta)
+
+
+@pytest.mark.parametrize("kind", ["article", "attachment"])
+def test_a_302_to_the_same_url_that_sets_a_cookie_is_asked_again_once(kind):
+    spider = make_spider()
+    url = BASE + ("/gknb/t20240115_1.html" if kind == "article" else "/gknb/P020240115.docx")
+    (again,) = followed(answer(spider, gate(url, kind=kind, link_text="年报")))
+    assert (again.url, again.meta["kind"], again.meta["link_text"]) == (url, kind, "年报")
+    assert errors(answer(spider, gate(url, kind=kind))) == []
+    # the gate answers 302 + cookie again: now a loop, recorded on the requested URL
+    out = answer(spider, gate(url, kind=kind, **{k: again.meta[k] for k in ("redirected_from", "redirect_cookies",
+                                                                            "cookie_revisits")}))
+    (err,) = [x for x in out if isinstance(x, FetchError)]
+    assert followed(out) == [] and err.url == url and err.error.startswith("redirect loop: ")
+
+
+def test_a_302_to_the_same_url_without_a_cookie_is_a_loop():
+    out = answer(make_spider(), gate(BASE + "/a.html", cookie=None))
+    assert followed(out) == [] and errors(out)[0].startswith("redirect loop: ")
+
+
+def test_a_cookie_set_on_the_way_back_allows_one_return():
+    """/a.html -> /setcookie (Set-Cookie, 302) -> /a.html: the gate of many download scripts."""
+    spider = make_spider()
+    (req,) = followed(answer(spider, gate(BASE + "/setcookie", "/a.html", redirected_from=[BASE + "/a.html"],
+                                          redirect_cookies=[False])))
+    assert (req.url, req.meta["redirected_from"]) == (BASE + "/a.html", [BASE + "/a.html", BASE + "/setcookie"])
+
+
+def test_the_page_reached_through_its_own_cookie_gate_is_stored_as_itself():
+    spider = make_spider()
+    (again,) = followed(answer(spider, gate(BASE + "/a.html")))
+    resp = response(BASE + "/a.html", "<html><body><p>正文</p></body></html>", **{
+        k: v for k, v in again.meta.items() if k not in ("kind", "handle_httpstatus_all")})
+    (item,) = [x for x in answer(spider, resp) if isinstance(x, PageItem)]
+    assert (item.url, item.status, item.redirected_from) == (BASE + "/a.html", 200, [])
+
+
+def test_the_cookie_set_by_the_gate_is_sent_on_the_revisit():
+    """Scrapy's CookiesMiddleware is on in every crawl and keeps the gate's cookie for the request
+    the spider makes again (which drops the old attempt's Cookie header)."""
+    from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+
+    from harvester.crawl import crawl_settings
+
+    settings = crawl_settings("sqlite://", "/tmp/x")
+    assert settings.getbool("COOKIES_ENABLED")
+    crawler = get_crawler(PortalSpider, {k: settings[k] for k in ("COOKIES_ENABLED",)})
+    spider = PortalSpider.from_crawler(crawler, portal_id="p", url=BASE + "/")
+    mw = CookiesMiddleware.from_crawler(crawler)
+    first = gate(BASE + "/a.docx", kind="attachment")
+    mw.process_request(first.request)
+    mw.process_response(first.request, first)
+    (again,) = followed(answer(spider, first))
+    mw.process_request(again)
+    assert again.headers.get("Cookie") == b"gate=1"
+
+
+# --------------------------------------------------------------------------- meta refresh to the page itself
+@pytest.mark.parametrize("url", ["#main", BASE + "/a.html", "/a.html#top", "a.html"])
+def test_a_meta_refresh_to_the_page_itself_is_not_a_redirect(url):
+    out = answer(make_spider(), response(BASE + "/a.html", refresh_page(0, url), "article"))
+    assert followed(out) == [] and errors(out) == []
+    assert [x.url for x in out if isinstance(x, PageItem)] == [BASE + "/a.html"]
+
+
+def test_an_http_redirect_to_the_page_itself_with_a_fragment_is_a_loop():
+    out = answer(make_spider(), redirect(BASE + "/a.html", "/a.html#main"))
+    assert followed(out) == [] and errors(out)[0].startswith("redirect loop: ")
+
+
+# --------------------------------------------------------------------------- host and port
+def test_a_redirect_to_another_port_of_the_same_host_is_refused_on_the_requested_url():
+    out = answer(make_spider(), redirect(BASE + "/a.html", "http://127.0.0.20:1/a.html", 301))
+    assert followed(out) == []
+    (err,) = [x for x in out if isinstance(x, FetchError)]
+    assert err.url == BASE + "/a.html" and "another port (1 on 127.0.0.20" in err.error
+
+
+@pytest.mark.parametrize("portal, source, target", [
+    ("http://www.example.gov.cn/", "http://www.example.gov.cn/a.html", "http://www.example.gov.cn:80/b.html"),
+    ("https://www.example.gov.cn/", "https://www.example.gov.cn/a.html", "https://www.example.gov.cn:443/b.html"),
+    ("http://www.example.gov.cn:8080/", "http://www.example.gov.cn:8080/", "https://www.example.gov.cn/index.html"),
+    ("http://www.example.gov.cn/", "https://www.example.gov.cn/index.html", "https://www.example.gov.cn/xxgk/"),
+    ("https://www.example.gov.cn/", "https://www.example.gov.cn/a.html", "http://www.example.gov.cn/a.html"),
+])
+def test_default_ports_and_http_to_https_on_the_same_host_are_followed(portal, source, target):
+    out = answer(make_spider(url=portal), redirect(source, target, 301))
+    assert [r.url for r in followed(out)] == [target] and errors(out) == []
+
+
+@pytest.mark.parametrize("portal, target", [
+    ("http://www.example.gov.cn/", "https://www.example.gov.cn:8443/a.html"),
+    ("http://www.example.gov.cn/", "http://www.example.gov.cn:8080/a.html"),
+    ("http://www.example.gov.cn:8080/", "http://www.example.gov.cn/a.html"),
+])
+def test_other_ports_are_refused(portal, target):
+    out = answer(make_spider(url=portal), redirect(urljoin(portal, "/x.html"), target, 301))
+    assert followed(out) == [] and "another port" in errors(out)[0]
+
+
+def test_a_meta_refresh_to_another_port_is_recorded():
+    out = answer(make_spider(), response(BASE + "/a.html", refresh_page(30, "http://127.0.0.20:1/"), "article"))
+    assert followed(out) == [] and "another port" in errors(out)[0]
+
+
+def test_a_redirect_target_that_cannot_be_reached_is_an_error_of_the_requested_url():
+    from twisted.internet.error import ConnectionRefusedError
+    from twisted.python.failure import Failure
+
+    spider = make_spider()
+    (req,) = followed(answer(spider, redirect(BASE + "/a.html", "/moved/a.html", 301)))
+    failure = Failure(ConnectionRefusedError())
+    failure.request = req
+    (err,) = [x for x in spider.on_error(failure) if isinstance(x, FetchError)]
+    assert err.url == BASE + "/a.html" and f"at {BASE}/moved/a.html, reached by redirect from {BASE}/a.html" in err.error

@@ -366,6 +366,21 @@ def _redirect_offsite(portal, sizes):
     return target, None
 
 
+def _redirect_other_port(portal, sizes):
+    """The report answers a 301 to the same path on another port of the same host (port 1)."""
+    target = _report(portal)
+
+    def fault(h, path, query):
+        if path == target:
+            name = (h.headers.get("Host") or "").rsplit(":", 1)[0] or h.server.server_address[0]
+            _redirect(h, 301, f"http://{name}:1{target}")
+            return True
+        return False
+
+    _add_fault(portal, fault)
+    return target, None
+
+
 def _moved_report(portal, sizes):
     target = _report(portal)
     final = _moved(target)
@@ -419,6 +434,17 @@ def _meta_refresh_moved(portal, sizes):
     portal.pages[final] = portal.pages[target]
     _set_html(portal, target, _refresh_stub(0, final.rsplit("/", 1)[1]))
     return target, final
+
+
+def _meta_refresh_self(portal, sizes):
+    """Both reports refresh to themselves at once: the first to an anchor (``0;url=#main``), the
+    second to its own address. Neither is a redirect."""
+    first, second = portal.reports[0].path, portal.reports[1].path
+    for path, url in ((first, "#main"), (second, second)):
+        html = _html(portal, path)
+        tag = f'<meta http-equiv="refresh" content="0;url={url}">'
+        _set_html(portal, path, html.replace("<head>", "<head>" + tag, 1) if "<head>" in html else tag + html)
+    return first, None
 
 
 def _generic_list(items_html: str, next_href: str | None, title: str = "政府信息公开年报") -> str:
@@ -574,6 +600,58 @@ def _js_challenge(portal, sizes):
     return "/", None
 
 
+def _short_page_analytics(portal, sizes):
+    """The report page is a short 详见附件 page (under 80 visible characters) whose analytics
+    script sets a cookie and reads location.pathname: a page, not a JavaScript challenge."""
+    target = _report(portal)
+    title = next(r.title for r in portal.reports if r.path == target)
+    _set_html(portal, target, (
+        f'<html><head><meta charset="utf-8"><title>{title}</title>'
+        '<script>document.cookie="visit=1;path=/";var u=location.pathname;</script></head>'
+        f'<body><h1>{title}</h1><p>详见附件。</p></body></html>'))
+    return target, None
+
+
+GATE_COOKIE = "xxgk_gate=1"
+
+
+def _cookie_gate(h, path: str, gated: str) -> bool:
+    """``gated`` answers a 302 to itself setting a cookie until the request sends that cookie."""
+    if path != gated or GATE_COOKIE in (h.headers.get("Cookie") or ""):
+        return False
+    h._reply(302, b"", "text/html", extra={"Location": gated, "Set-Cookie": GATE_COOKIE + "; Path=/"}, send_body=True)
+    return True
+
+
+def _cookie_gated_report(portal, sizes):
+    """The report page answers a 302 to its own URL that sets a cookie; with the cookie, the page."""
+    target = _report(portal)
+    _add_fault(portal, lambda h, path, query: _cookie_gate(h, path, target))
+    return target, None
+
+
+def _cookie_gated_attachment(portal, sizes):
+    """The report page links the report as a DOCX whose download is cookie-gated (a 302 to
+    itself setting a cookie, then the file): the attachment is one more report to store."""
+    import dataclasses
+
+    from harvester.reportgen import render
+
+    from .families.site import ATTACHMENT_TYPES
+
+    target = _report(portal)
+    entry = next(r for r in portal.reports if r.path == target)
+    docx = target.rsplit("/", 1)[0] + "/P020260123000001.docx"
+    data = render(entry.truth, "docx", random.Random(f"{portal.id}:gated-docx")).data
+    portal.pages[docx] = SimPage.make(data, ATTACHMENT_TYPES["docx"], _page(portal, target).last_modified)
+    html = _html(portal, target)
+    link = f'<p>附件：<a href="{docx.rsplit("/", 1)[1]}">{entry.title}.docx</a></p>'
+    _set_html(portal, target, html.replace("</body>", link + "</body>", 1))
+    portal.reports.append(dataclasses.replace(entry, path=docx))
+    _add_fault(portal, lambda h, path, query: _cookie_gate(h, path, docx))
+    return docx, None
+
+
 HOSTILE_NAMES = (
     "../../../../etc/passwd.pdf",
     "年报\u202egpj.exe.pdf",
@@ -629,6 +707,8 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("redirect-loop", "report -> ?loop=1 -> report …", "error", "redirect loop", _redirect_loop),
     Fault("redirect-chain", "report -> ?hop=1 -> … -> ?hop=50 -> the page", "error", "redirect chain", _redirect_chain),
     Fault("redirect-offsite", "report -> 301 to another host", "error", "another host", _redirect_offsite),
+    Fault("redirect-other-port", "report -> 301 to another port of the same host", "error", "another port",
+          _redirect_other_port),
     Fault("moved-report", "report -> 301 to its new address on the same host", "stored", "", _moved_report),
     Fault("homepage-302", "/ -> 302 /index.html", "stored", "", _homepage_302),
     Fault("meta-refresh-0-same", "a report page replaced by a 0 s refresh to its new address", "stored", "", _meta_refresh_moved),
@@ -637,6 +717,8 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           _meta_refresh_in_report(0, True), keeps_report=True),
     Fault("meta-refresh-30-other", "the report page has a 30 s refresh to another host", "error", "another host",
           _meta_refresh_in_report(30, True), keeps_report=True),
+    Fault("meta-refresh-self", "the reports have a 0 s refresh to themselves (#main, their own URL)", "stored", "",
+          _meta_refresh_self),
     Fault("endless-pagination", "下一页 to list_N.shtml for every N, each page different", "trap", "listing trap",
           _endless(lambda n: f"list_{n}.shtml", _page_n)),
     Fault("million-pages", "createPageHTML(1000000, …) and every index_N.html answers", "trap", "1000000 pages",
@@ -648,6 +730,12 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("binary-as-html", "random binary bytes labelled text/html at a report link", "stored", "", _binary_as_html),
     Fault("nul-html", "a report page with NUL bytes and unclosed tags", "stored", "", _nul_html),
     Fault("js-challenge-200", "every page a 200 JavaScript cookie challenge", "blocked", "JavaScript challenge", _js_challenge),
+    Fault("short-page-analytics-script", "a short 详见附件 report page whose script sets a cookie and reads "
+          "location.pathname", "stored", "", _short_page_analytics),
+    Fault("cookie-gated-report", "the report answers a 302 to itself setting a cookie, then the page", "stored", "",
+          _cookie_gated_report),
+    Fault("cookie-gated-attachment", "the report's DOCX answers a 302 to itself setting a cookie, then the file",
+          "stored", "", _cookie_gated_attachment),
     Fault("hostile-attachment-names", "attachments named ../../etc/passwd.pdf, RTL overrides, 300 chars …", "stored", "",
           _hostile_attachments),
 )}
