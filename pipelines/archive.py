@@ -120,6 +120,8 @@ class WarcArchiveMiddleware:
                 "harvester-page-kind": request.meta.get("kind"),
                 "harvester-link-text": request.meta.get("link_text"),
                 "harvester-parent-url": request.meta.get("parent_url"),
+                # the URL that redirected here: recovery links the two as the store does
+                "harvester-redirected-from": (request.meta.get("redirected_from") or [None])[-1],
                 "harvester-payload-sha256": known.original.sha256 if revisit else sha256,
             },
             now,
