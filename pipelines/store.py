@@ -16,6 +16,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
+from harvester.crawlcontext import CrawlContext
 from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem, TrapHit
 from storage.database import Database, shared_database
 from storage.failure import GUARD, describe
@@ -85,8 +86,8 @@ class StorePipeline:
         self.counts = {"new": 0, "changed": 0, "unchanged": 0, "pages": 0, "articles": 0, "not_modified": 0, "replayed": 0, "parse_failures": 0}
         self.errors: list[dict] = []
         self.warc_files: dict[str, None] = {}
-        self.run_id: int | None = None
         self.crawler = None
+        self.context = CrawlContext()  # the crawl's, from from_crawler
         self._last_progress = 0.0
         self.report_outcomes: dict = {}
         self.family = FamilyOutcome()
@@ -98,6 +99,7 @@ class StorePipeline:
             raise NotConfigured("HARVESTER_DB_URL is not set")
         p = cls(url)
         p.crawler = crawler
+        p.context = CrawlContext.of(crawler)
         crawler.signals.connect(p.spider_closed, signal=signals.spider_closed)
         GUARD.watch(crawler)
         return p
@@ -127,7 +129,6 @@ class StorePipeline:
             self.writer = None
             self._storage_failed(exc)
             raise
-        spider.run_id = self.run_id
 
     def _open_run(self, spider) -> None:
         with self.db.session() as s:
@@ -137,7 +138,7 @@ class StorePipeline:
             run = CrawlRun(portal_id=spider.portal_id, status="running", started=utcnow())
             s.add(run)
             s.flush()
-            self.run_id = run.id
+            self.context.run_id = run.id
             record_robots_policy(s, spider)
 
     async def spider_closed(self, spider, reason):
@@ -179,14 +180,14 @@ class StorePipeline:
             if not self._storage_failed(exc):
                 raise
             spider.logger.error("run %s of %s could not be recorded as %s (%s); the next harvest recovers it",
-                                self.run_id, spider.portal_id, status, describe(exc, self._where()))
+                                self.context.run_id, spider.portal_id, status, describe(exc, self._where()))
         finally:
             _release_writer()
 
     def _finish_run(self, spider, reason, status, mode, stats, responses, errors) -> None:
         with self.db.session() as s:
-            self.family.write(s, spider, self.run_id, reason)
-            run = s.get(CrawlRun, self.run_id)
+            self.family.write(s, spider, self.context.run_id, reason)
+            run = s.get(CrawlRun, self.context.run_id)
             run.finished = utcnow()
             run.status = status
             run.requests = stats.get("downloader/request_count", 0)
@@ -261,14 +262,14 @@ class StorePipeline:
 
     def _progress_failed(self, failure) -> None:
         if not self._storage_failed(failure.value):
-            self.crawler.spider.logger.warning("progress of run %s not written: %s", self.run_id, failure.getErrorMessage())
+            self.crawler.spider.logger.warning("progress of run %s not written: %s", self.context.run_id, failure.getErrorMessage())
 
     def _write_progress(self, counts: dict, errors: int) -> None:
         """Counts so far into the running run's row, for live progress displays."""
         if GUARD.tripped:
             return
         with self.db.session() as s:
-            run = s.get(CrawlRun, self.run_id)
+            run = s.get(CrawlRun, self.context.run_id)
             run.pages, run.new_reports, run.changed_reports = counts["pages"], counts["new"], counts["changed"]
             run.unchanged_reports, run.errors = counts["unchanged"], errors
 
@@ -293,7 +294,7 @@ class StorePipeline:
             # the runs and locks; the next harvest stores this page from the archive
             return _SKIPPED
         with self.db.session() as s:
-            return ingest_capture(s, capture_of(item, self.run_id))
+            return ingest_capture(s, capture_of(item, self.context.run_id))
 
 
 def capture_of(item: PageItem, run_id: int | None) -> Capture:

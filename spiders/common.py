@@ -75,9 +75,6 @@ def declared_encoding(response) -> str | None:
 def page_text(response) -> str:
     """The page as text: its declared encoding (gb2312/gbk read as gb18030), or, undeclared,
     UTF-8 when the bytes are valid UTF-8, else GB18030 (Scrapy would guess cp1252)."""
-    cached = getattr(response, "_harvester_text", None)
-    if cached is not None:
-        return cached
     body = response.body
     enc = declared_encoding(response)
     text = None
@@ -92,15 +89,7 @@ def page_text(response) -> str:
                 continue
         if text is None:
             text = body.decode("gb18030", errors="replace")
-    try:
-        response._harvester_text = text
-    except AttributeError:  # pragma: no cover - slotted response classes
-        pass
     return text
-
-
-def selector(response) -> Selector:
-    return Selector(text=page_text(response) or "<html></html>", type="html")
 
 
 def links_in(sel: Selector, base_url: str, allowed_hosts) -> list[tuple[str, str]]:

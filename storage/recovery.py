@@ -13,7 +13,7 @@ portal is crawled again (under its lock, so no live process owns that run):
 3. the run is marked ``interrupted``.
 
 The next crawl then resumes: the pages that run captured are served from the archive
-(``pipelines.replay``) instead of being fetched again.
+(``middlewares.archive_replay``) instead of being fetched again.
 """
 from __future__ import annotations
 
