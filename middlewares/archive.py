@@ -77,12 +77,16 @@ class WarcArchiveMiddleware:
         try:
             return self._archive(request, response)
         except OSError as exc:
-            cause = describe(exc, self.archive.current_path or self.archive_dir)
-            if cause is None:
-                raise
-            self.archive.abandon()
-            GUARD.trip(cause)
-            raise IgnoreRequest(f"not archived: {cause}") from None
+            raise IgnoreRequest(f"not archived: {self._stop_on_storage_failure(exc)}") from None
+
+    def _stop_on_storage_failure(self, exc: OSError) -> str:
+        """A full or read-only disk stops the harvest (the cause is returned); any other error is raised."""
+        cause = describe(exc, self.archive.current_path or self.archive_dir)
+        if cause is None:
+            raise exc
+        self.archive.abandon()
+        GUARD.trip(cause)
+        return cause
 
     def _archive(self, request, response):
         spider = self.crawler.spider
@@ -174,9 +178,5 @@ class WarcArchiveMiddleware:
             try:
                 self.archive.close()
             except OSError as exc:
-                cause = describe(exc, self.archive.current_path or self.archive_dir)
-                if cause is None:
-                    raise
-                self.archive.abandon()
-                GUARD.trip(cause)
+                self._stop_on_storage_failure(exc)
         self.crawler.stats.set_value("harvester/warc_files", list(self.archive.files))
