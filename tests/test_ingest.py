@@ -73,3 +73,27 @@ def test_recovery_links_a_redirect_to_the_page_it_led_to_as_the_crawl_does(tmp_p
         final = final_document(s, BASE + "/old.html")
         assert final is not None and final.url == BASE + "/new.html"
         assert s.get(CrawlRun, run_id).status == "interrupted"
+
+
+def test_a_page_read_again_as_a_report_joins_a_logical_report(tmp_path):
+    from storage.ingest import refile_documents
+    from storage.models import Content, Report
+
+    db = open_database(sqlite_url(tmp_path / "h.db"))
+    with db.session() as s:
+        s.add(Portal(id="p", name="p", url=BASE + "/"))
+    url = BASE + "/gknb/t20250120_1.html"
+    reading = {"title": "某县2024年政府信息公开工作年度报告", "text": "年度报告正文", "extractor_version": "x",
+               "is_annual_report": False}  # as read by a broken parser
+    with db.session() as s:
+        ingest_capture(s, _capture(url, T0, kind="article", reading=reading))
+    with db.session() as s:
+        doc = s.scalars(select(Document).where(Document.url == url)).one()
+        assert (doc.is_report, doc.report_id) == (False, None)
+        content = s.get(Content, doc.current_sha256)
+        content.is_annual_report, content.agency, content.year = True, "某县人民政府", 2024  # the parser fixed
+        refile_documents(s, content)
+    with db.session() as s:
+        doc = s.scalars(select(Document).where(Document.url == url)).one()
+        report = s.get(Report, doc.report_id)
+        assert doc.is_report and (report.agency, report.year, report.first_seen) == ("某县人民政府", 2024, T0)
