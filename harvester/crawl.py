@@ -160,5 +160,16 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait):
             # clean-up below must end the process, not be ignored.
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-    runs = sorted(r for r in (getattr(getattr(c, "spider", None), "run_id", None) for c in crawlers) if r is not None)
+    runs = sorted(r for r in map(_run_of, crawlers) if r is not None)
     return runs, refused
+
+
+def _run_of(crawler) -> int | None:
+    """The run a crawler's store opened (None when its crawl never started)."""
+    from harvester.crawlcontext import CrawlContext
+
+    try:
+        context = crawler.get_extension(CrawlContext)
+    except RuntimeError:  # it failed before its extensions were built
+        return None
+    return context.run_id if context is not None else None

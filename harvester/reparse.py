@@ -1,5 +1,7 @@
 """Re-read archived pages without fetching: run extraction and the parser again over the
-bodies in the WARC files and update what the store says about them (after a parser fix).
+bodies in the WARC files and update what the store says about them (after a parser fix):
+each content row, and its documents through ``storage.ingest.refile_documents`` (a page that
+now reads as a report joins its logical report, as when it was stored).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from harvester.extraction import read_page
 from storage.database import Database
+from storage.ingest import refile_documents
 from storage.models import Content, Document, Snapshot
 from storage.warc import read_record
 
@@ -44,8 +47,7 @@ def reparse(db: Database, archive_dir: Path, portal: str | None = None, progress
             was = content.is_annual_report
             for key, value in fresh.items():
                 setattr(content, key, value)
-            for doc in s.scalars(select(Document).where(Document.current_sha256 == sha)):
-                doc.is_report = content.is_annual_report
+            refile_documents(s, content)
             result.contents += 1
             result.reclassified += int(was != content.is_annual_report)
             result.errors += int(bool(content.error))

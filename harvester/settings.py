@@ -64,9 +64,9 @@ DOWNLOAD_WARNSIZE = 32 * 1024 * 1024
 # Every response is archived raw, before decompression: the archiving middleware sits
 # next to the downloader (HttpCompressionMiddleware is at 590, lower = closer to the engine).
 DOWNLOADER_MIDDLEWARES = {
-    "pipelines.incremental.ConditionalRequestMiddleware": 560,
-    "pipelines.replay.ArchiveReplayMiddleware": 940,
-    "pipelines.archive.WarcArchiveMiddleware": 950,
+    "middlewares.conditional.ConditionalRequestMiddleware": 560,
+    "middlewares.archive_replay.ArchiveReplayMiddleware": 940,
+    "middlewares.archive.WarcArchiveMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.KnownContentPipeline": 100,
@@ -81,7 +81,8 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy's remote control (an HTTP server on localhost that runs code sent with a bearer token,
 # leaving token files in ~/.local/state/scrapy/job_files): an archiver has no use for it.
 REMOTE_CONTROL_ENABLED = False
-EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
+# One CrawlContext per crawl: what its spider, middlewares and pipelines share (harvester.crawlcontext).
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None, "harvester.crawlcontext.CrawlContext": 0}
 # A <meta http-equiv="refresh"> must not replace the page: the spider stores the page as itself
 # and decides about the refresh target (spiders.base).
 METAREFRESH_ENABLED = False

@@ -1,7 +1,7 @@
-"""Scrapy components between a fetched page and the store, in crawl order:
+"""Scrapy item pipelines between a fetched (and archived: ``middlewares.archive``) page and the
+store, in crawl order:
 
-1. ``archive.WarcArchiveMiddleware`` (downloader middleware): raw bytes into WARC files.
-2. ``dedupe.KnownContentPipeline``: bodies already read are not read again.
-3. ``extract.ExtractPipeline``: text, metadata and the report parser, in worker threads.
-4. ``store.StorePipeline``: documents, snapshots, contents and the crawl run in the database.
+1. ``dedupe.KnownContentPipeline``: bodies already read are not read again.
+2. ``extract.ExtractPipeline``: text, metadata and the report parser, in worker threads.
+3. ``store.StorePipeline``: the crawl run, and each page through ``storage.ingest``.
 """

@@ -8,9 +8,7 @@ from twisted.python.threadpool import ThreadPool
 
 from harvester.extraction import read_page
 from harvester.items import PageItem
-
-# Pages read for a report: articles and the attachments they link (PDF, DOC(X), WPS, XLS(X)).
-READ_KINDS = ("article", "attachment")
+from storage.ingest import READ_KINDS
 
 
 class ExtractPipeline:

@@ -1,27 +1,28 @@
 """Store fetched pages and the crawl run in the database.
 
-Writes run in one dedicated thread per process (shared by every portal crawled in it), so the
-reactor never waits on the database and SQLite sees one writer at a time. A second crawl of
-the same URL adds a snapshot to the same document; identical bodies share one content row.
+Each page is stored by ``storage.ingest.ingest_capture``; this pipeline opens the crawl run,
+counts what the run saw and closes the run when Scrapy says why the spider closed. Writes run in
+one dedicated thread per process (shared by every portal crawled in it), so the reactor never
+waits on the database and SQLite sees one writer at a time.
 """
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy import select
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
+from harvester.crawlcontext import CrawlContext
 from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem, TrapHit
 from storage.database import Database, shared_database
 from storage.failure import GUARD, describe
 from storage.health import assess_run, close_events, raise_event
-from storage.models import Content, CrawlRun, Document, Portal, Snapshot, utcnow
-from storage.reports import record_report
+from storage.ingest import Capture, ingest_capture
+from storage.models import CrawlRun, Portal, utcnow
 
 _RANK = {"unchanged": 0, "changed": 1, "new": 2}
 _SKIPPED = object()  # a page not stored because the disk filled up (recovered by the next harvest)
@@ -82,11 +83,11 @@ class StorePipeline:
         self.db_url = db_url
         self.db: Database | None = None
         self.writer: ThreadPool | None = None
-        self.run_id: int | None = None
         self.counts = {"new": 0, "changed": 0, "unchanged": 0, "pages": 0, "articles": 0, "not_modified": 0, "replayed": 0, "parse_failures": 0}
         self.errors: list[dict] = []
         self.warc_files: dict[str, None] = {}
         self.crawler = None
+        self.context = CrawlContext()  # the crawl's, from from_crawler
         self._last_progress = 0.0
         self.report_outcomes: dict = {}
         self.family = FamilyOutcome()
@@ -98,6 +99,8 @@ class StorePipeline:
             raise NotConfigured("HARVESTER_DB_URL is not set")
         p = cls(url)
         p.crawler = crawler
+        p.context = CrawlContext.of(crawler)
+        crawler.signals.connect(p.spider_closed, signal=signals.spider_closed)
         GUARD.watch(crawler)
         return p
 
@@ -126,7 +129,6 @@ class StorePipeline:
             self.writer = None
             self._storage_failed(exc)
             raise
-        spider.run_id = self.run_id
 
     def _open_run(self, spider) -> None:
         with self.db.session() as s:
@@ -136,21 +138,17 @@ class StorePipeline:
             run = CrawlRun(portal_id=spider.portal_id, status="running", started=utcnow())
             s.add(run)
             s.flush()
-            self.run_id = run.id
-            _record_robots_policy(s, spider)
+            self.context.run_id = run.id
+            record_robots_policy(s, spider)
 
-    async def close_spider(self, spider=None):
+    async def spider_closed(self, spider, reason):
+        """Close the run, once every item is stored. ``reason`` is Scrapy's: "finished",
+        "shutdown" (SIGTERM, SIGINT, the scheduler stopping), "blocked", "storage_failed" …"""
         from twisted.internet import reactor
 
-        spider = spider or self.crawler.spider
         if self.writer is None:
             return  # the run was never opened
         stats = self.crawler.stats.get_stats()
-        reason = stats.get("finish_reason")
-        if reason is None and not self.crawler.crawling:
-            # Pipelines close before Scrapy records why; a crawler told to stop (SIGTERM,
-            # SIGINT, the scheduler shutting down) has already cleared `crawling`.
-            reason = "shutdown"
         responses = _status_counts(stats)
         ok_responses = sum(v for k, v in responses.items() if k.startswith("2"))
         errors = list(self.errors)
@@ -182,14 +180,14 @@ class StorePipeline:
             if not self._storage_failed(exc):
                 raise
             spider.logger.error("run %s of %s could not be recorded as %s (%s); the next harvest recovers it",
-                                self.run_id, spider.portal_id, status, describe(exc, self._where()))
+                                self.context.run_id, spider.portal_id, status, describe(exc, self._where()))
         finally:
             _release_writer()
 
     def _finish_run(self, spider, reason, status, mode, stats, responses, errors) -> None:
         with self.db.session() as s:
-            self.family.write(s, spider, self.run_id, reason)
-            run = s.get(CrawlRun, self.run_id)
+            self.family.write(s, spider, self.context.run_id, reason)
+            run = s.get(CrawlRun, self.context.run_id)
             run.finished = utcnow()
             run.status = status
             run.requests = stats.get("downloader/request_count", 0)
@@ -236,7 +234,7 @@ class StorePipeline:
         if item.status == 304:
             self.counts["not_modified"] += 1
         try:
-            outcome = await maybe_deferred_to_future(deferToThreadPool(reactor, self.writer, self._store_page, item))
+            outcome = await maybe_deferred_to_future(deferToThreadPool(reactor, self.writer, self.store_page, item))
         except Exception as exc:
             if self._storage_failed(exc):
                 return item
@@ -264,14 +262,14 @@ class StorePipeline:
 
     def _progress_failed(self, failure) -> None:
         if not self._storage_failed(failure.value):
-            self.crawler.spider.logger.warning("progress of run %s not written: %s", self.run_id, failure.getErrorMessage())
+            self.crawler.spider.logger.warning("progress of run %s not written: %s", self.context.run_id, failure.getErrorMessage())
 
     def _write_progress(self, counts: dict, errors: int) -> None:
         """Counts so far into the running run's row, for live progress displays."""
         if GUARD.tripped:
             return
         with self.db.session() as s:
-            run = s.get(CrawlRun, self.run_id)
+            run = s.get(CrawlRun, self.context.run_id)
             run.pages, run.new_reports, run.changed_reports = counts["pages"], counts["new"], counts["changed"]
             run.unchanged_reports, run.errors = counts["unchanged"], errors
 
@@ -288,68 +286,31 @@ class StorePipeline:
             self.counts[outcome] += 1
             self.report_outcomes[key] = outcome
 
-    def _store_page(self, item: PageItem) -> tuple[str, int | None] | None:
-        """Write one fetch; for a report, return what it was in this run and its report id."""
+    def store_page(self, item: PageItem) -> tuple[str, int | None] | None | object:
+        """Write one fetch (in the writer thread); for a report, return what it was in this run
+        and its report id."""
         if GUARD.tripped:
             # queued before the disk filled up: the room freed to finish cleanly is kept for
             # the runs and locks; the next harvest stores this page from the archive
             return _SKIPPED
-        arc = item.archive
         with self.db.session() as s:
-            doc = s.scalars(select(Document).where(Document.url == item.url)).first()
-            previous_sha = None
-            if doc is None:
-                doc = Document(portal_id=item.portal_id, url=item.url, kind=item.kind, first_seen=item.fetched_at)
-                s.add(doc)
-            else:
-                previous_sha = doc.current_sha256
-            doc.last_seen = item.fetched_at
-            if item.link_text:
-                doc.link_text = item.link_text
-            payload_of = None
-            if arc.get("refers_to"):
-                payload_of = s.scalars(select(Snapshot.id).where(Snapshot.warc_record_id == arc["refers_to"])).first()
-            _link_attachment(s, doc, item)
-            _link_redirects(s, doc, item)
-            content = None
-            if item.kind in READ_KINDS and item.status in (200, 304) and not item.failure:
-                content = s.get(Content, arc["sha256"])
-                if content is None and item.content is not None:
-                    content = Content(sha256=arc["sha256"], size=arc["size"], **item.content)
-                    s.add(content)
-            s.flush()
-            s.add(
-                Snapshot(
-                    document_id=doc.id,
-                    run_id=self.run_id,
-                    fetched_at=item.fetched_at,
-                    status=item.status,
-                    headers=item.headers,
-                    sha256=arc["sha256"],
-                    size=arc["size"],
-                    warc_file=arc["warc_file"],
-                    warc_offset=arc["offset"],
-                    warc_length=arc["length"],
-                    warc_record_id=arc["record_id"],
-                    record_type=arc.get("record_type", "response"),
-                    payload_of_id=payload_of,
-                )
-            )
-            if content is None:
-                return None
-            doc.current_sha256 = content.sha256
-            doc.is_report = content.is_annual_report
-            if not content.is_annual_report:
-                _share_report_with_page(s, doc)  # a 详见附件 page stored after its attachment
-                return None
-            outcome = record_report(s, doc, content, item.fetched_at, previous_sha)
-            _share_report_with_page(s, doc)
-            return outcome, doc.report_id
+            return ingest_capture(s, capture_of(item, self.context.run_id))
 
 
-# -- portal families: discovery results, moved columns, blocks, attachments, robots policy -------
-READ_KINDS = ("article", "attachment")
+def capture_of(item: PageItem, run_id: int | None) -> Capture:
+    """The capture a page item describes (``item.archive`` says where its record landed)."""
+    arc = item.archive
+    return Capture(
+        portal_id=item.portal_id, url=item.url, kind=item.kind, status=item.status, headers=item.headers,
+        fetched_at=item.fetched_at, run_id=run_id, warc_file=arc["warc_file"], warc_offset=arc["offset"],
+        warc_length=arc["length"], warc_record_id=arc["record_id"], sha256=arc["sha256"], size=arc["size"],
+        record_type=arc.get("record_type", "response"), refers_to=arc.get("refers_to"), link_text=item.link_text,
+        parent_url=item.parent_url, redirected_from=list(item.redirected_from), failure=item.failure,
+        reading=item.content,
+    )
 
+
+# -- portal families: discovery results, moved columns, blocks, robots policy ----------------------
 
 class FamilyOutcome:
     """What the spider told the store about the portal itself during one run."""
@@ -383,8 +344,8 @@ class FamilyOutcome:
         rediscovered = not getattr(spider, "stored_columns", None) or self.moved
         if portal is not None and not getattr(spider, "columns", None) and self.columns and rediscovered:
             # a discovery ran (first harvest, full pass, or a remembered column moved): its result
-            # Merged with what was known: a column that failed once (timeout, 5xx) stays on the
-            # nightly list; only a column found gone (ColumnMoved) leaves it.
+            # is merged with what was known, so a column that failed once (timeout, 5xx) stays on
+            # the nightly list; only a column found gone (ColumnMoved) leaves it.
             moved = {m.url for m in self.moved}
             found = [c for c in dict.fromkeys([*self.columns, *(portal.discovered_columns or [])]) if c not in moved]
             if found:
@@ -402,7 +363,7 @@ class FamilyOutcome:
         # the "blocked" event itself is raised by storage.health.assess_run from the run's status
 
 
-def _record_robots_policy(s, spider) -> None:
+def record_robots_policy(s, spider) -> None:
     """The portal row says whether robots.txt is obeyed and, when it is not, why."""
     portal = s.get(Portal, spider.portal_id)
     if portal is None:
@@ -413,70 +374,3 @@ def _record_robots_policy(s, spider) -> None:
     ignore = getattr(spider, "robots", "obey") == "ignore"
     portal.robots_obeyed = not ignore
     portal.robots_reason = getattr(spider, "robots_reason", None) if ignore else None
-
-
-def _link_attachment(s, doc: Document, item: PageItem) -> None:
-    """An attachment points at the article page that links it (page and file: one report).
-    The page's row is created here when the attachment is stored first (extraction of the
-    page may still be running); storing the page then fills it in."""
-    if item.kind != "attachment" or not item.parent_url or item.parent_url == item.url:
-        return
-    parent = s.scalars(select(Document).where(Document.url == item.parent_url)).first()
-    if parent is None:
-        parent = Document(portal_id=item.portal_id, url=item.parent_url, kind="article",
-                          first_seen=item.fetched_at, last_seen=item.fetched_at)
-        s.add(parent)
-        s.flush()
-    doc.parent_id = parent.id
-
-
-def _link_redirects(s, doc: Document, item: PageItem) -> None:
-    """The URL that redirected to this one points at its document; the hops before it point at
-    each other (``storage.redirects.final_document`` walks the chain)."""
-    for url in item.redirected_from[-1:]:
-        if url == item.url:
-            continue
-        src = s.scalars(select(Document).where(Document.url == url)).first()
-        if src is None:  # its own 3xx answer is still on the way to the store
-            src = Document(portal_id=item.portal_id, url=url, kind=item.kind, first_seen=item.fetched_at,
-                           last_seen=item.fetched_at, link_text=item.link_text)
-            s.add(src)
-            s.flush()
-        if doc.id is None:
-            s.flush()
-        src.redirect_to_id = doc.id
-
-
-def _share_report_with_page(s, doc: Document) -> None:
-    """Page and attachment are one logical report: the attachment's report (the document that
-    holds the tables) also lists the page, whichever of the two was stored first. A page that
-    is itself a different report (another year) keeps its own."""
-    from storage.models import Report, ReportVersion
-
-    if doc.report_id is None and doc.parent_id is None:
-        att = s.scalars(select(Document).where(Document.parent_id == doc.id, Document.is_report.is_(True),
-                                               Document.report_id.is_not(None)).limit(1)).first()
-        if att is not None:
-            doc.report_id = att.report_id
-        return
-    if doc.report_id is None:
-        return
-    if doc.parent_id is not None:
-        pairs = [(doc, s.get(Document, doc.parent_id))]
-    else:
-        pairs = [(a, doc) for a in s.scalars(select(Document).where(Document.parent_id == doc.id))]
-    for att, page in pairs:
-        if page is None or att.report_id is None or att.report_id == page.report_id or not att.is_report:
-            continue
-        if page.report_id is None:
-            page.report_id = att.report_id
-            continue
-        keep, drop = s.get(Report, att.report_id), s.get(Report, page.report_id)
-        if keep is None or drop is None or (keep.year and drop.year and keep.year != drop.year):
-            continue
-        for d in s.scalars(select(Document).where(Document.report_id == drop.id)):
-            d.report_id = keep.id
-        for v in s.scalars(select(ReportVersion).where(ReportVersion.report_id == drop.id)):
-            v.report_id = keep.id
-        s.flush()
-        s.delete(drop)

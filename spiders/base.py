@@ -16,7 +16,7 @@ demand) walks every listing page and re-fetches every known article conditionall
 silent edits. An *incremental* (nightly) pass fetches listing pages conditionally, stops a
 column's walk after HARVESTER_KNOWN_PAGES_DEPTH pages that hold only known articles, and
 fetches only articles it has never seen. Every response, whatever its status, becomes a ``PageItem``
-(already archived by ``pipelines.archive``); requests that got no response become
+(already archived by ``middlewares.archive``); requests that got no response become
 ``FetchError`` items, so the crawl run records them. A block (403, 412/521 challenge, or a
 JavaScript challenge page served with 200) becomes a ``Blocked`` item and ends the portal's
 crawl at once: no retry storm against a refusing site.
@@ -52,14 +52,17 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy.exceptions import CloseSpider
 
+from harvester.crawlcontext import CrawlContext
 from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem, TrapHit
 from spiders import families
 from spiders import vocabulary as V
-from spiders.common import Link, Page, host, links_in, page_text, selector, strip_session_ids
+from parsel import Selector
+
+from spiders.common import Link, Page, host, strip_session_ids
 from spiders.cookies import use_bundled_public_suffix_list
 from storage.database import shared_database
 from storage.warc import read_record
-from storage.state import PortalState, state_for_crawler
+from storage.state import PortalState
 
 use_bundled_public_suffix_list()
 
@@ -305,9 +308,14 @@ class PortalSpider(scrapy.Spider):
             cols = list(portal.discovered_columns or []) if portal is not None else []
         return [c for c in cols if isinstance(c, str) and host(c) in self.allowed_domains]
 
+    @cached_property
+    def context(self) -> CrawlContext:
+        """What this crawl's components share (portal state, pages read once)."""
+        return CrawlContext.of(getattr(self, "crawler", None))
+
     async def start(self):
         if self.db_url:
-            self.state = state_for_crawler(self.crawler, shared_database(self.db_url), self.portal_id)
+            self.state = self.context.portal_state(self.portal_id)
         self.mode = self.choose_mode()
         self.logger.info("%s: %s pass, %d pages known", self.portal_id, self.mode, len(self.state.pages))
         if self.columns:
@@ -396,17 +404,10 @@ class PortalSpider(scrapy.Spider):
 
     # -- page reading helpers (used by the family adapters) -------------------------------
     def text(self, response) -> str:
-        return page_text(response)
+        return self.context.text(response)
 
     def links(self, response) -> list[tuple[str, str]]:
-        cached = getattr(response, "_harvester_links", None)
-        if cached is None:
-            cached = links_in(selector(response), response.url, self.allowed_domains)
-            try:
-                response._harvester_links = cached
-            except AttributeError:  # pragma: no cover
-                pass
-        return cached
+        return self.context.links(response, self.allowed_domains)
 
     @staticmethod
     def is_report_link(url: str, text: str) -> bool:
@@ -834,7 +835,7 @@ class PortalSpider(scrapy.Spider):
         """(URL, name) of the documents an article page links: PDF, DOC(X), WPS, XLS(X) …"""
         out = dict(tuple(x) for x in response.meta.get("attachments") or [])
         if isinstance(response, scrapy.http.TextResponse):
-            sel = selector(response)
+            sel = Selector(text=self.text(response) or "<html></html>", type="html")
             for a in sel.css("a[href]"):
                 href = a.attrib["href"].strip()
                 if not href or href.startswith(("javascript:", "mailto:", "#")):

@@ -68,20 +68,9 @@ def link_text(sel) -> str:
 def page_text(response) -> str:
     """The page as text, read by ``harvester.charset`` (header, then the page's declaration,
     gb2312/gbk as gb18030; undeclared: UTF-8 or GB18030, where Scrapy would guess cp1252)."""
-    cached = getattr(response, "_harvester_text", None)
-    if cached is not None:
-        return cached
     ctype = response.headers.get("Content-Type")
     text, _ = decode_text(response.body, ctype.decode("latin-1") if ctype else None)
-    try:
-        response._harvester_text = text
-    except AttributeError:  # pragma: no cover - slotted response classes
-        pass
     return text
-
-
-def selector(response) -> Selector:
-    return Selector(text=page_text(response) or "<html></html>", type="html")
 
 
 def links_in(sel: Selector, base_url: str, allowed_hosts) -> list[tuple[str, str]]:

@@ -7,11 +7,13 @@ portal is crawled again (under its lock, so no live process owns that run):
 1. a torn tail is moved aside into ``<file>.torn-<offset>`` (kept, never deleted) so the
    file is whole again, and the file gets its CDXJ index;
 2. every capture of the run that is missing from the store is stored from its WARC record
-   (the metadata record written before each capture says its run, page kind and link text);
+   (the metadata record written before each capture says its run, page kind, link text, the
+   attachment's page and the URL that redirected to it), by ``storage.ingest.ingest_capture``
+   like a page the crawl stores;
 3. the run is marked ``interrupted``.
 
 The next crawl then resumes: the pages that run captured are served from the archive
-(``pipelines.replay``) instead of being fetched again.
+(``middlewares.archive_replay``) instead of being fetched again.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from storage.database import Database
-from storage.models import Content, CrawlRun, Document, Snapshot
+from storage.ingest import Capture, ingest_capture
+from storage.models import CrawlRun, Snapshot
 from storage.warc import write_cdxj
 
 
@@ -107,9 +110,8 @@ def _stopped_by_storage(run: CrawlRun) -> bool:
 
 def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=None) -> Recovery:
     """Recover the portal's dead runs (status ``running``) and its runs a full or read-only disk
-    stopped (``failed``, flagged in their error details). Call only while holding its lock."""
-    from storage.reports import record_report
-
+    stopped (``failed``, flagged in their error details). Call only while holding its lock.
+    ``read_page(body, url, content_type)`` reads a body whose content the store lacks."""
     result = Recovery()
     with db.session() as s:
         dead = list(s.scalars(select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.status == "running")))
@@ -146,7 +148,7 @@ def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=No
                 last_seen[run_id] = max(last_seen.get(run_id, when), when)
                 if cap["id"] in known_ids:
                     continue
-                _store_capture(s, portal_id, run_id, path.name, cap, fields, when, read_page, record_report)
+                ingest_capture(s, _capture(s, portal_id, run_id, path.name, cap, fields, when), _reader(cap, read_page))
                 result.stored += 1
     with db.session() as s:
         for run in s.scalars(select(CrawlRun).where(CrawlRun.id.in_(run_ids))):
@@ -164,43 +166,30 @@ def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=No
     return result
 
 
-def _store_capture(s, portal_id, run_id, warc_file, cap, fields, when, read_page, record_report) -> None:
+def _capture(s, portal_id, run_id, warc_file, cap, fields, when) -> Capture:
+    """The capture a WARC record and its metadata record describe."""
     import hashlib
 
-    url, kind = cap["url"], fields["harvester-page-kind"]
-    doc = s.scalars(select(Document).where(Document.url == url)).first()
-    previous_sha = doc.current_sha256 if doc is not None else None
-    if doc is None:
-        doc = Document(portal_id=portal_id, url=url, kind=kind, first_seen=when, last_seen=when)
-        s.add(doc)
-    doc.last_seen = max(doc.last_seen, when)
-    if fields.get("harvester-link-text"):
-        doc.link_text = fields["harvester-link-text"]
     if cap["type"] == "response":
-        sha256, size, payload_of = hashlib.sha256(cap["payload"]).hexdigest(), len(cap["payload"]), None
+        sha256, size = hashlib.sha256(cap["payload"]).hexdigest(), len(cap["payload"])
     else:
         original = s.scalars(select(Snapshot).where(Snapshot.warc_record_id == cap["refers_to"])).first()
         sha256 = fields.get("harvester-payload-sha256") or (original.sha256 if original else "")
         size = original.size if original else 0
-        payload_of = original.id if original else None
-    if kind == "attachment" and fields.get("harvester-parent-url") and doc.parent_id is None:
-        doc.parent_id = s.scalars(select(Document.id).where(Document.url == fields["harvester-parent-url"])).first()
-    content = None
-    if kind in ("article", "attachment") and cap["status"] in (200, 304):
-        content = s.get(Content, sha256)
-        if content is None and cap["type"] == "response" and read_page is not None:
-            ctype = next((v for k, v in cap["headers"] if k.lower() == "content-type"), None)
-            content = Content(sha256=sha256, size=size, **read_page(cap["payload"], url, ctype))
-            s.add(content)
-    s.flush()
-    s.add(Snapshot(
-        document_id=doc.id, run_id=run_id, fetched_at=when, status=cap["status"] or 0,
-        headers=dict(cap["headers"]), sha256=sha256, size=size, warc_file=warc_file,
-        warc_offset=cap["offset"], warc_length=cap["length"], warc_record_id=cap["id"],
-        record_type=cap["type"], payload_of_id=payload_of,
-    ))
-    if content is not None:
-        doc.current_sha256 = content.sha256
-        doc.is_report = content.is_annual_report
-        if content.is_annual_report:
-            record_report(s, doc, content, when, previous_sha)
+    redirected_from = fields.get("harvester-redirected-from")
+    return Capture(
+        portal_id=portal_id, url=cap["url"], kind=fields["harvester-page-kind"], status=cap["status"] or 0,
+        headers=dict(cap["headers"]), fetched_at=when, run_id=run_id, warc_file=warc_file,
+        warc_offset=cap["offset"], warc_length=cap["length"], warc_record_id=cap["id"], sha256=sha256, size=size,
+        record_type=cap["type"], refers_to=cap["refers_to"] if cap["type"] == "revisit" else None,
+        link_text=fields.get("harvester-link-text") or None, parent_url=fields.get("harvester-parent-url") or None,
+        redirected_from=[redirected_from] if redirected_from else [],
+    )
+
+
+def _reader(cap: dict, read_page):
+    """Reads the record's body when the store lacks its content."""
+    if read_page is None:
+        return None
+    ctype = next((v for k, v in cap["headers"] if k.lower() == "content-type"), None)
+    return lambda capture: read_page(cap["payload"], capture.url, ctype)

@@ -1,6 +1,6 @@
 """One logical report, several locations and versions (see ``storage.models.Report``).
 
-Called by the store for every fetched annual-report page, inside its transaction.
+Called by ``storage.ingest`` for every stored annual-report page, inside its transaction.
 """
 from __future__ import annotations
 
@@ -103,3 +103,37 @@ def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datet
         report.text_sha256, report.simhash, report.title = digest, sh, content.title or report.title
         return "changed"
     return outcome or "unchanged"
+
+
+def share_report_with_page(s: Session, doc: Document) -> None:
+    """Page and attachment are one logical report: the attachment's report (the document that
+    holds the tables) also lists the page, whichever of the two was stored first. A page that
+    is itself a different report (another year) keeps its own; two reports of the same year
+    become one (the page's is merged into the attachment's)."""
+    if doc.report_id is None and doc.parent_id is None:
+        att = s.scalars(select(Document).where(Document.parent_id == doc.id, Document.is_report.is_(True),
+                                               Document.report_id.is_not(None)).limit(1)).first()
+        if att is not None:
+            doc.report_id = att.report_id
+        return
+    if doc.report_id is None:
+        return
+    if doc.parent_id is not None:
+        pairs = [(doc, s.get(Document, doc.parent_id))]
+    else:
+        pairs = [(a, doc) for a in s.scalars(select(Document).where(Document.parent_id == doc.id))]
+    for att, page in pairs:
+        if page is None or att.report_id is None or att.report_id == page.report_id or not att.is_report:
+            continue
+        if page.report_id is None:
+            page.report_id = att.report_id
+            continue
+        keep, drop = s.get(Report, att.report_id), s.get(Report, page.report_id)
+        if keep is None or drop is None or (keep.year and drop.year and keep.year != drop.year):
+            continue
+        for d in s.scalars(select(Document).where(Document.report_id == drop.id)):
+            d.report_id = keep.id
+        for v in s.scalars(select(ReportVersion).where(ReportVersion.report_id == drop.id)):
+            v.report_id = keep.id
+        s.flush()
+        s.delete(drop)

@@ -2,7 +2,8 @@
 
 The archive middleware needs each URL's last payload (to write revisits instead of copies),
 the conditional-request middleware its validators (ETag / Last-Modified), the spider which
-articles are known and when the last full verification pass ran.
+articles are known and when the last full verification pass ran. The crawl's
+``harvester.crawlcontext.CrawlContext`` loads it once and hands it to each of them.
 """
 from __future__ import annotations
 
@@ -117,11 +118,3 @@ def load_portal_state(db: Database, portal_id: str) -> PortalState:
         )
     return state
 
-
-def state_for_crawler(crawler, db: Database, portal_id: str) -> PortalState:
-    """One PortalState per crawler, shared by its components (loaded on first use)."""
-    state = getattr(crawler, "_harvester_state", None)
-    if state is None or state.portal_id != portal_id:
-        state = load_portal_state(db, portal_id)
-        crawler._harvester_state = state
-    return state

@@ -382,7 +382,7 @@ def test_nightly_pass_starts_from_the_stored_columns(monkeypatch):
     monkeypatch.setattr(spider, "load_stored_columns", lambda: [BASE + "/xxgk/gknb/index.html", BASE + "/gkmlpt/index#2741"])
     import spiders.base as base
 
-    monkeypatch.setattr(base, "state_for_crawler", lambda crawler, db, pid: spider.state)
+    spider.context.state = spider.state  # the crawl's portal state, as if loaded from the store
     monkeypatch.setattr(base, "shared_database", lambda url: None)
 
     async def collect():

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from harvester.extraction import read_page
 from harvester.items import PageItem
 from harvester.reportgen import make_truth, render
-from pipelines.store import StorePipeline
+from pipelines.store import capture_of
 from storage.database import open_database, sqlite_url
+from storage.ingest import ingest_capture
 from storage.models import Document, Portal, Report
 
 BASE = "http://127.0.0.30:8000"
@@ -49,11 +50,10 @@ def stored(request, items, tmp_path_factory):
     db = open_database(sqlite_url(tmp_path / "h.db"))
     with db.session() as s:
         s.add(Portal(id="p", name="p", url=BASE + "/"))
-    store = StorePipeline(sqlite_url(tmp_path / "h.db"))
-    store.db = db
     order = items if request.param == "page first" else items[::-1]
     for it in order:
-        store._store_page(it)
+        with db.session() as s:
+            ingest_capture(s, capture_of(it, run_id=None))
     with db.session() as s:
         page = s.scalars(select(Document).where(Document.url == PAGE)).one()
         att = s.scalars(select(Document).where(Document.url == DOCX)).one()
@@ -87,13 +87,13 @@ def test_attachment_is_the_parsed_report(stored):
 def test_robots_policy_is_recorded_on_the_portal(tmp_path, robots, reason, expected):
     from types import SimpleNamespace
 
-    from pipelines.store import _record_robots_policy
+    from pipelines.store import record_robots_policy
 
     db = open_database(sqlite_url(tmp_path / "h.db"))
     with db.session() as s:
         s.add(Portal(id="p", name="p", url=BASE + "/"))
         s.flush()
-        _record_robots_policy(s, SimpleNamespace(portal_id="p", robots=robots, robots_reason=reason))
+        record_robots_policy(s, SimpleNamespace(portal_id="p", robots=robots, robots_reason=reason))
     with db.session() as s:
         row = s.get(Portal, "p")
         assert (row.robots_obeyed, row.robots_reason) == expected

@@ -19,9 +19,9 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from storage.database import shared_database
+from harvester.crawlcontext import CrawlContext
 from storage.failure import GUARD, describe
-from storage.state import KnownPage, state_for_crawler
+from storage.state import KnownPage
 from storage.warc import DEFAULT_MAX_SIZE, Fetch, Original, WarcArchive, payload_digest, read_record
 
 
@@ -35,10 +35,11 @@ def header_pairs(headers) -> list[tuple[str, str]]:
 
 
 class WarcArchiveMiddleware:
-    def __init__(self, crawler, archive_dir: Path, db_url: str | None, max_size: int):
+    def __init__(self, crawler, archive_dir: Path, store: bool, max_size: int):
         self.crawler = crawler
+        self.context = CrawlContext.of(crawler)
         self.archive_dir = archive_dir
-        self.db_url = db_url
+        self.store = store
         self.max_size = max_size
         self.archive: WarcArchive | None = None
         self.state = None
@@ -49,7 +50,7 @@ class WarcArchiveMiddleware:
         directory = s.get("HARVESTER_ARCHIVE_DIR")
         if not directory:
             raise NotConfigured("HARVESTER_ARCHIVE_DIR is not set: nothing would be archived")
-        mw = cls(crawler, Path(directory), s.get("HARVESTER_DB_URL"), s.getint("HARVESTER_WARC_MAX_SIZE", DEFAULT_MAX_SIZE))
+        mw = cls(crawler, Path(directory), bool(s.get("HARVESTER_DB_URL")), s.getint("HARVESTER_WARC_MAX_SIZE", DEFAULT_MAX_SIZE))
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         GUARD.watch(crawler)
@@ -57,8 +58,8 @@ class WarcArchiveMiddleware:
 
     def spider_opened(self, spider):
         portal_id = getattr(spider, "portal_id", spider.name)
-        if self.db_url:
-            self.state = state_for_crawler(self.crawler, shared_database(self.db_url), portal_id)
+        if self.store:
+            self.state = self.context.portal_state(portal_id)
         self.archive = WarcArchive(
             self.archive_dir,
             portal_id,
@@ -76,12 +77,16 @@ class WarcArchiveMiddleware:
         try:
             return self._archive(request, response)
         except OSError as exc:
-            cause = describe(exc, self.archive.current_path or self.archive_dir)
-            if cause is None:
-                raise
-            self.archive.abandon()
-            GUARD.trip(cause)
-            raise IgnoreRequest(f"not archived: {cause}") from None
+            raise IgnoreRequest(f"not archived: {self._stop_on_storage_failure(exc)}") from None
+
+    def _stop_on_storage_failure(self, exc: OSError) -> str:
+        """A full or read-only disk stops the harvest (the cause is returned); any other error is raised."""
+        cause = describe(exc, self.archive.current_path or self.archive_dir)
+        if cause is None:
+            raise exc
+        self.archive.abandon()
+        GUARD.trip(cause)
+        return cause
 
     def _archive(self, request, response):
         spider = self.crawler.spider
@@ -115,11 +120,13 @@ class WarcArchiveMiddleware:
             record_id,
             {
                 "harvester-portal": getattr(spider, "portal_id", spider.name),
-                "harvester-run-id": getattr(spider, "run_id", None),
+                "harvester-run-id": self.context.run_id,
                 "harvester-crawl-mode": getattr(spider, "mode", None),
                 "harvester-page-kind": request.meta.get("kind"),
                 "harvester-link-text": request.meta.get("link_text"),
                 "harvester-parent-url": request.meta.get("parent_url"),
+                # the URL that redirected here: recovery links the two as the store does
+                "harvester-redirected-from": (request.meta.get("redirected_from") or [None])[-1],
                 "harvester-payload-sha256": known.original.sha256 if revisit else sha256,
             },
             now,
@@ -171,9 +178,5 @@ class WarcArchiveMiddleware:
             try:
                 self.archive.close()
             except OSError as exc:
-                cause = describe(exc, self.archive.current_path or self.archive_dir)
-                if cause is None:
-                    raise
-                self.archive.abandon()
-                GUARD.trip(cause)
+                self._stop_on_storage_failure(exc)
         self.crawler.stats.set_value("harvester/warc_files", list(self.archive.files))

@@ -8,14 +8,13 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from storage.database import shared_database
-from storage.state import state_for_crawler
+from harvester.crawlcontext import CrawlContext
 
 
 class ConditionalRequestMiddleware:
-    def __init__(self, crawler, db_url: str):
+    def __init__(self, crawler):
         self.crawler = crawler
-        self.db_url = db_url
+        self.context = CrawlContext.of(crawler)
         self.state = None
 
     @classmethod
@@ -23,12 +22,12 @@ class ConditionalRequestMiddleware:
         url = crawler.settings.get("HARVESTER_DB_URL")
         if not url or not crawler.settings.getbool("HARVESTER_CONDITIONAL_REQUESTS", True):
             raise NotConfigured("conditional requests disabled")
-        mw = cls(crawler, url)
+        mw = cls(crawler)
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         return mw
 
     def spider_opened(self, spider):
-        self.state = state_for_crawler(self.crawler, shared_database(self.db_url), spider.portal_id)
+        self.state = self.context.portal_state(spider.portal_id)
 
     def process_request(self, request):
         if self.state is None or not request.meta.get("conditional"):

@@ -13,14 +13,14 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
-from storage.database import shared_database
-from storage.state import state_for_crawler
+from harvester.crawlcontext import CrawlContext
 from storage.warc import read_record
 
 
 class ArchiveReplayMiddleware:
-    def __init__(self, crawler, db_url: str, archive_dir: Path):
-        self.crawler, self.db_url, self.archive_dir = crawler, db_url, archive_dir
+    def __init__(self, crawler, archive_dir: Path):
+        self.crawler, self.archive_dir = crawler, archive_dir
+        self.context = CrawlContext.of(crawler)
         self.state = None
 
     @classmethod
@@ -28,12 +28,12 @@ class ArchiveReplayMiddleware:
         s = crawler.settings
         if not s.get("HARVESTER_DB_URL") or not s.get("HARVESTER_ARCHIVE_DIR"):
             raise NotConfigured("no store or archive to resume from")
-        mw = cls(crawler, s.get("HARVESTER_DB_URL"), Path(s.get("HARVESTER_ARCHIVE_DIR")))
+        mw = cls(crawler, Path(s.get("HARVESTER_ARCHIVE_DIR")))
         crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
         return mw
 
     def spider_opened(self, spider):
-        self.state = state_for_crawler(self.crawler, shared_database(self.db_url), spider.portal_id)
+        self.state = self.context.portal_state(spider.portal_id)
         if self.state.resume:
             spider.logger.info("resuming run %s: %d pages come from the archive", self.state.resumes_run, len(self.state.resume))
 
