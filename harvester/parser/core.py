@@ -12,7 +12,7 @@ from .inputs import Decoded, InputError, decode
 from .normalize import date_in, detect_script, iso_date, norm_label, simplified_agency, t2s
 from .tables import read_active, read_applications, read_review, segments, tokenize
 
-PARSER_VERSION = "1.1.0"
+PARSER_VERSION = "1.2.0"
 
 RECORD_KEYS = ("parser_version", "is_annual_report", "title", "agency", "agency_simplified",
                "year", "published", "source_format",
@@ -267,7 +267,10 @@ def _read_tables(rec: dict, body: list[str], heads, read_numbers: bool) -> None:
             continue
         tables[key] = r.values
         raw[key] = r.raw
-        if _is_partial(key, r, fmt):
+        if _is_partial(key, r, fmt) or (r.issues and _all_null(r.values)):
+            # every cell null because the reading was uncertain (table_issues say why): found but
+            # not readable, so partial. A table whose cells are printed blank ("—", "/") and read
+            # without an issue stays complete.
             partial.append(key)
     rec["tables"], rec["tables_raw"] = tables, raw
     rec["missing_tables"], rec["partial_tables"] = missing, partial
@@ -566,6 +569,11 @@ def _decide_format(results, rec, heads, is_report, body):
 def _legacy_body(text):
     n = norm_label(text[:20000])
     return bool(re.search(r"(收费及减免|收费和减免情况|因政府信息公开申请(提起)?行政复议)", n))
+
+
+def _all_null(values) -> bool:
+    """Not one cell of the table holds a value (every row null or absent)."""
+    return all(v is None for _path, v in rf.table_leaves(values or {}))
 
 
 def _is_partial(key, r, fmt):
