@@ -170,8 +170,8 @@ def title_reports_news_act(title: str | None) -> bool:
 
 # news prose: a reporter's words about a report, not the report speaking of itself
 NEWS_PROSE_RE = re.compile(
-    r"(记者|通讯员|据悉|据了解|近日|日前|日上午|日下午|报告显示|报告指出|报告包括|报告分为|报道|点击查看|"
-    r"(发布|公布)了[^。]{0,40}(年度报告|年报)|(年度报告|年报)[^。]{0,10}(发布|公布|编制)工作|讯[)）]?$)")
+    r"(记者|通讯员|据悉|据了解|近日|(?<![\d一二三四五六七八九十])日前|报告(显示|指出)|(?<!本)(?<!年度)报告(包括|分为)|"
+    r"报道|点击查看|(?<!现)(?<!现将)(发布|公布)了[^。]{0,40}(年度报告|年报))")
 # the page offers the report as a file or pictures: it is the report's own page
 ATTACHMENT_RE = re.compile(r"(附件|详见|下载|\.(pdf|docx?|wps|xlsx?|ofd)\b|见附|全文见|原文)", re.I)
 

@@ -316,3 +316,14 @@ def test_an_image_only_report_with_a_news_title_keeps_its_pictures_reading():
     r = parse(page("某某市统计局2023年政府信息公开工作年度报告（图片版）",
                    "<p>近日，记者获悉。</p><p><img src='1.jpg'></p><p><img src='2.jpg'></p>"))
     assert r["is_annual_report"] is True and r["image_only"] is True and r["year"] == 2023
+
+
+@pytest.mark.parametrize("text", [
+    # a text cut off after its opening sentences: the report's own words, no reporter's
+    "某某县财政局2023年政府信息公开工作年度报告\n本年度报告包括总体情况、主动公开政府信息情况等六个部分。"
+    "我局按要求于2024年1月31日前完成年度报告编制和发布工作",
+    "某某县财政局2023年政府信息公开工作年度报告\n2023年，我局坚持以公开为常态、不公开为例外，全面推进",
+])
+def test_a_truncated_report_text_is_not_taken_for_news(text):
+    r = parse(text.encode("utf-8"))
+    assert r["is_annual_report"] is True and r["year"] == 2023 and r["agency"] == "某某县财政局"
