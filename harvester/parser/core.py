@@ -12,7 +12,7 @@ from .inputs import Decoded, InputError, decode
 from .normalize import date_in, detect_script, iso_date, norm_label, simplified_agency, t2s
 from .tables import read_active, read_applications, read_review, segments, tokenize
 
-PARSER_VERSION = "1.1.0"
+PARSER_VERSION = "1.2.0"
 
 RECORD_KEYS = ("parser_version", "is_annual_report", "title", "agency", "agency_simplified",
                "year", "published", "source_format",
@@ -168,7 +168,8 @@ def _parse(decoded: Decoded, url) -> dict:
 
     # ---- classification
     body_norm = norm_label(rec["text"][:3000])
-    is_report, image_only = _classify(title, body_norm, rec, page, heads, body)
+    doc_link = bool(_DOC_LINK_RE.search(content)) if decoded.kind == "html" else False
+    is_report, image_only = _classify(title, body_norm, rec, page, heads, body, doc_link)
     rec["is_annual_report"] = is_report
     rec["image_only"] = image_only
     if not is_report:
@@ -267,7 +268,10 @@ def _read_tables(rec: dict, body: list[str], heads, read_numbers: bool) -> None:
             continue
         tables[key] = r.values
         raw[key] = r.raw
-        if _is_partial(key, r, fmt):
+        if _is_partial(key, r, fmt) or (r.issues and _all_null(r.values)):
+            # every cell null because the reading was uncertain (table_issues say why): found but
+            # not readable, so partial. A table whose cells are printed blank ("—", "/") and read
+            # without an issue stays complete.
             partial.append(key)
     rec["tables"], rec["tables_raw"] = tables, raw
     rec["missing_tables"], rec["partial_tables"] = missing, partial
@@ -431,7 +435,35 @@ def _trim_footer(body, heads):
     return body
 
 
-def _classify(title, body_norm, rec, page, heads, body):
+_DOC_LINK_RE = re.compile(r"""href\s*=\s*["']?[^"'>\s]+\.(pdf|docx?|wps|xlsx?|ofd)(?=["'>\s?#])""", re.I)
+
+
+def _body_carries_report(body_norm, nsec) -> bool:
+    """The body itself is the report: a preamble speaking of itself with a heading or the table
+    vocabulary, the statutory section headings, or the statutory table vocabulary."""
+    self_statement = bool(ev.SELF_RE.search(body_norm))
+    n_vocab = len(ev.TABLE_VOCAB_RE.findall(body_norm))
+    return (self_statement and (nsec >= 1 or n_vocab >= 1)) or nsec >= 3 or n_vocab >= 2
+
+
+def _news_about_report(title, rec, page, nsec, body_norm, doc_link) -> bool:
+    """A title alone over a few sentences of news prose about the report: no section heading, no
+    preamble speaking of itself, no table vocabulary, no attachment or pictures (the report's own
+    page offering it as a file or images keeps its title's word)."""
+    if nsec or page.images or doc_link:
+        return False
+    text = rec["text"]
+    if title and text.startswith(title):
+        text = text[len(title):]
+    tn = norm_label(text[:3000])
+    if not tn or len(tn) > 1500:
+        return False
+    if ev.SELF_RE.search(body_norm) or ev.TABLE_VOCAB_RE.search(body_norm) or ev.ATTACHMENT_RE.search(tn):
+        return False
+    return bool(ev.NEWS_PROSE_RE.search(tn))
+
+
+def _classify(title, body_norm, rec, page, heads, body, doc_link=False):
     tn = norm_label(title or "")
     # a report's title names its year; a column or list page (政府信息公开年报) does not
     title_year = _year_from_title(title) is not None
@@ -454,6 +486,11 @@ def _classify(title, body_norm, rec, page, heads, body):
         return False, False
     title_report = ev.title_is_report(title) and title_year
     nsec = len({k for _, k in heads})
+    # 我市发布2023年…年度报告: a reporter's title; the page is the report only when its body is
+    if ev.title_reports_news_act(title) and not _body_carries_report(body_norm, nsec):
+        return False, False
+    if title_report and _news_about_report(title, rec, page, nsec, body_norm, doc_link):
+        return False, False
     if not title_report:
         self_statement = bool(ev.SELF_RE.search(body_norm))
         table_vocab = len(ev.TABLE_VOCAB_RE.findall(body_norm)) >= 1
@@ -566,6 +603,11 @@ def _decide_format(results, rec, heads, is_report, body):
 def _legacy_body(text):
     n = norm_label(text[:20000])
     return bool(re.search(r"(收费及减免|收费和减免情况|因政府信息公开申请(提起)?行政复议)", n))
+
+
+def _all_null(values) -> bool:
+    """Not one cell of the table holds a value (every row null or absent)."""
+    return all(v is None for _path, v in rf.table_leaves(values or {}))
 
 
 def _is_partial(key, r, fmt):

@@ -148,6 +148,34 @@ def title_negative(title: str | None) -> bool:
     return False
 
 
+# a title that reports an act about the report: a subject, then a news verb, then the report's
+# name (我市发布2023年…年度报告, 市政府办公室公布《…》). 关于公布… / 现公布… are the publisher's
+# own words, not a reporter's.
+_NEWS_VERB = r"(发布|公布|出炉|亮相|展示|召开|推出|晒出|晒|亮出|上线|刊发|刊登|披露)"
+_NEWS_ACT_RE = re.compile(r"^(?!.*关于)(?!现|特)(?P<subj>[^《》:：]{1,30}?)(正式|集中|今日|今天|近日|日前|已|已经|全面|如期|按时|依法)?"
+                          + _NEWS_VERB + r"了?[《“\"]?$")
+
+
+def title_reports_news_act(title: str | None) -> bool:
+    """The title tells of an act about a report (我市发布2023年政府信息公开工作年度报告): news,
+    unless the body itself carries the report."""
+    if not title:
+        return False
+    t = norm_label(title)
+    m = re.search(r"[《“\"]?" + _YEAR + r"年", t)
+    if not m or not re.search(_REPORT_NOUN, t[m.start():]):
+        return False
+    return bool(_NEWS_ACT_RE.match(t[:m.start()]))
+
+
+# news prose: a reporter's words about a report, not the report speaking of itself
+NEWS_PROSE_RE = re.compile(
+    r"(记者|通讯员|据悉|据了解|近日|(?<![\d一二三四五六七八九十])日前|报告(显示|指出)|(?<!本)(?<!年度)报告(包括|分为)|"
+    r"报道|点击查看|(?<!现)(?<!现将)(发布|公布)了[^。]{0,40}(年度报告|年报))")
+# the page offers the report as a file or pictures: it is the report's own page
+ATTACHMENT_RE = re.compile(r"(附件|详见|下载|\.(pdf|docx?|wps|xlsx?|ofd)\b|见附|全文见|原文)", re.I)
+
+
 # ------------------------------------------------------------------ body statements
 # the preamble speaking of this very report
 SELF_RE = re.compile(
@@ -223,6 +251,7 @@ def agency_from_title(title: str | None) -> str | None:
         a = re.sub(r"(关于|關於)$", "", a).strip()
         a = re.sub(r"^(关于|關於)?(报送|呈报|上报|印发|公布|发布)《?", "", a).strip()
         a = re.sub(r"^.*[:：](?=.)", "", a)  # "图解:" and the like
+        a = re.sub(r"(正式|集中|今日|近日|日前|已)?" + _NEWS_VERB + r"了?$", "", a)  # 某县发布2021年…
         if a:
             return plausible_agency(a)
         rest = t[m.end():]

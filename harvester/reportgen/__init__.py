@@ -51,8 +51,9 @@ Exactly the keys ``is_annual_report``, ``image_only``, ``format``, ``script``, `
 * Document-level shapes of real pages (``doc_*``, harvester/reportgen/shapes_document.py):
   no title line, breadcrumb/info table before the title, free-form legacy report (``format``
   "legacy"), text cut in section 一, pinyin mirror, cover letter, TRS page with a site-default
-  source (``agency`` null when nothing on the page names the issuer); look-alikes doc_work_plan,
-  doc_news, doc_blank_form, doc_format_notice.
+  source (``agency`` null when nothing on the page names the issuer), the report's article page
+  offering it as an attachment (doc_attachment_page: a report, no table); look-alikes doc_work_plan,
+  doc_news, doc_blank_form, doc_format_notice, doc_news_titled (news titled like a report).
 """
 from .agencies import AGENCY_EXAMPLES, agencies, agency
 from .html import BODY_SHAPES, render_body_html

@@ -19,10 +19,15 @@ Reports
   doc_site_source     a TRS article page whose ContentSource / 来源 is a website (本网), a digit
                       or the site's owner on every page; the issuer comes from the title, the
                       info table, the signature, or nowhere (null)
+  doc_attachment_page the report's own article page that offers it as a file: its title over
+                      详见附件 / 附件:….pdf, or a bare link to the DOCX/PDF (no table, no heading)
 Look-alikes (not reports)
   doc_work_plan, doc_news (news about the reports: 年度报告展示平台), doc_blank_form (a statistics
   form with blanks and **** placeholders), doc_format_notice (the 年度报告格式 notice, with the
-  table vocabulary in it)
+  table vocabulary in it), doc_news_titled (news titled like a report: 我市发布2023年…年度报告,
+  市政府办公室公布《…》, or the report's own title, over a few sentences of a reporter's prose
+  that cites the report's figures and section names but carries neither its preamble, its
+  headings nor its tables)
 """
 from __future__ import annotations
 
@@ -32,8 +37,8 @@ from html import escape
 from .agencies import region_of
 
 DOC_REPORT_SHAPES = ("doc_no_title", "doc_breadcrumb", "doc_legacy_free", "doc_cut_narrative",
-                     "doc_pinyin_mirror", "doc_cover_letter", "doc_site_source")
-DOC_LOOKALIKE_SHAPES = ("doc_work_plan", "doc_news", "doc_blank_form", "doc_format_notice")
+                     "doc_pinyin_mirror", "doc_cover_letter", "doc_site_source", "doc_attachment_page")
+DOC_LOOKALIKE_SHAPES = ("doc_work_plan", "doc_news", "doc_blank_form", "doc_format_notice", "doc_news_titled")
 DOC_SHAPES = DOC_REPORT_SHAPES + DOC_LOOKALIKE_SHAPES
 DOC_WEIGHT = 6.0  # share in cases(): fewer than the table shapes, every one present
 
@@ -47,8 +52,9 @@ def render_document(truth: dict, shape: str, rng: random.Random):
         "doc_no_title": _no_title, "doc_breadcrumb": _breadcrumb, "doc_legacy_free": _legacy_free,
         "doc_cut_narrative": _cut_narrative, "doc_pinyin_mirror": _pinyin_mirror,
         "doc_cover_letter": _cover_letter, "doc_site_source": _site_source,
+        "doc_attachment_page": _attachment_page,
         "doc_work_plan": _work_plan, "doc_news": _news, "doc_blank_form": _blank_form,
-        "doc_format_notice": _format_notice,
+        "doc_format_notice": _format_notice, "doc_news_titled": _news_titled,
     }[shape]
     return fn(S, truth, rng)
 
@@ -329,6 +335,31 @@ def _site_source(S, truth, rng):
     return S.Rendered(data, ct, url_for(rng, truth["published"], "html"), exp)
 
 
+def _attachment_page(S, truth, rng):
+    from .page import article_page, encode_page, url_for
+    a, y, title = truth["agency"], truth["year"], truth["title"]
+    ext = rng.choice(("pdf", "docx", "doc", "wps"))
+    name = f"{title}.{ext}"
+    if rng.random() < 0.4:  # a text extraction of the page
+        lines = [title, rng.choice(("（此件公开发布）", "", f"发布日期:{truth['published']}")),
+                 rng.choice((f"附件:{name}", "详见附件。", f"全文详见附件:{name}", "附件下载:"))]
+        data, ct = _as_bytes("\n".join(x for x in lines if x), rng)
+        url = None
+    else:
+        href = f"./P0{truth['published'].replace('-', '')}{rng.randint(100000, 999999)}.{ext}"
+        body = rng.choice((
+            f'<p>详见附件。</p><p>附件：<a href="{href}">{escape(name)}</a></p>',
+            f'<p><a href="{href}">{escape(title)}</a></p>',  # a bare link: the file is the report
+            f'<p>附件：</p><p><a href="{href}" target="_blank">{escape(rng.choice((name, "点击下载")))}</a></p>',
+        ))
+        page = article_page(rng, title=title, agency=a, published=truth["published"], body_html=body)
+        data, ct, _ = encode_page(page, rng)
+        url = url_for(rng, truth["published"], "html")
+    exp = S._expected(truth, [], format_known=False)
+    exp["failing_rules"] = []
+    return S.Rendered(data, ct, url, exp)
+
+
 # --------------------------------------------------------------------------- look-alikes
 def _lookalike_page(S, rng, truth, title, paras, *, as_text=None):
     from .page import article_page, encode_page, url_for
@@ -399,3 +430,32 @@ def _format_notice(S, truth, rng):
     if conv is not None:
         r.expected["script"] = "traditional"
     return r
+
+
+def _news_titled(S, truth, rng):
+    """News titled like a report: a subject and a news verb before the report's name, or the
+    report's own title, over a reporter's few sentences (figures and section names quoted)."""
+    y, a = truth["year"], truth["agency"]
+    region = region_of(a)
+    subj = rng.choice(("我市", "我县", "我区", f"{region}人民政府办公室" if region else "市政府办公室",
+                       region or "我市", "市政府办公室", "县政府办"))
+    verb = rng.choice(("发布", "公布", "正式发布", "晒出", "集中发布"))
+    name = f"{y}年政府信息公开工作年度报告"
+    title = rng.choice((f"{subj}{verb}{name}", f"{subj}{verb}《{name}》", f"{subj}{verb}{y}年度政府信息公开工作年度报告",
+                        truth["title"]))
+    new, granted = rng.randint(20, 3000), rng.randint(5, 900)
+    if rng.random() < 0.5:
+        paras = [rng.choice(("来源:本网", f"来源:{a}", "来源:原创")) + f" 发布时间:{truth['published']}",
+                 rng.choice(("近日", "日前")) + f",{a}按照《中华人民共和国政府信息公开条例》规定,向社会发布了《{name}》。"
+                 "报告包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议及行政诉讼情况、"
+                 "存在的主要问题及改进情况、其他需要报告的事项等六个部分。",
+                 f"报告显示,{y}年共新收政府信息公开申请{new}件,予以公开{granted}件。"
+                 f"因政府信息公开工作被申请行政复议{rng.randint(0, 20)}件。",
+                 "下一步,将继续深化政务公开,持续提升政府信息公开工作质量。"]
+        if rng.random() < 0.5:
+            paras.append(f"(记者 {rng.choice(('王', '李', '张', '陈'))}某某)")
+    else:
+        paras = [f"{truth['published']} 10:12 来源:本网",
+                 f"日前,{region or '我市'}各级行政机关已于1月31日前全部完成{y}年政府信息公开工作年度报告发布工作。"
+                 f"点击查看:{a}{name}。"]
+    return _lookalike_page(S, rng, truth, title, paras)

@@ -100,3 +100,24 @@ def test_year_from_the_body_statements(text, year):
 ])
 def test_the_contact_line_names_an_issuer_not_its_disclosure_office(text, agency):
     assert ev.agency_from_contact(text) == agency
+
+
+@pytest.mark.parametrize("title,news", [
+    ("我市发布2023年政府信息公开工作年度报告", True),
+    ("市政府办公室发布2023年政府信息公开工作年度报告", True),
+    ("某区正式公布《2023年政府信息公开工作年度报告》", True),
+    ("某县人民政府办公室晒出2022年度政府信息公开工作年度报告", True),
+    ("太平镇人民政府2022年政府信息公开工作年度报告", False),
+    ("2023年政府信息公开工作年度报告", False),
+    ("关于公布某县2021年政府信息公开工作年度报告", False),
+    ("某县人民政府办公室关于发布2021年政府信息公开工作年度报告", False),
+    ("关于报送《某县2021年政府信息公开工作年度报告》的函", False),
+    ("某县发布2023年政务公开工作要点", False),
+])
+def test_a_title_telling_of_an_act_about_a_report(title, news):
+    assert ev.title_reports_news_act(title) is news
+
+
+def test_the_news_verb_is_not_part_of_the_issuer():
+    assert ev.agency_from_title("某县人民政府办公室发布2021年政府信息公开工作年度报告") == "某县人民政府办公室"
+    assert ev.agency_from_title("我市发布2023年政府信息公开工作年度报告") is None

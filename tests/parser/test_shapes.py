@@ -255,3 +255,75 @@ def test_text_extracted_by_trafilatura_with_pipe_tables():
         assert r["missing_tables"] == [] and r["partial_tables"] == []
         done += 1
     assert done == 4
+
+
+# ------------------------------------------------------------------ news titled like a report (issue 10 review)
+_NEWS_BODY = ("近日，市人民政府办公室按照《中华人民共和国政府信息公开条例》规定，向社会发布了《2023年政府信息公开工作年度报告》。"
+              "报告包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况等六个部分。\n"
+              "报告显示，2023年全市共新收政府信息公开申请1234件，予以公开678件。\n"
+              "下一步，市政府办公室将继续深化政务公开。\n（记者 王某某）")
+
+
+@pytest.mark.parametrize("title", ["我市发布2023年政府信息公开工作年度报告",
+                                   "市政府办公室发布2023年政府信息公开工作年度报告",
+                                   "某某市2023年政府信息公开工作年度报告"])
+def test_news_titled_like_a_report_is_not_a_report(title):
+    for data in (f"{title}\n来源：市政府办公室 发布时间：2024-01-30\n{_NEWS_BODY}".encode("utf-8"),
+                 page(title, "".join(f"<p>{p}</p>" for p in _NEWS_BODY.split("\n")))):
+        r = parse(data)
+        assert r["is_annual_report"] is False, title
+        assert r["year"] is None and r["agency"] is None and r["tables"] == {} and r["checks"] == []
+
+
+def test_a_short_news_item_pointing_to_the_report_is_not_a_report():
+    text = ("我市发布2023年政府信息公开工作年度报告\n2024-01-30 10:12 来源：本网\n"
+            "日前，我市各级行政机关已于1月31日前全部完成2023年政府信息公开工作年度报告发布工作。"
+            "点击查看：市人民政府2023年政府信息公开工作年度报告。")
+    assert parse(text.encode("utf-8"))["is_annual_report"] is False
+
+
+_LEGACY_BODY = ("<p>一、概述</p><p>2012年，我县扎实推进政府信息公开工作。</p>"
+                "<p>二、主动公开政府信息情况</p><p>全年主动公开信息1234条。</p>"
+                "<p>三、依申请公开政府信息情况</p><p>受理申请12件。</p>"
+                "<p>四、政府信息公开的收费及减免情况</p><p>未收费。</p>"
+                "<p>五、因政府信息公开申请行政复议、提起行政诉讼的情况</p><p>无。</p>"
+                "<p>六、政府信息公开工作存在的主要问题及改进情况</p><p>及时性有待提高。</p>")
+
+
+def test_a_news_title_over_the_report_itself_is_the_report():
+    r = parse(page("某某县人民政府办公室发布2012年政府信息公开工作年度报告", _LEGACY_BODY))
+    assert r["is_annual_report"] is True and r["year"] == 2012
+    assert r["agency"] == "某某县人民政府办公室" and r["format"] == "legacy"
+
+
+@pytest.mark.parametrize("data", [
+    "某某县财政局2023年政府信息公开工作年度报告\n（此件公开发布）\n附件：某某县财政局2023年政府信息公开工作年度报告.pdf"
+    .encode("utf-8"),
+    "某某县财政局2023年政府信息公开工作年度报告\n详见附件。".encode("utf-8"),
+    page("某某县财政局2023年政府信息公开工作年度报告",
+         "<p><a href='./P020240110123456.docx'>某某县财政局2023年政府信息公开工作年度报告</a></p>"),
+    page("某某县财政局2023年政府信息公开工作年度报告",
+         "<p>附件：</p><p><a href='./P020240110123456.pdf'>点击下载</a></p>"),
+])
+def test_the_article_page_of_a_report_published_as_an_attachment_is_the_report(data):
+    r = parse(data)
+    assert r["is_annual_report"] is True and r["image_only"] is False
+    assert r["year"] == 2023 and r["agency"] == "某某县财政局"
+    assert r["tables"] == {} and r["missing_tables"] == ["active_disclosure", "applications", "review_litigation"]
+
+
+def test_an_image_only_report_with_a_news_title_keeps_its_pictures_reading():
+    r = parse(page("某某市统计局2023年政府信息公开工作年度报告（图片版）",
+                   "<p>近日，记者获悉。</p><p><img src='1.jpg'></p><p><img src='2.jpg'></p>"))
+    assert r["is_annual_report"] is True and r["image_only"] is True and r["year"] == 2023
+
+
+@pytest.mark.parametrize("text", [
+    # a text cut off after its opening sentences: the report's own words, no reporter's
+    "某某县财政局2023年政府信息公开工作年度报告\n本年度报告包括总体情况、主动公开政府信息情况等六个部分。"
+    "我局按要求于2024年1月31日前完成年度报告编制和发布工作",
+    "某某县财政局2023年政府信息公开工作年度报告\n2023年，我局坚持以公开为常态、不公开为例外，全面推进",
+])
+def test_a_truncated_report_text_is_not_taken_for_news(text):
+    r = parse(text.encode("utf-8"))
+    assert r["is_annual_report"] is True and r["year"] == 2023 and r["agency"] == "某某县财政局"

@@ -216,3 +216,44 @@ def test_rows_opened_by_a_lone_pipe_with_a_blank_cell():
     a = r["tables"]["active_disclosure"]["art20_1"]
     assert a["regulations"] == {"issued": 0, "repealed": 0, "in_force": None}
     assert a["normative_documents"] == {"issued": 5, "repealed": 12, "in_force": 8}
+
+
+# ------------------------------------------------------------------ unreadable tables (issue 10 review)
+_RL_HEAD = ["四、政府信息公开行政复议、行政诉讼情况", "行政复议 | 行政诉讼 |",
+            "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 未经复议直接起诉 | 复议后起诉 |",
+            "结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 |"]
+
+
+def test_a_table_whose_every_cell_is_null_for_uncertain_columns_is_partial():
+    # fourteen values under fifteen columns: no cell can be placed, so nothing is read
+    r = _parse(_RL_HEAD + ["|  | 1 | 0 | 0 | 1 | 0 | 2 | 0 | 0 | 2 | 0 | 0 | 0 | 0 | 0 |",
+                           "五、存在的主要问题及改进情况", "无。"])
+    assert "review_litigation" in r["tables"]
+    assert "review_litigation" not in r["missing_tables"]
+    assert r["partial_tables"] == ["review_litigation"]
+    assert [i["table"] for i in r["table_issues"]] == ["review_litigation"]
+
+
+def test_a_table_printed_blank_without_any_doubt_stays_complete():
+    # every cell is printed as a dash: present and null, read without an issue, so not partial
+    r = _parse(_RL_HEAD + ["| " + " | ".join(["—"] * 15) + " |", "五、存在的主要问题及改进情况", "无。"])
+    rl = r["tables"]["review_litigation"]
+    assert all(v is None for g in rl.values() for v in g.values())
+    assert r["table_issues"] == []
+    assert r["partial_tables"] == [] and "review_litigation" not in r["missing_tables"]
+
+
+def test_an_unreadable_applications_table_is_partial_and_its_checks_uncertain():
+    # a column printed blank vanished from a one-cell-per-line extraction: six values, seven columns
+    cols = ["申请人情况", "自然人", "法人或其他组织", "总计", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    rows = [("一、本年新收政府信息公开申请数量", [5, 0, 0, 0, 1, 6]),
+            ("二、上年结转政府信息公开申请数量", [0, 0, 0, 0, 0, 0])]
+    lines = ["三、收到和处理政府信息公开申请情况", *cols]
+    for label, vals in rows:
+        lines += [label, *map(str, vals)]
+    r = _parse(lines + ["四、政府信息公开行政复议、行政诉讼情况", "无。", "五、存在的主要问题及改进情况", "无。"])
+    apps = r["tables"]["applications"]
+    assert all(v is None for row in apps.values() for v in row.values())
+    assert {i["issue"] for i in r["table_issues"] if i["table"] == "applications"} == {"columns_uncertain"}
+    assert "applications" in r["partial_tables"] and "applications" not in r["missing_tables"]
+    assert {c["status"] for c in r["checks"] if c["rule"] in ("R1", "R2", "R3")} == {"uncertain"}
