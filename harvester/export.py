@@ -210,9 +210,23 @@ def _get_path(tables, path):
     return None if isinstance(node, dict) else node
 
 
-def _tables_found(tables) -> int:
-    return sum(1 for k in ("active_disclosure", "applications", "review_litigation")
-               if isinstance((tables or {}).get(k), dict) and (tables or {}).get(k))
+def _has_value(node) -> bool:
+    """True when some cell under ``node`` holds a value (an unreadable cell is null)."""
+    if isinstance(node, dict):
+        return any(_has_value(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_value(v) for v in node)
+    return node is not None
+
+
+def tables_found(tables) -> int:
+    """How many of the three tables were read: a table counts only when at least one of its
+    cells has a value (a table whose cells were all unreadable is found in name only)."""
+    t = tables if isinstance(tables, dict) else {}
+    return sum(1 for k in ("active_disclosure", "applications", "review_litigation") if _has_value(t.get(k)))
+
+
+_tables_found = tables_found
 
 
 def _content_columns():

@@ -7,9 +7,10 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from harvester.export import tables_found
 from harvester.parser.normalize import simplified_agency
 from storage.database import Database
-from storage.models import Document
+from storage.models import Content, Document
 from storage.search import search_meta
 
 def deadline_for(year: int) -> dt.date:
@@ -48,10 +49,19 @@ def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:
             for pid, pub, url in s.execute(select(m.c.doc_id, m.c.published, m.c.url)
                                            .where(m.c.doc_id.in_(parent_ids))):
                 parents[pid] = {"doc_id": pid, "published": pub, "url": url, "parent_id": None}
+        # the reading: as `harvester export` chooses it (the most tables with a value, ties to the
+        # page); only a report with several locations has a choice, so only those tables are read
+        found: dict = {}
+        multi = [r["doc_id"] for locs in groups.values() if len(locs) > 1 for r in locs]
+        for i in range(0, len(multi), 500):
+            q = (select(Document.id, Content.record["tables"].label("tables"))
+                 .join(Content, Content.sha256 == Document.current_sha256)
+                 .where(Document.id.in_(multi[i:i + 500])))
+            for doc_id, tables in s.execute(q):
+                found[doc_id] = tables_found(tables)
     out = []
     for key, locs in groups.items():
-        rep = min(locs, key=lambda r: ((r["format"] or "unknown") == "unknown", r["parent_id"] is not None,
-                                       r["doc_id"]))
+        rep = min(locs, key=lambda r: (-found.get(r["doc_id"], 0), r["parent_id"] is not None, r["doc_id"]))
         published, source, from_doc = rep["published"], "reading" if rep["published"] else None, rep["doc_id"]
         if not published:
             by_id = {r["doc_id"]: r for r in locs}
