@@ -80,7 +80,7 @@ def write_reports(db: Database, fmt: str, out: IO[str], portal: str | None = Non
         row["failed_checks"] = ";".join(sorted({c["rule"] for c in checks if c.get("status") == "fail"}))
         for key in ("tables", "checks", "missing_tables", "partial_tables"):
             row[key] = json.dumps(row[key], ensure_ascii=False) if row[key] is not None else ""
-        writer.writerow(row)
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
         n += 1
     return n
 
@@ -210,9 +210,23 @@ def _get_path(tables, path):
     return None if isinstance(node, dict) else node
 
 
-def _tables_found(tables) -> int:
-    return sum(1 for k in ("active_disclosure", "applications", "review_litigation")
-               if isinstance((tables or {}).get(k), dict) and (tables or {}).get(k))
+def _has_value(node) -> bool:
+    """True when some cell under ``node`` holds a value (an unreadable cell is null)."""
+    if isinstance(node, dict):
+        return any(_has_value(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_value(v) for v in node)
+    return node is not None
+
+
+def tables_found(tables) -> int:
+    """How many of the three tables were read: a table counts only when at least one of its
+    cells has a value (a table whose cells were all unreadable is found in name only)."""
+    t = tables if isinstance(tables, dict) else {}
+    return sum(1 for k in ("active_disclosure", "applications", "review_litigation") if _has_value(t.get(k)))
+
+
+_tables_found = tables_found
 
 
 def _content_columns():
@@ -453,12 +467,57 @@ def flat_row(row: dict, cells=None) -> list:
     return out
 
 
+# ------------------------------------------------------------------ spreadsheet-safe cells
+# A harvested page is untrusted: a title such as ``=HYPERLINK(...)`` must reach a spreadsheet as
+# text, never as a formula. Every CSV and XLSX export (the command line's and the browser's,
+# compliance.csv, charts.csv) writes its cells through these helpers.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_quote(s: str) -> bool:
+    # a text that starts with "'" before a trigger is quoted too, so that unquoting is exact
+    return s.startswith(FORMULA_TRIGGERS) or (s.startswith("'") and _needs_quote(s[1:]))
+
+
 def csv_cell(v):
+    """One CSV cell: None is empty, booleans ``true``/``false`` (as JSON spells them), numbers
+    as they are (``-8`` stays a number), and a text that a spreadsheet would run as a formula
+    (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading ``'``."""
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, str) and _needs_quote(v):
+        return "'" + v
     return v
+
+
+def csv_text(s: str) -> str:
+    """The text a :func:`csv_cell` was made from (removes the leading ``'`` it added)."""
+    return s[1:] if s.startswith("'") and _needs_quote(s[1:]) else s
+
+
+def csv_row(values) -> list:
+    return [csv_cell(v) for v in values]
+
+
+def xlsx_row(ws, values) -> list:
+    """One XLSX row for ``ws.append``: numbers and booleans as such, every text as a string cell
+    (openpyxl would store a text starting with ``=`` as a live formula and ``#N/A`` as an error);
+    control characters XLSX cannot hold become U+FFFD."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            v = ILLEGAL_CHARACTERS_RE.sub("\ufffd", v)
+            if v.startswith("=") or v in ERROR_CODES:
+                cell = WriteOnlyCell(ws, value=v)
+                cell.data_type = "s"
+                v = cell
+        out.append(v)
+    return out
 
 
 def write_logical(db: Database, fmt: str, out, portal: str | None = None) -> int:
@@ -475,27 +534,22 @@ def write_logical(db: Database, fmt: str, out, portal: str | None = None) -> int
         w = csv.writer(out)
         w.writerow(flat_header())
         for row in iter_logical_reports(db, portal=portal):
-            w.writerow([csv_cell(v) for v in flat_row(row, cells)])
+            w.writerow(csv_row(flat_row(row, cells)))
             n += 1
         return n
     if fmt == "xlsx":
         from openpyxl import Workbook
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        def xlsx_cell(v):
-            # control characters (a hostile page's title) cannot be stored in XLSX: shown as U+FFFD
-            return ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v
 
         wb = Workbook(write_only=True)  # rows go to a temporary file as they come
         ws = wb.create_sheet("reports")
-        ws.append(flat_header())
+        ws.append(xlsx_row(ws, flat_header()))
         for row in iter_logical_reports(db, portal=portal):
-            ws.append([xlsx_cell(v) for v in flat_row(row, cells)])
+            ws.append(xlsx_row(ws, flat_row(row, cells)))
             n += 1
         info = wb.create_sheet("columns")
         info.append(["column", "说明"])
         for name, label in flat_labels():
-            info.append([name, label])
+            info.append(xlsx_row(info, [name, label]))
         wb.save(out)
         return n
     raise ValueError(f"unknown export format {fmt!r} (jsonl, csv, xlsx)")

@@ -7,9 +7,10 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from harvester.export import tables_found
 from harvester.parser.normalize import simplified_agency
 from storage.database import Database
-from storage.models import Document
+from storage.models import Content, Document
 from storage.search import search_meta
 
 def deadline_for(year: int) -> dt.date:
@@ -48,10 +49,19 @@ def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:
             for pid, pub, url in s.execute(select(m.c.doc_id, m.c.published, m.c.url)
                                            .where(m.c.doc_id.in_(parent_ids))):
                 parents[pid] = {"doc_id": pid, "published": pub, "url": url, "parent_id": None}
+        # the reading: as `harvester export` chooses it (the most tables with a value, ties to the
+        # page); only a report with several locations has a choice, so only those tables are read
+        found: dict = {}
+        multi = [r["doc_id"] for locs in groups.values() if len(locs) > 1 for r in locs]
+        for i in range(0, len(multi), 500):
+            q = (select(Document.id, Content.record["tables"].label("tables"))
+                 .join(Content, Content.sha256 == Document.current_sha256)
+                 .where(Document.id.in_(multi[i:i + 500])))
+            for doc_id, tables in s.execute(q):
+                found[doc_id] = tables_found(tables)
     out = []
     for key, locs in groups.items():
-        rep = min(locs, key=lambda r: ((r["format"] or "unknown") == "unknown", r["parent_id"] is not None,
-                                       r["doc_id"]))
+        rep = min(locs, key=lambda r: (-found.get(r["doc_id"], 0), r["parent_id"] is not None, r["doc_id"]))
         published, source, from_doc = rep["published"], "reading" if rep["published"] else None, rep["doc_id"]
         if not published:
             by_id = {r["doc_id"]: r for r in locs}
@@ -77,11 +87,16 @@ def logical_report_dates(db: Database, portal: str | None = None) -> list[dict]:
     return out
 
 
-def _cell(year: int, reps: list[dict] | None, first: int, due: int) -> dict:
+UNKNOWN_AGENCY = "发布机构不明"
+
+
+def _cell(year: int, reps: list[dict] | None, first: int, due: int, known: bool = True) -> dict:
     """One agency's cell for one year: its earliest-dated report of that year against the
-    deadline, or why there is none (missing, not yet due, before the agency's first report)."""
+    deadline, or why there is none (missing, not yet due, before the agency's first report).
+    Reports whose agency is not known (``known`` false) are listed as such: an unknown agency
+    cannot be missing a report, and its reports are not judged on time or late."""
     if not reps:
-        if first <= year <= due:
+        if known and first <= year <= due:
             return {"status": "missing"}
         return {"status": "not_due" if year > due else "none"}  # none: before its first report on record
     dated = sorted((r for r in reps if r["published"]), key=lambda r: r["published"])
@@ -92,6 +107,10 @@ def _cell(year: int, reps: list[dict] | None, first: int, due: int) -> dict:
             "published_doc": best["published_doc"] if best["published"] else None,
             "failed": best["failed"] or 0, "documents": len(reps),
             "locations": sum(r["locations"] for r in reps), "deadline": deadline_for(year).isoformat()}
+    if not known:
+        cell["status"] = "agency_unknown"
+        del cell["deadline"]
+        return cell
     try:
         pub = dt.date.fromisoformat(best["published"]) if best["published"] else None
     except ValueError:
@@ -119,8 +138,11 @@ def compliance(db: Database, *, portal: str | None = None, agency: str | None = 
     for r in reports:
         if r["year"] is None:
             continue
-        key = r["agency_simplified"] or "(发布机构不明)"
-        if agency and not any(agency in (n or "") for n in [key, *r["spellings"]]):
+        # known agencies by simplified name; reports without an agency one row per portal (never
+        # pooled across portals), after the known ones
+        key = (0, r["agency_simplified"]) if r["agency_simplified"] else (1, r["portal_id"])
+        name = key[1] if key[0] == 0 else UNKNOWN_AGENCY
+        if agency and not any(agency in (n or "") for n in [name, *r["spellings"]]):
             continue
         by_agency[key][r["year"]].append(r)
         portals_of[key].update(r["portals"])
@@ -133,13 +155,14 @@ def compliance(db: Database, *, portal: str | None = None, agency: str | None = 
     if year_to is not None:
         all_years = [y for y in all_years if y <= year_to]
     matrix = []
-    counts = {"on_time": 0, "late": 0, "missing": 0, "unknown": 0, "failed": 0, "not_due": 0}
+    counts = {"on_time": 0, "late": 0, "missing": 0, "unknown": 0, "failed": 0, "not_due": 0, "agency_unknown": 0}
     for ag in sorted(by_agency):
         years = by_agency[ag]
         first = min(years)
+        known = ag[0] == 0
         cells = {}
         for y in all_years:
-            cell = _cell(y, years.get(y), first, due)
+            cell = _cell(y, years.get(y), first, due, known)
             if cell["status"] in counts:
                 counts[cell["status"]] += 1
             if cell.get("failed"):
@@ -149,26 +172,29 @@ def compliance(db: Database, *, portal: str | None = None, agency: str | None = 
             keep = any(c["status"] == status or (status == "failed" and c.get("failed")) for c in cells.values())
             if not keep:
                 continue
-        matrix.append({"agency": ag, "spellings": sorted(spellings[ag]), "portals": sorted(portals_of[ag]),
+        matrix.append({"agency": ag[1] if known else UNKNOWN_AGENCY, "agency_known": known,
+                       "spellings": sorted(spellings[ag]), "portals": sorted(portals_of[ag]),
                        "cells": cells})
     return {"years": all_years, "rows": matrix, "counts": counts, "last_due_year": due,
             "today": today.isoformat(), "reports": sum(len(v) for ys in by_agency.values() for v in ys.values())}
 
 
 COMPLIANCE_LABELS = {"on_time": "按时", "late": "逾期", "missing": "缺失", "unknown": "日期不详",
-                     "not_due": "未到期", "none": ""}
+                     "not_due": "未到期", "none": "", "agency_unknown": UNKNOWN_AGENCY}
 
 
 def compliance_csv_rows(data: dict):
     yield ["agency", "portals", "year", "status", "status_zh", "published", "deadline", "days_late",
-           "failed_checks", "doc_id", "report_id", "published_from", "spellings"]
+           "failed_checks", "doc_id", "report_id", "published_from", "spellings", "reports"]
     for row in data["rows"]:
         for y in data["years"]:
             c = row["cells"][y]
             if c["status"] == "none":
                 continue
             yield [row["agency"], " ".join(row["portals"]), y, c["status"], COMPLIANCE_LABELS.get(c["status"], ""),
-                   c.get("published") or "", c.get("deadline") or deadline_for(y).isoformat(),
+                   c.get("published") or "",
+                   "" if c["status"] == "agency_unknown" else (c.get("deadline") or deadline_for(y).isoformat()),
                    c.get("days_late", ""), c.get("failed", ""), c.get("doc_id", ""), c.get("report_id") or "",
-                   c.get("published_from") or "", " ".join(row.get("spellings") or [])]
+                   c.get("published_from") or "", " ".join(row.get("spellings") or []),
+                   c.get("documents", 0)]  # logical reports of the agency that year (several: see report_id)
 

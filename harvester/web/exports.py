@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from harvester.export import csv_cell, flat_header, flat_row, iter_logical_reports, iter_reports, table_cells, write_logical
+from harvester.export import (csv_row, flat_header, flat_row, iter_logical_reports, iter_reports, table_cells,
+                              write_logical, xlsx_row)
 from harvester.web import layout
 from harvester.web.queries import iso, report_detail
 from storage.database import Database
@@ -31,7 +32,7 @@ def csv_bytes(rows: Iterable[list]) -> bytes:
     buf.write(_BOM)
     w = csv.writer(buf)
     for r in rows:
-        w.writerow(r)
+        w.writerow(csv_row(r))  # text that a spreadsheet would run as a formula gets a leading '
     return buf.getvalue().encode("utf-8")
 
 
@@ -40,10 +41,10 @@ def logical_reports_csv(db: Database, portal: str | None = None) -> Iterator[byt
     buf = io.StringIO()
     buf.write(_BOM)
     w = csv.writer(buf)
-    w.writerow(flat_header())
+    w.writerow(csv_row(flat_header()))
     cells = table_cells()
     for row in iter_logical_reports(db, portal=portal):
-        w.writerow([csv_cell(v) for v in flat_row(row, cells)])
+        w.writerow(csv_row(flat_row(row, cells)))
         if buf.tell() > 1 << 16:
             yield buf.getvalue().encode("utf-8")
             buf.seek(0)
@@ -98,12 +99,12 @@ def tables_xlsx(db: Database, portal=None, year=None) -> bytes:
                     seen.add(k)
                     keys.append(k)
             flat_rows.append(flat)
-        ws.append(meta_cols + [f"{row}.{col}" for row, col in keys])
-        ws.append([""] * len(meta_cols) + [layout.place_label(tkey, row, col) for row, col in keys])
+        ws.append(xlsx_row(ws, meta_cols + [f"{row}.{col}" for row, col in keys]))
+        ws.append(xlsx_row(ws, [""] * len(meta_cols) + [layout.place_label(tkey, row, col) for row, col in keys]))
         for r, flat in zip(reports, flat_rows):
             fails = sum(1 for c in r.get("checks") or [] if c.get("status") == "fail")
-            ws.append([r["portal"], r["agency"], r["year"], r["format"], r["published"], r["url"], fails]
-                      + [flat.get(k) for k in keys])
+            ws.append(xlsx_row(ws, [r["portal"], r["agency"], r["year"], r["format"], r["published"], r["url"],
+                                    fails] + [flat.get(k) for k in keys]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
