@@ -226,9 +226,6 @@ def tables_found(tables) -> int:
     return sum(1 for k in ("active_disclosure", "applications", "review_litigation") if _has_value(t.get(k)))
 
 
-_tables_found = tables_found
-
-
 def _content_columns():
     return (Content.sha256, Content.title, Content.agency, Content.year, Content.published, Content.format,
             Content.is_annual_report, Content.image_only, Content.record["tables"].label("tables"),
@@ -247,7 +244,7 @@ def _location(doc, c, snaps, parent_url) -> dict:
         "format": c.format if c is not None else None,
         "source_format": c.source_format if c is not None else None,
         "published": c.published if c is not None else None,
-        "tables_found": _tables_found(c.tables) if c is not None else 0,
+        "tables_found": tables_found(c.tables) if c is not None else 0,
         "captures": [{"fetched_at": _iso(x.fetched_at), "status": x.status, "sha256": x.sha256,
                       "record_type": x.record_type, "warc_file": x.warc_file, "warc_offset": x.warc_offset}
                      for x in snaps],
