@@ -153,17 +153,31 @@ def _column(portal: SimPortal) -> str:
 
 
 # -- the faults ------------------------------------------------------------------------------------
-def _status_always(portal, sizes):
-    target = _report(portal)
+def _at_report(answer: Callable) -> Callable:
+    """A fault that answers requests for the portal's first report: ``answer(h, query, target,
+    page, sizes)`` gets the report's path and the page it would have served, replies and returns
+    True, or returns False to let the page be served as usual."""
 
-    def fault(h, path, query):
-        if path == target:
-            h._reply(503, b"<html><body>503 Service Temporarily Unavailable</body></html>", "text/html", send_body=True)
-            return True
-        return False
+    def make(portal, sizes):
+        target = _report(portal)
+        page = _page(portal, target)
 
-    _add_fault(portal, fault)
-    return target, None
+        def fault(h, path, query):
+            if path != target:
+                return False
+            return answer(h, query, target, page, sizes)
+
+        _add_fault(portal, fault)
+        return target, None
+
+    make.__doc__ = answer.__doc__
+    return make
+
+
+@_at_report
+def _status_always(h, query, target, page, sizes):
+    h._reply(503, b"<html><body>503 Service Temporarily Unavailable</body></html>", "text/html", send_body=True)
+    return True
 
 
 def _status_then_ok(portal, sizes):
@@ -185,77 +199,46 @@ def _status_then_ok(portal, sizes):
     return target, None
 
 
-def _reset_mid_body(portal, sizes):
-    target = _report(portal)
-    page = _page(portal, target)
-
-    def fault(h, path, query):
-        if path != target:
-            return False
-        _headers(h, 200, [("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))])
-        h.wfile.write(page.body[: len(page.body) // 2])
-        _reset(h)
-        return True
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _reset_mid_body(h, query, target, page, sizes):
+    _headers(h, 200, [("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))])
+    h.wfile.write(page.body[: len(page.body) // 2])
+    _reset(h)
+    return True
 
 
-def _wrong_length(portal, sizes):
-    target = _report(portal)
-    page = _page(portal, target)
-
-    def fault(h, path, query):
-        if path != target:
-            return False
-        _headers(h, 200, [("Content-Type", page.content_type), ("Content-Length", str(len(page.body) + 5000))])
-        h.wfile.write(page.body)
-        h.wfile.flush()
-        h.close_connection = True  # closes with 5000 bytes owed
-        return True
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _wrong_length(h, query, target, page, sizes):
+    _headers(h, 200, [("Content-Type", page.content_type), ("Content-Length", str(len(page.body) + 5000))])
+    h.wfile.write(page.body)
+    h.wfile.flush()
+    h.close_connection = True  # closes with 5000 bytes owed
+    return True
 
 
-def _stall(portal, sizes):
-    target = _report(portal)
-
-    def fault(h, path, query):
-        if path != target:
-            return False
-        _headers(h, 200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "100000")])
-        h.wfile.flush()
-        _wait_for_hangup(h, sizes.stall_s)
-        return True
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _stall(h, query, target, page, sizes):
+    _headers(h, 200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "100000")])
+    h.wfile.flush()
+    _wait_for_hangup(h, sizes.stall_s)
+    return True
 
 
-def _trickle(portal, sizes):
-    target = _report(portal)
-    page = _page(portal, target)
-
-    def fault(h, path, query):
-        if path != target:
-            return False
-        _headers(h, 200, [("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))])
-        end = time.monotonic() + sizes.stall_s
-        try:
-            for i in range(len(page.body)):
-                if time.monotonic() > end:
-                    break
-                h.wfile.write(page.body[i:i + 1])
-                h.wfile.flush()
-                time.sleep(0.25)
-        except OSError:
-            pass
-        h.close_connection = True
-        return True
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _trickle(h, query, target, page, sizes):
+    _headers(h, 200, [("Content-Type", page.content_type), ("Content-Length", str(len(page.body)))])
+    end = time.monotonic() + sizes.stall_s
+    try:
+        for i in range(len(page.body)):
+            if time.monotonic() > end:
+                break
+            h.wfile.write(page.body[i:i + 1])
+            h.wfile.flush()
+            time.sleep(0.25)
+    except OSError:
+        pass
+    h.close_connection = True
+    return True
 
 
 _BOMBS: dict[int, bytes] = {}
@@ -273,112 +256,68 @@ def gzip_bomb(mib: int) -> bytes:
     return _BOMBS[mib]
 
 
-def _gzip_bomb(portal, sizes):
-    target = _report(portal)
-
-    def fault(h, path, query):
-        if path != target:
-            return False
-        body = gzip_bomb(sizes.bomb_mib)
-        _headers(h, 200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"),
-                          ("Content-Length", str(len(body)))])
-        try:
-            h.wfile.write(body)
-        except OSError:
-            pass
-        return True
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _gzip_bomb(h, query, target, page, sizes):
+    body = gzip_bomb(sizes.bomb_mib)
+    _headers(h, 200, [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"),
+                      ("Content-Length", str(len(body)))])
+    try:
+        h.wfile.write(body)
+    except OSError:
+        pass
+    return True
 
 
-def _oversized(portal, sizes):
-    target = _report(portal)
-    page = _page(portal, target)
-
-    def fault(h, path, query):
-        if path != target:
-            return False
-        size = sizes.oversize_mib << 20
-        # no Content-Length: the client learns the size only by reading (chunked would do too)
-        _headers(h, 200, [("Content-Type", page.content_type), ("Connection", "close")])
-        filler = b"<p>" + "政府信息公开".encode("utf-8") * 60 + b"</p>\n"
-        try:
-            h.wfile.write(page.body[:2000])
-            sent = 2000
-            block = filler * (65536 // len(filler))
-            while sent < size:
-                h.wfile.write(block)
-                sent += len(block)
-        except OSError:
-            pass
-        h.close_connection = True
-        return True
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _oversized(h, query, target, page, sizes):
+    size = sizes.oversize_mib << 20
+    # no Content-Length: the client learns the size only by reading (chunked would do too)
+    _headers(h, 200, [("Content-Type", page.content_type), ("Connection", "close")])
+    filler = b"<p>" + "政府信息公开".encode("utf-8") * 60 + b"</p>\n"
+    try:
+        h.wfile.write(page.body[:2000])
+        sent = 2000
+        block = filler * (65536 // len(filler))
+        while sent < size:
+            h.wfile.write(block)
+            sent += len(block)
+    except OSError:
+        pass
+    h.close_connection = True
+    return True
 
 
 def _redirect(h, status: int, location: str) -> None:
     h._reply(status, b"", "text/html", extra={"Location": location}, send_body=True)
 
 
-def _redirect_loop(portal, sizes):
-    target = _report(portal)
-
-    def fault(h, path, query):
-        if path == target:
-            _redirect(h, 302, target + ("" if query == "loop=1" else "?loop=1"))
-            return True
-        return False
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _redirect_loop(h, query, target, page, sizes):
+    _redirect(h, 302, target + ("" if query == "loop=1" else "?loop=1"))
+    return True
 
 
-def _redirect_chain(portal, sizes):
-    target = _report(portal)
-    hops = 50
-
-    def fault(h, path, query):
-        if path != target:
-            return False
-        n = int(query.split("=", 1)[1]) if query.startswith("hop=") else 0
-        if n < hops:
-            _redirect(h, 302, f"{target}?hop={n + 1}")
-            return True
-        return False  # the 50th hop answers the report
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _redirect_chain(h, query, target, page, sizes, hops=50):
+    n = int(query.split("=", 1)[1]) if query.startswith("hop=") else 0
+    if n < hops:
+        _redirect(h, 302, f"{target}?hop={n + 1}")
+        return True
+    return False  # the 50th hop answers the report
 
 
-def _redirect_offsite(portal, sizes):
-    target = _report(portal)
-
-    def fault(h, path, query):
-        if path == target:
-            _redirect(h, 301, OTHER_HOST + target)
-            return True
-        return False
-
-    _add_fault(portal, fault)
-    return target, None
+@_at_report
+def _redirect_offsite(h, query, target, page, sizes):
+    _redirect(h, 301, OTHER_HOST + target)
+    return True
 
 
-def _redirect_other_port(portal, sizes):
+@_at_report
+def _redirect_other_port(h, query, target, page, sizes):
     """The report answers a 301 to the same path on another port of the same host (port 1)."""
-    target = _report(portal)
-
-    def fault(h, path, query):
-        if path == target:
-            name = (h.headers.get("Host") or "").rsplit(":", 1)[0] or h.server.server_address[0]
-            _redirect(h, 301, f"http://{name}:1{target}")
-            return True
-        return False
-
-    _add_fault(portal, fault)
-    return target, None
+    name = (h.headers.get("Host") or "").rsplit(":", 1)[0] or h.server.server_address[0]
+    _redirect(h, 301, f"http://{name}:1{target}")
+    return True
 
 
 def _moved_report(portal, sizes):
