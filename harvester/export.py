@@ -65,14 +65,20 @@ def iter_reports(db: Database, portal: str | None = None) -> Iterator[dict]:
             }
 
 
+def write_jsonl(rows, out: IO[str]) -> int:
+    """One JSON object a line; the number of rows written."""
+    n = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
 def write_reports(db: Database, fmt: str, out: IO[str], portal: str | None = None) -> int:
     """One row per stored URL (``export reports --per-location``)."""
-    n = 0
     if fmt == "jsonl":
-        for row in iter_reports(db, portal=portal):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
-        return n
+        return write_jsonl(iter_reports(db, portal=portal), out)
+    n = 0
     writer = csv.DictWriter(out, fieldnames=REPORT_FIELDS + ["failed_checks"])
     writer.writeheader()
     for row in iter_reports(db, portal=portal):
@@ -520,12 +526,9 @@ def xlsx_row(ws, values) -> list:
 def write_logical(db: Database, fmt: str, out, portal: str | None = None) -> int:
     """Write the logical reports as jsonl, csv (to a text stream) or xlsx (``out`` is a path
     or a binary file). Streamed: rows are written as they are read."""
-    n = 0
     if fmt == "jsonl":
-        for row in iter_logical_reports(db, portal=portal):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
-        return n
+        return write_jsonl(iter_logical_reports(db, portal=portal), out)
+    n = 0
     cells = table_cells()
     if fmt == "csv":
         w = csv.writer(out)

@@ -111,6 +111,20 @@ def archive_link(target: str, ts: str, *, top: bool) -> str:
     return f"/go?url={quote(target, safe='')}&ts={ts}" + ("&top=1" if top else "")
 
 
+def _remove_keeping_tail(el) -> None:
+    """Remove an element (or comment) from its tree; the text after it stays where it was."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
 def rewrite_html(text: str, base_url: str, ts: str, banner: str | None = None) -> str:
     """Sanitised, archive-linked HTML of an archived page (a UTF-8 document)."""
     try:
@@ -182,16 +196,7 @@ def rewrite_html(text: str, base_url: str, ts: str, banner: str | None = None) -
         if tag == "style" and el.text:
             el.text = sanitize_css(el.text)
     for el in to_drop:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        if el.tail:
-            prev = el.getprevious()
-            if prev is not None:
-                prev.tail = (prev.tail or "") + el.tail
-            else:
-                parent.text = (parent.text or "") + el.tail
-        parent.remove(el)
+        _remove_keeping_tail(el)
     head = doc.find("head")
     if head is None:
         head = etree.SubElement(doc, "head")
@@ -259,15 +264,7 @@ def sanitize_svg(body: bytes) -> bytes | None:
             elif _CSS_FETCH_RE.search(value) and sanitize_css(value) != value or _bad_url(value):
                 del el.attrib[name]  # fill="url(http://…)" and the like
     for el in drop:
-        parent = el.getparent()
-        if parent is not None:
-            if el.tail and isinstance(el.tag, str):
-                prev = el.getprevious()
-                if prev is not None:
-                    prev.tail = (prev.tail or "") + el.tail
-                else:
-                    parent.text = (parent.text or "") + el.tail
-            parent.remove(el)
+        _remove_keeping_tail(el)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
