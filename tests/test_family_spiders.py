@@ -15,6 +15,7 @@ from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, Page
 from harvester.registry import RegistryError, parse_registry
 from spiders.base import PortalSpider, SpiderArgumentError
 from spiders.generic import page_url, total_pages
+from tests.spider_helpers import run
 
 BASE = "http://127.0.0.20:8000"
 
@@ -33,15 +34,6 @@ def response(url, body, kind, *, status=200, headers=None, cls=HtmlResponse, met
     return cls(url, body=body, request=req, status=status, headers=headers or {"Content-Type": "text/html; charset=utf-8"})
 
 
-def run(gen):
-    """Everything a callback yields, stopping (and keeping the items) at CloseSpider."""
-    out = []
-    try:
-        for x in gen:
-            out.append(x)
-    except CloseSpider as exc:
-        out.append(exc)
-    return out
 
 
 def requests_of(out, kind=None):

@@ -13,6 +13,7 @@ from harvester.items import Blocked, FetchError, PageItem, TrapHit
 from harvester.registry import RegistryError, parse_registry
 from spiders.base import PortalSpider
 from spiders.common import strip_session_ids
+from tests.spider_helpers import run
 
 BASE = "http://127.0.0.20:8000"
 
@@ -32,14 +33,6 @@ def response(url, body=b"", kind="article", *, status=200, headers=None, method=
                         headers=headers or {"Content-Type": "text/html; charset=utf-8"})
 
 
-def run(gen):
-    out = []
-    try:
-        for x in gen:
-            out.append(x)
-    except CloseSpider as exc:
-        out.append(exc)
-    return out
 
 
 def callback(spider, kind):
