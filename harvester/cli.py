@@ -114,8 +114,9 @@ _STATUS_RANK = {"failed": 0, "blocked": 1, "partial": 2, "interrupted": 3, "runn
 SUMMARY_ROWS = 20
 
 
-def _run_row(r: dict) -> str:
-    row = (f"{r['portal']}: {r['status']} — {r['pages']} pages, {r['requests']} requests, "
+def _run_row(r: dict, width: int = 0) -> str:
+    """A portal's line of the summary; ``width`` pads "portal: status" so the rows line up."""
+    row = (f"{r['portal'] + ': ' + r['status']:<{width}} — {r['pages']} pages, {r['requests']} requests, "
            f"{r['mode']} pass, reports new {r['new_reports']} / changed {r['changed_reports']} / "
            f"unchanged {r['unchanged_reports']}, errors {r['errors']}")
     first = next(iter(r.get("error_details") or []), None)
@@ -139,8 +140,10 @@ def _print_run_summary(db, run_ids: list[int], rows: int = SUMMARY_ROWS) -> int:
         print("no crawl ran", file=sys.stderr)
         return 1
     runs.sort(key=lambda r: (_STATUS_RANK.get(r["status"], 4), -r["errors"], r["portal"]))
-    for r in runs[:rows]:
-        print(_run_row(r))
+    shown = runs[:rows]
+    width = max(len(r["portal"]) + 2 + len(r["status"]) for r in shown)
+    for r in shown:
+        print(_run_row(r, width))
     rest = runs[rows:]
     if rest:
         by_status = Counter(r["status"] for r in rest)

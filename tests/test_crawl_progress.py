@@ -60,7 +60,9 @@ def test_piped_crawl_logs_plain_progress_lines_then_a_summary_worst_first(sim, t
     dead = next(line for line in summary if line.startswith("dead: "))
     assert dead.startswith("dead: failed") and "; first error: http://127.0.0.1:9/" in dead
     for p in universe.portals:
-        assert any(line.startswith(f"{p.id}: ok — ") and f"reports new {len(p.reports)} /" in line for line in summary)
+        assert any(re.match(rf"{p.id}: ok +— ", line) and f"reports new {len(p.reports)} /" in line for line in summary)
+    # a table: the rows line up after "portal: status"
+    assert len({line.index(" — ") for line in summary[:-1]}) == 1, summary
     total = summary[-1]
     assert total.startswith("total — 3 portals (failed 1, ok 2)"), summary
     assert f"reports new {sum(len(p.reports) for p in universe.portals)} /" in total
@@ -110,3 +112,20 @@ def test_crawl_in_a_terminal_redraws_one_live_line_then_prints_the_summary(sim, 
     after = [line for line in after if line.strip()]
     assert after[0].startswith("dead: failed"), after
     assert after[-1].startswith("total — 3 portals (failed 1, ok 2)")
+
+
+def test_the_summary_of_many_portals_shows_the_worst_and_counts_the_rest(sim, tmp_path, capsys):
+    from harvester.cli import _print_run_summary
+    from harvester.export import list_runs
+    from storage.database import open_database, sqlite_url
+
+    universe, reg = sim
+    res = subprocess.run(_cmd(tmp_path, reg, "--quiet"), capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1, res.stdout + res.stderr[-3000:]
+    db = open_database(sqlite_url(tmp_path / "harvester.db"))
+    runs = list_runs(db)
+    assert _print_run_summary(db, [r["id"] for r in runs], rows=1) == 1  # a portal failed: exit 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and re.match(r"dead: failed +— ", lines[0])
+    assert lines[1] == "… and 2 more portals (ok 2), 0 errors among them"
+    assert lines[2].startswith("total — 3 portals (failed 1, ok 2)")
