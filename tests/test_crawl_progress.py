@@ -105,6 +105,8 @@ def test_crawl_in_a_terminal_redraws_one_live_line_then_prints_the_summary(sim, 
     assert "INFO" not in screen  # the live line replaces Scrapy's INFO log in a terminal
     seen = [LIVE.match(r).group(1, 2, 3) for r in live]
     assert any(int(inflight) > 0 for _, inflight, _ in seen)  # portals were seen in flight
+    # a warning or error logged meanwhile wipes the line first: never glued onto its end
+    assert all(r[LIVE.match(r).end():].strip() == "" for r in live[:-1]), screen[-3000:]
     final = LIVE.match(live[-1])
     assert final.group(1, 2, 3) == ("3", "0", "1")
     # after the last redraw: a newline, then the summary, worst first
