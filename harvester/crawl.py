@@ -105,16 +105,20 @@ class HarvestProgress:
         from storage.models import CrawlRun
 
         with self.db.session() as s:
-            return s.get(CrawlRun, run_id).status
+            run = s.get(CrawlRun, run_id)
+            return run.status if run is not None else "failed"
 
     def _pipeline(self, portal_id: str):
+        """The crawl's store pipeline (its counts are the run's, before they are written)."""
+        from pipelines.store import StorePipeline
+
         found = self.pipelines.get(portal_id)
         if found is None:
             try:
                 stages = self.crawlers[portal_id].engine.scraper.itemproc.middlewares
             except AttributeError:  # not started yet
                 return None
-            found = next((m for m in stages if hasattr(m, "counts") and hasattr(m, "errors")), None)
+            found = next((m for m in stages if isinstance(m, StorePipeline)), None)
             if found is not None:
                 self.pipelines[portal_id] = found
         return found
