@@ -46,10 +46,26 @@ def cmd_crawl(args) -> int:
         raise CliError("name the portals to crawl, or --all")
     chosen = entries if args.all else select(entries, args.portal_ids)
     db = _open_db(cfg)
-    run_ids, refused = run_crawl(
-        db, chosen, str(cfg.archive_dir), _setting_overrides(args), mode="full" if args.full else "auto",
-        purpose=args.purpose, wait=args.wait,
-    )
+    overrides = _setting_overrides(args)
+    live = None
+    progress = {}
+    if not args.quiet:
+        from harvester.recrawl import LiveLine
+
+        live = LiveLine(sys.stdout, log_every=0.0)
+        # In a terminal the live line replaces Scrapy's INFO log (unless LOG_LEVEL is --set);
+        # piped, the progress is a plain timestamped line every 10 s beside the log.
+        if live.tty:
+            overrides.setdefault("LOG_LEVEL", "WARNING")
+        progress = {"progress": live.show, "progress_every": 1.0 if live.tty else 10.0, "before_log": live.clear}
+    try:
+        run_ids, refused = run_crawl(
+            db, chosen, str(cfg.archive_dir), overrides, mode="full" if args.full else "auto",
+            purpose=args.purpose, wait=args.wait, **progress,
+        )
+    finally:
+        if live is not None:
+            live.close()
     for pid, why in refused:
         print(f"{pid}: refused — {why}", file=sys.stderr)
     status = _print_run_summary(db, run_ids) if run_ids else 0
@@ -93,24 +109,55 @@ def _setting_overrides(args) -> dict:
     return out
 
 
-def _print_run_summary(db, run_ids: list[int]) -> int:
+# worst first: the statuses that need a look, then the most errors
+_STATUS_RANK = {"failed": 0, "blocked": 1, "partial": 2, "interrupted": 3, "running": 4, "ok": 5}
+SUMMARY_ROWS = 20
+
+
+def _run_row(r: dict, width: int = 0) -> str:
+    """A portal's line of the summary; ``width`` pads "portal: status" so the rows line up."""
+    row = (f"{r['portal'] + ': ' + r['status']:<{width}} — {r['pages']} pages, {r['requests']} requests, "
+           f"{r['mode']} pass, reports new {r['new_reports']} / changed {r['changed_reports']} / "
+           f"unchanged {r['unchanged_reports']}, errors {r['errors']}")
+    first = next(iter(r.get("error_details") or []), None)
+    if first:
+        where = f"{first['url']} " if first.get("url") else ""
+        row += f"; first error: {where}{' '.join(str(first.get('error', '')).split())[:160]}"
+    return row
+
+
+def _print_run_summary(db, run_ids: list[int], rows: int = SUMMARY_ROWS) -> int:
+    """One line per portal, worst first (failed, blocked, partial, interrupted, then ok; the
+    most errors first); past ``rows`` portals only the worst ``rows`` and a count of the rest;
+    with more than one portal, a totals line. 1 if any portal failed or was blocked."""
+    from collections import Counter
+
     from harvester.export import list_runs
 
-    runs = [r for r in list_runs(db) if r["id"] in set(run_ids)]
-    runs.sort(key=lambda r: r["id"])
-    failed = 0
-    for r in runs:
-        print(
-            f"{r['portal']}: {r['status']} — {r['pages']} pages, {r['requests']} requests, "
-            f"{r['mode']} pass, reports new {r['new_reports']} / changed {r['changed_reports']} / unchanged {r['unchanged_reports']}, "
-            f"errors {r['errors']}"
-        )
-        if r["status"] in ("failed", "blocked"):
-            failed += 1
+    wanted = set(run_ids)
+    runs = [r for r in list_runs(db) if r["id"] in wanted]
     if not runs:
         print("no crawl ran", file=sys.stderr)
         return 1
-    return 1 if failed else 0
+    runs.sort(key=lambda r: (_STATUS_RANK.get(r["status"], 4), -r["errors"], r["portal"]))
+    shown = runs[:rows]
+    width = max(len(r["portal"]) + 2 + len(r["status"]) for r in shown)
+    for r in shown:
+        print(_run_row(r, width))
+    rest = runs[rows:]
+    if rest:
+        by_status = Counter(r["status"] for r in rest)
+        print(f"… and {len(rest)} more portals ("
+              + ", ".join(f"{st} {n}" for st, n in sorted(by_status.items(), key=lambda x: _STATUS_RANK.get(x[0], 4)))
+              + f"), {sum(r['errors'] for r in rest)} errors among them")
+    if len(runs) > 1:
+        by_status = Counter(r["status"] for r in runs)
+        print(f"total — {len(runs)} portals ("
+              + ", ".join(f"{st} {n}" for st, n in sorted(by_status.items(), key=lambda x: _STATUS_RANK.get(x[0], 4)))
+              + f"), {sum(r['pages'] for r in runs)} pages, {sum(r['requests'] for r in runs)} requests, "
+              f"reports new {sum(r['new_reports'] for r in runs)} / changed {sum(r['changed_reports'] for r in runs)} / "
+              f"unchanged {sum(r['unchanged_reports'] for r in runs)}, errors {sum(r['errors'] for r in runs)}")
+    return 1 if any(r["status"] in ("failed", "blocked") for r in runs) else 0
 
 
 def cmd_sim_serve(args) -> int:

@@ -52,6 +52,43 @@ def _latest_run_id(db: Database, portal_id: str) -> int:
         return s.scalar(select(func.max(CrawlRun.id)).where(CrawlRun.portal_id == portal_id)) or 0
 
 
+class LiveLine:
+    """A progress line: redrawn in place (``\\r\\033[K``) in a terminal; otherwise written as
+    a timestamped log line when what it says changes (the elapsed time after its last ", "
+    aside), at least every ``log_every`` seconds, and when ``force``d (the last one)."""
+
+    def __init__(self, out: IO[str], *, log_every: float = 5.0):
+        self.out = out
+        self.tty = out.isatty()
+        self.log_every = log_every
+        self.drawn = False
+        self._last, self._last_log = "", 0.0
+
+    def show(self, line: str, *, log: bool = True, force: bool = False) -> None:
+        if self.tty:
+            self.out.write("\r\033[K" + line)
+            self.drawn = True
+        elif log and (line.split(", ")[:-1] != self._last.split(", ")[:-1] or force
+                      or time.monotonic() - self._last_log >= self.log_every):
+            self.out.write(f"{dt.datetime.now().strftime('%H:%M:%S')} {line}\n")
+            self._last_log = time.monotonic()
+        self._last = line
+        self.out.flush()
+
+    def clear(self) -> None:
+        """Wipe the drawn line (before something else is printed to the terminal)."""
+        if self.tty and self.drawn:
+            self.out.write("\r\033[K")
+            self.out.flush()
+
+    def close(self) -> None:
+        """End the drawn line, so what follows starts on a line of its own."""
+        if self.tty and self.drawn:
+            self.out.write("\n")
+            self.out.flush()
+            self.drawn = False
+
+
 def progress_line(run: CrawlRun | None, portal_id: str, elapsed: float) -> str:
     if run is None:
         return f"{portal_id}: starting… {elapsed:.0f} s"
@@ -64,32 +101,23 @@ def progress_line(run: CrawlRun | None, portal_id: str, elapsed: float) -> str:
 def recrawl(cfg: Config, db: Database, portal_id: str, *, full: bool = False, wait: float = 0.0,
             out: IO[str] | None = None, poll: float = 0.5, log_every: float = 5.0, settings: tuple[str, ...] = ()) -> int:
     out = out or sys.stdout
-    tty = out.isatty()
     before = _latest_run_id(db, portal_id)
     started = time.monotonic()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as child_out, tempfile.TemporaryFile("w+", encoding="utf-8") as child_err:
         proc = start_crawl_child(cfg, portal_id, full=full, wait=wait, purpose="recrawl", settings=settings,
                                  stdout=child_out, stderr=child_err, text=True)
-        last_line, last_log = "", 0.0
+        live = LiveLine(out, log_every=log_every)
         while True:
             done = proc.poll() is not None
             with db.session() as s:
                 run = s.scalars(select(CrawlRun).where(CrawlRun.portal_id == portal_id, CrawlRun.id > before)
                                 .order_by(CrawlRun.id).limit(1)).first()
                 line = progress_line(run, portal_id, time.monotonic() - started)
-            if tty:
-                out.write("\r\033[K" + line)
-                out.flush()
-            elif run is not None and (line.split(", ")[:-1] != last_line.split(", ")[:-1] or time.monotonic() - last_log >= log_every or done):
-                out.write(f"{dt.datetime.now().strftime('%H:%M:%S')} {line}\n")
-                out.flush()
-                last_log = time.monotonic()
-            last_line = line
+            live.show(line, log=run is not None, force=done)
             if done:
                 break
             time.sleep(poll)
-        if tty:
-            out.write("\n")
+        live.close()
         child_out.seek(0)
         child_err.seek(0)
         err = child_err.read()
