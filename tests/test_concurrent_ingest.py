@@ -107,3 +107,22 @@ def test_workers_racing_on_one_reposted_report_store_it_once(pg_url, tmp_path):
                                  .where(ReportVersion.report_id == report.id)).all()
             assert len(versions) == len(set(versions)) == 2
     db.dispose()
+
+
+def test_a_warc_record_stored_twice_is_one_snapshot_on_sqlite(tmp_path):
+    from storage.database import sqlite_url
+
+    db = open_database(sqlite_url(tmp_path / "h.db"))
+    with db.session() as s:
+        s.add_all([Portal(id="county", name="甲县", url="http://127.0.0.41/"),
+                   Portal(id="city", name="某市", url="http://127.0.0.42/")])
+    caps = _round_captures(0)
+    for _ in range(2):  # e.g. stored by the crawl, then again from its WARC record by recovery
+        for cap in caps:
+            with db.session() as s:
+                ingest_capture(s, cap)
+    with db.session() as s:
+        assert sorted(s.scalars(select(Snapshot.warc_record_id))) == sorted(c.warc_record_id for c in caps)
+        report = s.scalars(select(Report)).one()
+        assert sorted(d.url for d in report.locations) == sorted(c.url for c in caps[:2])
+    db.dispose()
