@@ -56,19 +56,28 @@ def ingest_capture(s: Session, cap: Capture, read: Callable[[Capture], dict | No
     yet. Returns, for an annual report, what it was at this location ("new", "location",
     "changed" or "unchanged"; see ``storage.reports.record_report``) and its report id.
     """
-    doc = s.scalars(select(Document).where(Document.url == cap.url)).first()
-    previous_sha = None
-    if doc is None:
-        doc = Document(portal_id=cap.portal_id, url=cap.url, kind=cap.kind, first_seen=cap.fetched_at,
-                       last_seen=cap.fetched_at)
-        s.add(doc)
-    else:
+    if concurrent_writers(s):
+        # Several workers may store this URL at once: the row is created if missing, then
+        # locked, so their captures of one URL are stored one after the other.
+        doc = _upsert_document(s, cap.portal_id, cap.url, cap.kind, cap.fetched_at, lock=True)
         previous_sha = doc.current_sha256
-        # Order-independent: a capture stored late (an attachment stored before its page was read,
-        # a run recovered from the archive) never moves the document's times the wrong way, and
-        # a row created for a page before its own capture was stored gets the capture's time.
         doc.first_seen = min(doc.first_seen, cap.fetched_at)
         doc.last_seen = max(doc.last_seen, cap.fetched_at)
+    else:
+        doc = s.scalars(select(Document).where(Document.url == cap.url)).first()
+        previous_sha = None
+        if doc is None:
+            doc = Document(portal_id=cap.portal_id, url=cap.url, kind=cap.kind, first_seen=cap.fetched_at,
+                           last_seen=cap.fetched_at)
+            s.add(doc)
+        else:
+            previous_sha = doc.current_sha256
+            # Order-independent: a capture stored late (an attachment stored before its page was
+            # read, a run recovered from the archive) never moves the document's times the wrong
+            # way, and a row created for a page before its own capture was stored gets the
+            # capture's time.
+            doc.first_seen = min(doc.first_seen, cap.fetched_at)
+            doc.last_seen = max(doc.last_seen, cap.fetched_at)
     if cap.link_text:
         doc.link_text = cap.link_text
     payload_of = None
@@ -83,16 +92,22 @@ def ingest_capture(s: Session, cap: Capture, read: Callable[[Capture], dict | No
             reading = cap.reading
             if reading is None and read is not None and cap.record_type == "response":
                 reading = read(cap)
-            if reading is not None:
+            if reading is not None and concurrent_writers(s):
+                # another worker may be storing the same body: one row, whoever comes first
+                _insert_ignore(s, Content, {"sha256": cap.sha256, "size": cap.size, **reading}, ["sha256"])
+                content = s.get(Content, cap.sha256)
+            elif reading is not None:
                 content = Content(sha256=cap.sha256, size=cap.size, **reading)
                 s.add(content)
     s.flush()
-    s.add(Snapshot(
+    # One snapshot per WARC record, however often the record is stored (a crawl and a recovery,
+    # two workers): the record id is unique in the store.
+    _insert_ignore(s, Snapshot, dict(
         document_id=doc.id, run_id=cap.run_id, fetched_at=cap.fetched_at, status=cap.status, headers=cap.headers,
         sha256=cap.sha256, size=cap.size, warc_file=cap.warc_file, warc_offset=cap.warc_offset,
         warc_length=cap.warc_length, warc_record_id=cap.warc_record_id, record_type=cap.record_type,
         payload_of_id=payload_of,
-    ))
+    ), ["warc_record_id"])
     if content is None:
         return None
     doc.current_sha256 = content.sha256
@@ -128,6 +143,9 @@ def _link_attachment(s: Session, doc: Document, cap: Capture) -> None:
     page may still be running); storing the page then fills it in."""
     if cap.kind != "attachment" or not cap.parent_url or cap.parent_url == cap.url:
         return
+    if concurrent_writers(s):
+        doc.parent_id = _upsert_document(s, cap.portal_id, cap.parent_url, "article", cap.fetched_at).id
+        return
     parent = s.scalars(select(Document).where(Document.url == cap.parent_url)).first()
     if parent is None:
         parent = Document(portal_id=cap.portal_id, url=cap.parent_url, kind="article",
@@ -143,7 +161,10 @@ def _link_redirects(s: Session, doc: Document, cap: Capture) -> None:
     for url in cap.redirected_from[-1:]:
         if url == cap.url:
             continue
-        src = s.scalars(select(Document).where(Document.url == url)).first()
+        if concurrent_writers(s):
+            src = _upsert_document(s, cap.portal_id, url, cap.kind, cap.fetched_at, link_text=cap.link_text)
+        else:
+            src = s.scalars(select(Document).where(Document.url == url)).first()
         if src is None:  # its own 3xx answer is still on the way to the store
             src = Document(portal_id=cap.portal_id, url=url, kind=cap.kind, first_seen=cap.fetched_at,
                            last_seen=cap.fetched_at, link_text=cap.link_text)
@@ -152,3 +173,30 @@ def _link_redirects(s: Session, doc: Document, cap: Capture) -> None:
         if doc.id is None:
             s.flush()
         src.redirect_to_id = doc.id
+
+
+def concurrent_writers(s: Session) -> bool:
+    """PostgreSQL may have several workers writing at once; SQLite has one writer at a time."""
+    return s.get_bind().dialect.name == "postgresql"
+
+
+def _insert_ignore(s: Session, model, values: dict, key: list[str]) -> None:
+    """INSERT … ON CONFLICT (key) DO NOTHING: a row another writer stored first is kept as is."""
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    s.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=key))
+
+
+def _upsert_document(s: Session, portal_id: str, url: str, kind: str, when: dt.datetime,
+                     link_text: str | None = None, lock: bool = False) -> Document:
+    """The document of ``url``, created if no writer has stored it yet; with ``lock``, its row
+    is held until the transaction ends (FOR NO KEY UPDATE: rows pointing at it can still be
+    written)."""
+    _insert_ignore(s, Document, dict(portal_id=portal_id, url=url, kind=kind, first_seen=when, last_seen=when,
+                                     link_text=link_text, is_report=False), ["url"])
+    q = select(Document).where(Document.url == url).execution_options(populate_existing=True)
+    if lock:
+        q = q.with_for_update(key_share=True)
+    return s.scalars(q).one()

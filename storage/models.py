@@ -221,6 +221,8 @@ class ReportVersion(Base):
 
 
 Index("ix_contents_report", Content.is_annual_report, Content.year)
+# One snapshot per WARC record, whoever stores it (crawl, recovery, several workers at once).
+Index("uq_snapshots_warc_record_id", Snapshot.warc_record_id, unique=True)
 
 
 class HealthEvent(Base):

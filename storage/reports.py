@@ -5,10 +5,13 @@ Called by ``storage.ingest`` for every stored annual-report page, inside its tra
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from harvester.parser.normalize import simplified_agency
 from harvester.similarity import near_duplicate, simhash, text_digest
 from storage.models import Content, Document, Report, ReportVersion
 
@@ -55,6 +58,24 @@ def related_report(s: Session, doc: Document) -> Report | None:
     return s.get(Report, child.report_id) if child is not None else None
 
 
+# First key of the transaction-scoped advisory locks taken while matching a report (PostgreSQL).
+_MATCHING_LOCK = 0x7867
+
+
+def _serialise_matching(s: Session, content: Content) -> None:
+    """Workers writing to one PostgreSQL at once take turns matching reports of one agency and
+    year: similarity cannot be a unique constraint, so two workers storing the same report
+    reposted on two portals would otherwise both find nothing and create two reports. The lock
+    is held until the transaction commits, so the next worker sees the report just created.
+    SQLite has one writer at a time and needs none."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    agency = (content.record or {}).get("agency_simplified") or simplified_agency(content.agency) or ""
+    key = hashlib.sha256(f"{agency}|{content.year or ''}".encode()).digest()
+    s.execute(sql_text("SELECT pg_advisory_xact_lock(:a, :b)"),
+              {"a": _MATCHING_LOCK, "b": int.from_bytes(key[:4], "big", signed=True)})
+
+
 def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datetime, previous_sha: str | None) -> str:
     """Link ``doc`` to its report and record a version when its content is new at this location.
 
@@ -67,6 +88,7 @@ def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datet
     sh = simhash(text)
     outcome = None
     if doc.report_id is None:
+        _serialise_matching(s, content)
         report = related_report(s, doc) or find_report(s, content, digest, sh)
         if report is None:
             report = Report(

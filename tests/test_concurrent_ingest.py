@@ -1,0 +1,128 @@
+"""Several workers storing into one PostgreSQL at the same moment (issue 12, item 5).
+
+Four processes, each with its own connections, are released together by a barrier and store
+the same captures: one annual report reposted on two portals (different bytes, the same text)
+and one listing page. Whatever the interleaving, the store holds one content row per body, one
+document per URL, one snapshot per WARC record and one logical report with both locations.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import traceback
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage.database import open_database
+from storage.ingest import Capture, ingest_capture
+from storage.models import Content, Document, Portal, Report, ReportVersion, Snapshot
+
+WORKERS = 4
+ROUNDS = 4
+T0 = dt.datetime(2025, 1, 21, 8, 0, tzinfo=dt.timezone.utc)
+TEXT = ("{agency}{year}年政府信息公开工作年度报告。本报告根据《中华人民共和国政府信息公开条例》编制，"
+        "主动公开政府信息{n}条，收到政府信息公开申请{m}件，全部按期答复。")
+
+
+def _round_captures(r: int) -> list[Capture]:
+    """Round ``r``: a county bureau's report on its own portal, reposted by the city's portal
+    (another page around the same text), and the county's listing page."""
+    agency, year = f"甲县第{r}局", 2020 + r
+    text = TEXT.format(agency=agency, year=year, n=100 + r, m=7 + r)
+    reading = {"encoding": "utf-8", "title": f"{agency}{year}年政府信息公开工作年度报告", "published": None,
+               "text": text, "extractor_version": "t", "parser_version": "t", "is_annual_report": True,
+               "agency": agency, "year": year, "format": "html", "record": {"text": text}, "error": None,
+               "image_only": False}
+    out = []
+    for portal, url, body, kind in (
+        ("county", f"http://127.0.0.41/r{r}/report.html", f"<html><h1>县</h1>{text}</html>", "article"),
+        ("city", f"http://127.0.0.42/zz/{r}/repost.html", f"<html><div>市转载</div>{text}</html>", "article"),
+        ("county", f"http://127.0.0.41/r{r}/index.html", f"<html>listing {r}</html>", "listing"),
+    ):
+        data = body.encode()
+        out.append(Capture(
+            portal_id=portal, url=url, kind=kind, status=200, headers={}, fetched_at=T0 + dt.timedelta(days=r),
+            run_id=None, warc_file=f"{portal}.warc.gz", warc_offset=0, warc_length=len(data),
+            warc_record_id=f"<urn:uuid:{hashlib.md5(url.encode()).hexdigest()}>",
+            sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+            reading=dict(reading) if kind == "article" else None))
+    return out
+
+
+def _worker(url: str, n: int, barrier, report: str) -> None:
+    db = open_database(url, migrate=False)
+    errors = []
+    try:
+        for r in range(ROUNDS):
+            caps = _round_captures(r)
+            if n % 2:  # half the workers store the repost first
+                caps.reverse()
+            barrier.wait(timeout=60)
+            for cap in caps:
+                try:
+                    with db.session() as s:
+                        ingest_capture(s, cap)
+                except Exception:  # noqa: BLE001 - reported to the test, which fails on it
+                    errors.append(f"worker {n} round {r} {cap.url}:\n{traceback.format_exc()}")
+    finally:
+        db.dispose()
+        Path(report).write_text("\n".join(errors), encoding="utf-8")
+
+
+def test_workers_racing_on_one_reposted_report_store_it_once(pg_url, tmp_path):
+    db = open_database(pg_url)
+    with db.session() as s:
+        s.add_all([Portal(id="county", name="甲县", url="http://127.0.0.41/"),
+                   Portal(id="city", name="某市", url="http://127.0.0.42/")])
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(WORKERS)
+    reports = [tmp_path / f"worker{n}.txt" for n in range(WORKERS)]
+    procs = [ctx.Process(target=_worker, args=(pg_url, n, barrier, str(reports[n]))) for n in range(WORKERS)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    failures = [f.read_text(encoding="utf-8") for f in reports if f.exists() and f.read_text(encoding="utf-8")]
+    assert not failures, "\n".join(failures[:3])
+    assert [p.exitcode for p in procs] == [0] * WORKERS
+
+    expected = [c for r in range(ROUNDS) for c in _round_captures(r)]
+    with db.session() as s:
+        # one content row per body, one document per (portal, URL), one snapshot per WARC record
+        assert s.scalar(select(func.count()).select_from(Content)) == 2 * ROUNDS
+        docs = s.execute(select(Document.portal_id, Document.url)).all()
+        assert sorted(docs) == sorted({(c.portal_id, c.url) for c in expected})
+        snaps = s.scalars(select(Snapshot.warc_record_id)).all()
+        assert sorted(snaps) == sorted(c.warc_record_id for c in expected)
+        # one logical report per round, found at both portals, one version at each location
+        reports = s.scalars(select(Report)).all()
+        assert len(reports) == ROUNDS
+        for r in range(ROUNDS):
+            county, city, listing = _round_captures(r)
+            report = s.scalars(select(Report).where(Report.year == 2020 + r)).one()
+            assert sorted(d.url for d in report.locations) == sorted([county.url, city.url])
+            versions = s.execute(select(ReportVersion.document_id, ReportVersion.content_sha256)
+                                 .where(ReportVersion.report_id == report.id)).all()
+            assert len(versions) == len(set(versions)) == 2
+    db.dispose()
+
+
+def test_a_warc_record_stored_twice_is_one_snapshot_on_sqlite(tmp_path):
+    from storage.database import sqlite_url
+
+    db = open_database(sqlite_url(tmp_path / "h.db"))
+    with db.session() as s:
+        s.add_all([Portal(id="county", name="甲县", url="http://127.0.0.41/"),
+                   Portal(id="city", name="某市", url="http://127.0.0.42/")])
+    caps = _round_captures(0)
+    for _ in range(2):  # e.g. stored by the crawl, then again from its WARC record by recovery
+        for cap in caps:
+            with db.session() as s:
+                ingest_capture(s, cap)
+    with db.session() as s:
+        assert sorted(s.scalars(select(Snapshot.warc_record_id))) == sorted(c.warc_record_id for c in caps)
+        report = s.scalars(select(Report)).one()
+        assert sorted(d.url for d in report.locations) == sorted(c.url for c in caps[:2])
+    db.dispose()
