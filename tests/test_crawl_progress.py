@@ -2,7 +2,6 @@
 summary of every portal, worst first, at the end (issue 12)."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import sys
 import pytest
 
 from harvester.sim import SimServer, build_universe
+from tests.terminal import run_in_terminal
 
 SLOW = ("--set", "DOWNLOAD_DELAY=0.2", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RANDOMIZE_DOWNLOAD_DELAY=False")
 DEAD = '\n[[portal]]\nid = "dead"\nname = "已停止服务的网站"\nurl = "http://127.0.0.1:9/"\n'
@@ -79,25 +79,10 @@ def test_quiet_crawl_prints_only_the_summary(sim, tmp_path):
 
 
 def test_crawl_in_a_terminal_redraws_one_live_line_then_prints_the_summary(sim, tmp_path):
-    import pty
-
     universe, reg = sim
-    master, slave = pty.openpty()
     # slower, so that the line is redrawn a few times (once a second)
-    proc = subprocess.Popen(_cmd(tmp_path, reg, "--set", "DOWNLOAD_DELAY=0.8"), stdout=slave, stderr=slave)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    assert proc.wait(timeout=120) == 1
-    os.close(master)
-    screen = b"".join(chunks).decode("utf-8", "replace")
+    code, screen = run_in_terminal(_cmd(tmp_path, reg, "--set", "DOWNLOAD_DELAY=0.8"))
+    assert code == 1
     assert "Traceback" not in screen
     redraws = [r for r in screen.split("\r\x1b[K") if r.strip()]
     live = [r for r in redraws if LIVE.match(r)]

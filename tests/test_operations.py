@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import json
-import os
 import signal
 import socketserver
 import subprocess
@@ -27,6 +26,7 @@ from harvester.sim import SimServer, build_universe
 from storage.database import open_database, sqlite_url
 from storage.health import assess_run, open_events, raise_event
 from storage.models import CrawlLock, CrawlRun, Document, HealthEvent, Portal, Snapshot
+from tests.terminal import run_in_terminal
 
 CST = dt.timezone(dt.timedelta(hours=8))
 SLOW = ("--set", "DOWNLOAD_DELAY=0.25", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RANDOMIZE_DOWNLOAD_DELAY=False")
@@ -584,26 +584,11 @@ def test_stopping_the_scheduler_interrupts_running_harvests_cleanly(portals, tmp
 
 
 def test_recrawl_in_a_terminal_redraws_one_progress_line(portals, tmp_path):
-    import pty
-
     universe, srv, reg = portals
     pid = universe.portals[0].id
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "harvester.cli", "--data", str(tmp_path), "--portals", str(reg),
-                             "recrawl", pid, *SLOW], stdout=slave, stderr=subprocess.DEVNULL)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    assert proc.wait(timeout=120) == 0
-    os.close(master)
-    screen = b"".join(chunks).decode("utf-8", "replace")
+    code, screen = run_in_terminal([sys.executable, "-m", "harvester.cli", "--data", str(tmp_path), "--portals", str(reg),
+                                    "recrawl", pid, *SLOW], stderr_to_terminal=False)
+    assert code == 0
     redraws = screen.split("\r\x1b[K")
     assert len(redraws) > 3  # the line was redrawn in place, not printed line after line
     assert redraws[-1].startswith(f"{pid}: ok (full) — pages") and redraws[-1].rstrip().endswith(" s")
