@@ -103,6 +103,15 @@ def test_exported_wacz_replays_the_report_in_replayweb_page(replay_site, tmp_pat
             ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="allow")
             page = ctx.new_page()
             page.goto(base + "/index.html")
+            # ReplayWeb.page's embed reloads its frame only three times, 100 ms apart, waiting for
+            # its freshly registered service worker to take control; on a busy machine that is too
+            # short and the frame stays empty. Open the page again once the worker is active, as a
+            # returning auditor would.
+            page.wait_for_function(
+                """() => navigator.serviceWorker.getRegistration("./replay/")
+                          .then(r => !!(r && r.active && r.active.state === "activated"))""",
+                timeout=60_000, polling=250)
+            page.goto(base + "/index.html")
             shown, replay_url = "", None
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and title not in shown:
