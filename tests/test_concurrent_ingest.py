@@ -126,3 +126,39 @@ def test_a_warc_record_stored_twice_is_one_snapshot_on_sqlite(tmp_path):
         report = s.scalars(select(Report)).one()
         assert sorted(d.url for d in report.locations) == sorted(c.url for c in caps[:2])
     db.dispose()
+
+
+def _open_at_once(url: str, n: int, barrier, report: str) -> None:
+    errors = ""
+    try:
+        barrier.wait(timeout=60)
+        open_database(url).dispose()
+    except Exception:  # noqa: BLE001 - reported to the test, which fails on it
+        errors = f"worker {n}:\n{traceback.format_exc()}"
+    Path(report).write_text(errors, encoding="utf-8")
+
+
+def test_workers_starting_at_once_on_a_new_postgresql_store_migrate_it_once(pg_url, tmp_path):
+    """Several workers started together on an empty PostgreSQL schema: one runs the migrations,
+    the others wait for it; every one of them opens the store."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, text
+
+    from storage.database import alembic_config
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(WORKERS)
+    reports = [tmp_path / f"open{n}.txt" for n in range(WORKERS)]
+    procs = [ctx.Process(target=_open_at_once, args=(pg_url, n, barrier, str(reports[n]))) for n in range(WORKERS)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    failures = [f.read_text(encoding="utf-8") for f in reports if f.exists() and f.read_text(encoding="utf-8")]
+    assert not failures, "\n".join(failures[:2])
+    assert [p.exitcode for p in procs] == [0] * WORKERS
+    heads = set(ScriptDirectory.from_config(alembic_config(pg_url)).get_heads())
+    engine = create_engine(pg_url)
+    with engine.connect() as c:
+        assert set(c.execute(text("select version_num from alembic_version")).scalars()) == heads
+    engine.dispose()
