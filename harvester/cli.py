@@ -22,7 +22,8 @@ class CliError(Exception):
 def _config(args):
     from harvester.config import Config
 
-    return Config.from_env(data=args.data, db=args.db, portals=args.portals)
+    return Config.from_env(data=args.data, db=args.db, portals=args.portals, archive=getattr(args, "archive", None),
+                           redis=getattr(args, "redis", None))
 
 
 def _open_db(cfg, *, prepare: bool = True):
@@ -386,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="DIR", help="data directory: harvester.db and archive/ (default ./data)")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (overrides the SQLite default)")
     p.add_argument("--portals", metavar="FILE", help="portal registry TOML (default: the shipped registry)")
+    p.add_argument("--archive", metavar="DIR", help="archive directory of WARC files (default: DATA/archive)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
