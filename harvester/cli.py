@@ -335,6 +335,37 @@ def cmd_recrawl(args) -> int:
     return recrawl(cfg, db, args.portal_id, full=args.full, wait=args.wait, settings=tuple(args.set or ()))
 
 
+def cmd_worker(args) -> int:
+    import logging
+
+    from harvester.cluster import run_worker
+
+    cfg = _config(args)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    return run_worker(cfg, parallel=args.parallel, name=args.name, until_empty=args.until_empty)
+
+
+def cmd_enqueue(args) -> int:
+    from harvester.cluster import enqueue, pending
+    from harvester.registry import load_registry, select
+
+    cfg = _config(args)
+    entries = load_registry(cfg.registry)
+    if args.all and args.portal_ids:
+        raise CliError("give portal ids or --all, not both")
+    if not args.all and not args.portal_ids:
+        raise CliError("name the portals to harvest, or --all")
+    chosen = entries if args.all else select(entries, args.portal_ids)
+    settings = tuple(args.set or ())
+    for item in settings:
+        if "=" not in item:
+            raise CliError(f"--set expects NAME=VALUE, got {item!r}")
+    harvest = enqueue(cfg, chosen, full=args.full, purpose="manual", settings=settings)
+    print(f"harvest {harvest}: {len(chosen)} portal(s) enqueued on queue {cfg.cluster.queue!r}; "
+          f"{pending(cfg)} job(s) now waiting or running for the workers")
+    return 0
+
+
 def cmd_schedule(args) -> int:
     from harvester.registry import load_registry
     from harvester.scheduler import Schedule, serve
@@ -484,6 +515,22 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for every harvest")
     sc.set_defaults(func=cmd_schedule)
 
+    wk = sub.add_parser("worker", help="harvest portals taken from the cluster's job queue (Redis) until stopped")
+    _cluster_options(wk)
+    wk.add_argument("--parallel", type=int, default=2, help="portals harvested at once by this worker (default 2)")
+    wk.add_argument("--name", help="this worker's name in its output and logs (default host:pid)")
+    wk.add_argument("--until-empty", action="store_true",
+                    help="also stop once no job is left on the queue (queued or being harvested anywhere)")
+    wk.set_defaults(func=cmd_worker)
+
+    eq = sub.add_parser("enqueue", help="feed a harvest to the cluster's workers: one job per portal on the queue")
+    _cluster_options(eq)
+    eq.add_argument("portal_ids", nargs="*", metavar="PORTAL_ID")
+    eq.add_argument("--all", action="store_true", help="every portal in the registry")
+    eq.add_argument("--full", action="store_true", help="full verification pass: re-fetch every known report conditionally")
+    eq.add_argument("--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for these harvests")
+    eq.set_defaults(func=cmd_enqueue)
+
     he = sub.add_parser("health", help="open health events")
     he.add_argument("--json", action="store_true")
     he.add_argument("--portal", metavar="ID")
@@ -496,8 +543,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    """--redis, and the global --db/--data/--archive/--portals accepted after the command too."""
+    p.add_argument("--redis", metavar="URL", help="Redis of the job queue, e.g. redis://host:6379/0 (HARVESTER_REDIS_URL)")
+    p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="the shared store (PostgreSQL URL)")
+    p.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS, help="data directory (logs)")
+    p.add_argument("--archive", metavar="DIR", default=argparse.SUPPRESS, help="the shared archive directory")
+    p.add_argument("--portals", metavar="FILE", default=argparse.SUPPRESS, help="portal registry TOML")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from harvester.cluster import die_with_parent
     from harvester.config import ConfigError
+
+    die_with_parent()
     from harvester.registry import RegistryError
     from storage.database import DatabaseError
     from storage.failure import StorageFailed
