@@ -197,7 +197,10 @@ def _harvest_job(entry: dict, harvest: dict) -> None:
     with open(logfile, "w", encoding="utf-8") as fh:
         proc = start_crawl_child(cfg, pid, full=bool(harvest.get("full")), wait=0,
                                  purpose=harvest.get("purpose") or "manual",
-                                 settings=tuple(harvest.get("settings") or ()), stdout=fh, stderr=subprocess.STDOUT)
+                                 settings=tuple(harvest.get("settings") or ()), stdout=fh, stderr=subprocess.STDOUT,
+                                 # a Ctrl-C in the worker's terminal reaches the worker only: it sends the
+                                 # harvest one SIGTERM (a second signal is Scrapy's unclean stop)
+                                 start_new_session=True)
         with w.lock:
             w.children.add(proc)
         w.say(f"{pid}: harvesting (harvest {harvest['id']}, process {proc.pid}, log {logfile})")
@@ -275,10 +278,8 @@ def run_worker(cfg: Config, *, parallel: int = 2, name: str | None = None, out: 
             w.stopping.set()
             with w.lock:
                 running = list(w.children)
-            if running:
+            if running:  # each job's thread sends its harvest one SIGTERM (a second one is Scrapy's unclean stop)
                 w.say(f"stopping: {len(running)} harvest(s) finish their pages in flight and go back on the queue")
-            for proc in running:
-                proc.send_signal(signal.SIGTERM)
             worker.stop(timeout=180_000)
             broker.close()
             w.say(f"stopped ({w.done} portal(s) harvested)")
