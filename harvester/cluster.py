@@ -64,6 +64,7 @@ class HarvestCrashed(RuntimeError):
 def _broker(cfg: Config):
     """dramatiq's Redis broker on the cluster's queue, with the harvest actor declared."""
     import dramatiq
+    import redis
     from dramatiq.brokers.redis import RedisBroker
     from dramatiq.middleware import AgeLimit, Retries
 
@@ -76,6 +77,13 @@ def _broker(cfg: Config):
                          heartbeat_timeout=int(cfg.cluster.heartbeat * 1000), maintenance_chance=MAINTENANCE_CHANCE,
                          middleware=[AgeLimit(), Retries(max_retries=CRASH_RETRIES, min_backoff=1000,
                                                          retry_when=_retry_when)])
+    try:
+        broker.client.ping()
+    except redis.RedisError as exc:
+        from harvester.config import ConfigError
+
+        broker.close()
+        raise ConfigError(f"cannot reach the job queue's Redis at {_redact(cfg.cluster.redis_url)}: {exc}") from None
     actor = dramatiq.actor(_harvest_job, actor_name=ACTOR, queue_name=QUEUE, broker=broker)
     return broker, actor
 

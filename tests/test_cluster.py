@@ -237,3 +237,17 @@ def test_the_scheduler_in_cluster_mode_enqueues_instead_of_harvesting(redis_url,
     assert scheduler.RUNNER(cfg, "a", ("DOWNLOAD_DELAY=1",)) == 0
     assert pending(cfg) == 1
     assert not (tmp_path / "logs").exists()  # nothing was harvested here
+
+
+def test_an_unreachable_redis_is_one_line_naming_it(tmp_path):
+    registry = tmp_path / "portals.toml"
+    registry.write_text('[[portal]]\nid = "a"\nname = "甲"\nurl = "http://127.0.0.1:9/"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HARVESTER_")}
+    for args in (("enqueue", "--all"), ("worker",)):
+        res = _harvester(env, "--data", str(tmp_path), "--portals", str(registry), *args, "--redis",
+                         "redis://127.0.0.1:1/0")
+        assert res.returncode == 2, res.stderr
+        assert res.stderr.startswith("harvester: error: cannot reach the job queue's Redis at redis://127.0.0.1:1/0")
+        assert "Traceback" not in res.stderr
+    res = _harvester(env, "--data", str(tmp_path), "--portals", str(registry), "enqueue", "--all")
+    assert res.returncode == 2 and "give --redis URL or set HARVESTER_REDIS_URL" in res.stderr
