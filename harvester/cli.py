@@ -513,6 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--parallel", type=int, default=2, help="portals harvested at once")
     sc.add_argument("--catch-up-days", type=float, default=7, help="catch up a missed night (once) up to this late")
     sc.add_argument("--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for every harvest")
+    sc.add_argument("--redis", metavar="URL", help="cluster mode: enqueue each harvest on this Redis for `harvester "
+                                                   "worker`s instead of harvesting here (HARVESTER_REDIS_URL)")
     sc.set_defaults(func=cmd_schedule)
 
     wk = sub.add_parser("worker", help="harvest portals taken from the cluster's job queue (Redis) until stopped")
