@@ -2,7 +2,7 @@
 and PostgreSQL store, three `harvester worker` processes harvesting simulated portals into one
 archive directory, one of them SIGKILLed in the middle of a portal.
 
-The workers' heartbeat is 2 s here (HARVESTER_WORKER_HEARTBEAT), so a dead worker's portal is
+The workers' heartbeat is 3 s here (HARVESTER_WORKER_HEARTBEAT), so a dead worker's portal is
 back on the queue within a few seconds; each test has a queue name of its own.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ def queue(redis_url):
 
 def _env(pg_url: str, redis_url: str, queue: str) -> dict:
     return {**os.environ, "HARVESTER_DB": pg_url, "HARVESTER_REDIS_URL": redis_url, "HARVESTER_QUEUE": queue,
-            "HARVESTER_WORKER_HEARTBEAT": "2"}
+            "HARVESTER_WORKER_HEARTBEAT": "3"}
 
 
 class Worker:
@@ -251,3 +251,17 @@ def test_an_unreachable_redis_is_one_line_naming_it(tmp_path):
         assert "Traceback" not in res.stderr
     res = _harvester(env, "--data", str(tmp_path), "--portals", str(registry), "enqueue", "--all")
     assert res.returncode == 2 and "give --redis URL or set HARVESTER_REDIS_URL" in res.stderr
+
+
+def test_a_job_carries_the_whole_registry_entry():
+    """Workers need no registry: the job's entry, written as a one-portal registry for the
+    crawl child, reads back as the same entry (quotes, backslashes, CJK, hosts, robots)."""
+    from harvester.cluster import entry_json, entry_toml
+    from harvester.registry import PortalEntry, parse_registry
+
+    entry = PortalEntry("gz-guangzhou", '广州市"人民"政府 \\ 门户',
+                        "http://127.0.0.1:9/a?b=1&c=\"d\"", ("http://127.0.0.1:9/gknb/",), "trs", "ignore",
+                        "运营方书面同意", ("xxgk.example.gov.cn",))
+    assert parse_registry(entry_toml(entry_json(entry))) == [entry]
+    bare = PortalEntry("x", "某县", "http://127.0.0.1:9/")
+    assert parse_registry(entry_toml(entry_json(bare))) == [bare]
