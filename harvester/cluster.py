@@ -257,14 +257,18 @@ def run_worker(cfg: Config, *, parallel: int = 2, name: str | None = None, out: 
         from harvester.config import ConfigError
 
         raise ConfigError(f"--parallel must be at least 1, got {parallel}")
+    broker, _actor = _broker(cfg)  # an unreachable Redis fails here, as one line
     cfg.prepare()
     # The store is migrated here, once per worker (several starting at once take turns), and
     # fails here, as one line, when it cannot be opened.
-    open_database(cfg.db_url).dispose()
+    try:
+        open_database(cfg.db_url).dispose()
+    except BaseException:
+        broker.close()
+        raise
     os.environ[PARENT_ENV] = str(os.getpid())
     name = name or f"{socket.gethostname()}:{os.getpid()}"
     stop = stop or threading.Event()
-    broker, _actor = _broker(cfg)
     with tempfile.TemporaryDirectory(prefix="harvester-jobs-") as jobs_dir:
         w = _ACTIVE = _Worker(cfg, name, out, threading.Event(), Path(jobs_dir))
         worker = dramatiq.Worker(broker, worker_threads=parallel, worker_timeout=500)

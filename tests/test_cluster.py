@@ -239,18 +239,21 @@ def test_the_scheduler_in_cluster_mode_enqueues_instead_of_harvesting(redis_url,
     assert not (tmp_path / "logs").exists()  # nothing was harvested here
 
 
-def test_an_unreachable_redis_is_one_line_naming_it(tmp_path):
+def test_an_unreachable_redis_is_one_line_naming_it(tmp_path, monkeypatch, capsys):
+    from harvester.cli import main
+
+    for name in [k for k in os.environ if k.startswith("HARVESTER_")]:
+        monkeypatch.delenv(name)
     registry = tmp_path / "portals.toml"
     registry.write_text('[[portal]]\nid = "a"\nname = "甲"\nurl = "http://127.0.0.1:9/"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HARVESTER_")}
+    common = ["--data", str(tmp_path), "--portals", str(registry)]
     for args in (("enqueue", "--all"), ("worker",)):
-        res = _harvester(env, "--data", str(tmp_path), "--portals", str(registry), *args, "--redis",
-                         "redis://127.0.0.1:1/0")
-        assert res.returncode == 2, res.stderr
-        assert res.stderr.startswith("harvester: error: cannot reach the job queue's Redis at redis://127.0.0.1:1/0")
-        assert "Traceback" not in res.stderr
-    res = _harvester(env, "--data", str(tmp_path), "--portals", str(registry), "enqueue", "--all")
-    assert res.returncode == 2 and "give --redis URL or set HARVESTER_REDIS_URL" in res.stderr
+        assert main([*common, *args, "--redis", "redis://127.0.0.1:1/0"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("harvester: error: cannot reach the job queue's Redis at redis://127.0.0.1:1/0"), err
+        assert "Traceback" not in err
+    assert main([*common, "enqueue", "--all"]) == 2
+    assert "give --redis URL or set HARVESTER_REDIS_URL" in capsys.readouterr().err
 
 
 def test_a_job_carries_the_whole_registry_entry():
