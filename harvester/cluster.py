@@ -229,7 +229,7 @@ def _harvest_job(entry: dict, harvest: dict) -> None:
         w.say(f"{pid}: stopped after {took:.1f} s (exit {rc}); back on the queue, to be resumed")
         raise dramatiq.Retry("the worker stopped", delay=0)
     if rc == EXIT_BUSY:
-        delay = int(max(5.0, w.cfg.cluster.heartbeat) * 1000)
+        delay = int(w.cfg.cluster.heartbeat * 1000)  # a dead holder's lease is renewed no more
         w.say(f"{pid}: being harvested by another process; back on the queue for {delay // 1000} s")
         raise dramatiq.Retry(f"portal {pid} is busy", delay=delay)
     if rc in (0, 1):  # 1: the portal failed or was blocked, which its run records

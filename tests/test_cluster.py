@@ -86,6 +86,17 @@ class Worker:
         return "\n".join(self.lines[-40:])
 
 
+def _enqueue(env: dict, registry: Path, *portals: str) -> None:
+    """What `harvester enqueue` does (in this process: a CLI start costs seconds)."""
+    from harvester.cluster import enqueue
+    from harvester.config import Config
+    from harvester.registry import load_registry, select
+
+    entries = load_registry(registry)
+    enqueue(Config.from_env(env), select(entries, list(portals)) if portals else entries,
+            settings=tuple(SLOW[1::2]))
+
+
 def _harvester(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "harvester.cli", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
@@ -195,8 +206,7 @@ def test_a_stopped_worker_hands_its_portal_back_and_a_job_enqueued_twice_is_harv
         registry = srv.write_registry(tmp_path / "portals.toml")
         portal = universe.portals[0].id
         for _ in range(2):
-            fed = _harvester(env, "--portals", str(registry), "enqueue", portal, *SLOW)
-            assert fed.returncode == 0, fed.stderr
+            _enqueue(env, registry, portal)
         first = Worker("first", env, tmp_path / "d1", archive, registry, "--parallel", "1")
 
         def archiving():
@@ -222,6 +232,37 @@ def test_a_stopped_worker_hands_its_portal_back_and_a_job_enqueued_twice_is_harv
         assert all(got[r.path] == 1 for r in universe.portals[0].reports), got
     rc, out = verify(tmp_path / "d2", "--db", pg_url, "--archive", str(archive))
     assert rc == 0, out
+    db.dispose()
+
+
+def test_a_portal_locked_by_a_dead_worker_on_another_machine_waits_for_its_lease(pg_url, redis_url, queue,
+                                                                                  tmp_path):
+    """A worker died on another machine holding a portal's lock: its process cannot be looked
+    up from here, so the lock is honoured until its lease runs out. The job goes back on the
+    queue (busy), comes again, takes the expired lock over and harvests the portal."""
+    import datetime as dt
+
+    from storage.models import CrawlLock, Portal
+
+    universe = build_universe(seed=14, n_portals=1, reports_per_portal=2)
+    env = _env(pg_url, redis_url, queue)
+    db = open_database(pg_url)
+    with SimServer(universe, first_host=175) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        portal = universe.portals[0].id
+        _enqueue(env, registry, portal)
+        now = dt.datetime.now(dt.timezone.utc)
+        with db.session() as s:
+            s.add(Portal(id=portal, name="x", url=srv.base_url(portal)))
+            s.flush()
+            s.add(CrawlLock(portal_id=portal, holder="other-machine:4242:deadbeef", purpose="scheduled",
+                            acquired_at=now - dt.timedelta(minutes=9), expires_at=now + dt.timedelta(seconds=7)))
+        w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
+        assert w.wait(120) == 0, w.output()
+        assert any("being harvested by another process; back on the queue" in ln for ln in w.lines), w.output()
+        assert w.done() == [portal], w.output()
+        assert lost_reports(db, srv, universe.portals) == []
+        assert open_runs_and_locks(db) == ([], [])
     db.dispose()
 
 
