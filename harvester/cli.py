@@ -22,7 +22,8 @@ class CliError(Exception):
 def _config(args):
     from harvester.config import Config
 
-    return Config.from_env(data=args.data, db=args.db, portals=args.portals)
+    return Config.from_env(data=args.data, db=args.db, portals=args.portals, archive=getattr(args, "archive", None),
+                           redis=getattr(args, "redis", None))
 
 
 def _open_db(cfg, *, prepare: bool = True):
@@ -334,6 +335,37 @@ def cmd_recrawl(args) -> int:
     return recrawl(cfg, db, args.portal_id, full=args.full, wait=args.wait, settings=tuple(args.set or ()))
 
 
+def cmd_worker(args) -> int:
+    import logging
+
+    from harvester.cluster import run_worker
+
+    cfg = _config(args)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    return run_worker(cfg, parallel=args.parallel, name=args.name, until_empty=args.until_empty)
+
+
+def cmd_enqueue(args) -> int:
+    from harvester.cluster import enqueue, pending
+    from harvester.registry import load_registry, select
+
+    cfg = _config(args)
+    entries = load_registry(cfg.registry)
+    if args.all and args.portal_ids:
+        raise CliError("give portal ids or --all, not both")
+    if not args.all and not args.portal_ids:
+        raise CliError("name the portals to harvest, or --all")
+    chosen = entries if args.all else select(entries, args.portal_ids)
+    settings = tuple(args.set or ())
+    for item in settings:
+        if "=" not in item:
+            raise CliError(f"--set expects NAME=VALUE, got {item!r}")
+    harvest = enqueue(cfg, chosen, full=args.full, purpose="manual", settings=settings)
+    print(f"harvest {harvest}: {len(chosen)} portal(s) enqueued on queue {cfg.cluster.queue!r}; "
+          f"{pending(cfg)} job(s) now waiting or running for the workers")
+    return 0
+
+
 def cmd_schedule(args) -> int:
     from harvester.registry import load_registry
     from harvester.scheduler import Schedule, serve
@@ -386,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="DIR", help="data directory: harvester.db and archive/ (default ./data)")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (overrides the SQLite default)")
     p.add_argument("--portals", metavar="FILE", help="portal registry TOML (default: the shipped registry)")
+    p.add_argument("--archive", metavar="DIR", help="archive directory of WARC files (default: DATA/archive)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -480,7 +513,25 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--parallel", type=int, default=2, help="portals harvested at once")
     sc.add_argument("--catch-up-days", type=float, default=7, help="catch up a missed night (once) up to this late")
     sc.add_argument("--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for every harvest")
+    sc.add_argument("--redis", metavar="URL", help="cluster mode: enqueue each harvest on this Redis for `harvester "
+                                                   "worker`s instead of harvesting here (HARVESTER_REDIS_URL)")
     sc.set_defaults(func=cmd_schedule)
+
+    wk = sub.add_parser("worker", help="harvest portals taken from the cluster's job queue (Redis) until stopped")
+    _cluster_options(wk)
+    wk.add_argument("--parallel", type=int, default=2, help="portals harvested at once by this worker (default 2)")
+    wk.add_argument("--name", help="this worker's name in its output and logs (default host:pid)")
+    wk.add_argument("--until-empty", action="store_true",
+                    help="also stop once no job is left on the queue (queued or being harvested anywhere)")
+    wk.set_defaults(func=cmd_worker)
+
+    eq = sub.add_parser("enqueue", help="feed a harvest to the cluster's workers: one job per portal on the queue")
+    _cluster_options(eq)
+    eq.add_argument("portal_ids", nargs="*", metavar="PORTAL_ID")
+    eq.add_argument("--all", action="store_true", help="every portal in the registry")
+    eq.add_argument("--full", action="store_true", help="full verification pass: re-fetch every known report conditionally")
+    eq.add_argument("--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting for these harvests")
+    eq.set_defaults(func=cmd_enqueue)
 
     he = sub.add_parser("health", help="open health events")
     he.add_argument("--json", action="store_true")
@@ -494,8 +545,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _cluster_options(p: argparse.ArgumentParser) -> None:
+    """--redis, and the global --db/--data/--archive/--portals accepted after the command too."""
+    p.add_argument("--redis", metavar="URL", help="Redis of the job queue, e.g. redis://host:6379/0 (HARVESTER_REDIS_URL)")
+    p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="the shared store (PostgreSQL URL)")
+    p.add_argument("--data", metavar="DIR", default=argparse.SUPPRESS, help="data directory (logs)")
+    p.add_argument("--archive", metavar="DIR", default=argparse.SUPPRESS, help="the shared archive directory")
+    p.add_argument("--portals", metavar="FILE", default=argparse.SUPPRESS, help="portal registry TOML")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from harvester.cluster import die_with_parent
     from harvester.config import ConfigError
+
+    die_with_parent()
     from harvester.registry import RegistryError
     from storage.database import DatabaseError
     from storage.failure import StorageFailed

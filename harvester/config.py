@@ -3,12 +3,14 @@
 Every ``HARVESTER_*`` environment variable is read here (the README's "Configuration" table
 lists them): the paths (``HARVESTER_DATA``, ``HARVESTER_DB``, ``HARVESTER_PORTALS``), the
 archive browser's access control (``HARVESTER_WEB_*``) and where health events are sent
-(``HARVESTER_WEBHOOK_URL``, ``HARVESTER_SMTP_*``). Crawl tuning stays in Scrapy settings
+(``HARVESTER_WEBHOOK_URL``, ``HARVESTER_SMTP_*``), and the cluster's job queue
+(``HARVESTER_REDIS_URL``, ``HARVESTER_QUEUE``, ``HARVESTER_WORKER_HEARTBEAT``). Crawl tuning stays in Scrapy settings
 (``harvester/settings.py``, ``--set NAME=VALUE``).
 """
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +97,38 @@ def parse_max_decoded(env: Mapping[str, str] | None = None) -> int:
     return value
 
 
+DEFAULT_QUEUE = "xxgk-harvester"
+DEFAULT_WORKER_HEARTBEAT = 60.0
+_QUEUE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Where the harvest's job queue lives (Redis), when harvests are shared by workers."""
+
+    redis_url: str | None = None  # HARVESTER_REDIS_URL: set, the scheduler enqueues instead of crawling
+    queue: str = DEFAULT_QUEUE  # HARVESTER_QUEUE: the prefix of every Redis key of the queue
+    heartbeat: float = DEFAULT_WORKER_HEARTBEAT  # HARVESTER_WORKER_HEARTBEAT: seconds of silence = a dead worker
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, redis: str | None = None) -> "ClusterConfig":
+        env = os.environ if env is None else env
+        queue = _get(env, "HARVESTER_QUEUE") or DEFAULT_QUEUE
+        if not _QUEUE_NAME.match(queue):
+            raise ConfigError(f"HARVESTER_QUEUE: {queue!r} is not a queue name (letters, digits, '_', '.', ':', '-'; "
+                              "at most 100)")
+        raw = _get(env, "HARVESTER_WORKER_HEARTBEAT")
+        heartbeat = DEFAULT_WORKER_HEARTBEAT
+        if raw is not None:
+            try:
+                heartbeat = float(raw)
+            except ValueError:
+                heartbeat = 0.0
+            if not heartbeat >= 1.0:
+                raise ConfigError(f"HARVESTER_WORKER_HEARTBEAT: {raw!r} is not a number of seconds (at least 1)")
+        return cls(redis_url=redis or _get(env, "HARVESTER_REDIS_URL"), queue=queue, heartbeat=heartbeat)
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -103,22 +137,27 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     parse_max_decoded: int = DEFAULT_PARSE_MAX_DECODED
+    archive: Path | None = None  # HARVESTER_ARCHIVE / --archive: the WARC files elsewhere than data/archive
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     @property
     def archive_dir(self) -> Path:
-        return self.data_dir / "archive"
+        return self.archive if self.archive is not None else self.data_dir / "archive"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, data: str | None = None, db: str | None = None,
-                 portals: str | None = None) -> "Config":
-        """The configuration from the environment; ``data``, ``db`` and ``portals`` (the
-        command-line options) win over their variables."""
+                 portals: str | None = None, archive: str | None = None, redis: str | None = None) -> "Config":
+        """The configuration from the environment; ``data``, ``db``, ``portals``, ``archive``
+        and ``redis`` (the command-line options) win over their variables."""
         env = os.environ if env is None else env
         data_dir = Path(data or _get(env, "HARVESTER_DATA") or "data").expanduser().resolve()
         db_url = db or _get(env, "HARVESTER_DB") or sqlite_url(data_dir / "harvester.db")
         registry = Path(portals or _get(env, "HARVESTER_PORTALS") or DEFAULT_REGISTRY)
+        archive_dir = archive or _get(env, "HARVESTER_ARCHIVE")
         return cls(data_dir, db_url, registry, web=WebConfig.from_env(env), notify=NotifyConfig.from_env(env),
-                   parse_max_decoded=parse_max_decoded(env))
+                   parse_max_decoded=parse_max_decoded(env),
+                   archive=Path(archive_dir).expanduser().resolve() if archive_dir else None,
+                   cluster=ClusterConfig.from_env(env, redis=redis))
 
     def prepare(self) -> None:
         """Create the data directory and its archive; fail clearly when not writable."""

@@ -31,7 +31,8 @@ def crawl_command(cfg: Config, portal_id: str, *, full: bool, wait: float, purpo
     and command lines are visible to every user of the machine): see ``start_crawl_child``."""
     cmd = [
         sys.executable, "-m", "harvester.cli", "--data", str(cfg.data_dir),
-        "--portals", str(cfg.registry), "crawl", portal_id, "--purpose", purpose, "--quiet", "--wait", str(wait),
+        "--portals", str(cfg.registry), *(["--archive", str(cfg.archive)] if cfg.archive is not None else []),
+        "crawl", portal_id, "--purpose", purpose, "--quiet", "--wait", str(wait),
     ]
     for item in settings:
         cmd += ["--set", item]

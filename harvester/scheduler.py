@@ -5,7 +5,11 @@ One cron job per registry portal, spread over a window after the harvest time (d
 hit at once. ``coalesce`` with a generous ``misfire_grace_time`` means a machine that was
 off for several nights runs one catch-up harvest per portal when it comes back, not a burst.
 
-Each harvest runs in a child process (``harvester crawl PORTAL --purpose scheduled``): a
+In cluster mode (``HARVESTER_REDIS_URL`` set) a due harvest is put on the job queue instead
+(``harvester.cluster``): the scheduler enqueues, ``harvester worker`` processes on any machine
+execute. Run one scheduler per cluster.
+
+Otherwise each harvest runs in a child process (``harvester crawl PORTAL --purpose scheduled``): a
 Twisted reactor cannot be restarted in-process, and a child that crashes is recorded (a
 "crashed" health event) while the schedule goes on. A thread pool bounds how many portals
 are harvested at once. SIGTERM stops cleanly: no new harvest starts, running children get
@@ -99,7 +103,26 @@ def record_crash(cfg: Config, portal_id: str, returncode: int, logfile: Path | N
     db.dispose()
 
 
-RUNNER = run_child  # tests replace this to observe when jobs fire
+def enqueue_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:
+    """Cluster mode (``HARVESTER_REDIS_URL`` set): the portal's harvest goes on the job queue,
+    for whichever ``harvester worker`` is free; the scheduler harvests nothing itself."""
+    from harvester.cluster import enqueue
+    from harvester.registry import load_registry, select
+
+    entries = select(load_registry(cfg.registry), [portal_id])
+    harvest = enqueue(cfg, entries, purpose="scheduled", settings=settings)
+    log.info("nightly harvest of %s enqueued for the workers (harvest %s)", portal_id, harvest)
+    return 0
+
+
+def run_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:
+    """A nightly harvest: enqueued for the workers in cluster mode, else run here in a child."""
+    if cfg.cluster.redis_url:
+        return enqueue_job(cfg, portal_id, settings)
+    return run_child(cfg, portal_id, settings)
+
+
+RUNNER = run_job  # tests replace this to observe when jobs fire
 _ACTIVE: Config | None = None  # the configuration of the scheduler running in this process
 
 
@@ -159,6 +182,11 @@ def serve(cfg: Config, entries: list[PortalEntry], schedule: Schedule, out=None,
     scheduler.start(paused=True)
     actions = sync_jobs(scheduler, entries, schedule)
     scheduler.resume()
+    if cfg.cluster.redis_url:
+        from storage.database import _redact
+
+        print(f"cluster mode: each harvest is enqueued on queue {cfg.cluster.queue!r} at "
+              f"{_redact(cfg.cluster.redis_url)} for `harvester worker`s to run", file=out)
     for job in sorted(scheduler.get_jobs(), key=lambda j: j.next_run_time):
         print(f"{job.name}: next run {job.next_run_time.isoformat(timespec='minutes')} ({actions.get(job.id, 'kept')})", file=out)
     out.flush()

@@ -80,6 +80,22 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# First key of the advisory lock held while the schema is brought up to date (PostgreSQL).
+_MIGRATION_LOCK = 0x786D
+
+
+def _serialise_migrations(conn) -> None:
+    """Workers starting at once on one PostgreSQL upgrade its schema one after the other: the
+    first runs the migrations, the others wait for its commit and find nothing left to do
+    (without the lock, two would create the same tables and one would fail). The lock is
+    transaction-scoped (released by the commit, or by the rollback of a failed upgrade) and
+    per schema, so stores in other schemas of the database are not held up. SQLite's
+    BEGIN IMMEDIATE already lets one writer in at a time."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", (_MIGRATION_LOCK,))
+
+
 class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -123,6 +139,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
             _sqlite_transactional_ddl(migrator)
         try:
             with migrator.begin() as conn:
+                _serialise_migrations(conn)
                 cfg = alembic_config(url)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "heads")  # parallel branches need no merge

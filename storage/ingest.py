@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Content, Document, Snapshot
-from storage.reports import record_report, share_report_with_page
+from storage.reports import record_report, serialise_family, share_report_with_page
 
 # Pages read for a report: articles and the attachments they link (PDF, DOC(X), WPS, XLS(X)).
 READ_KINDS = ("article", "attachment")
@@ -57,6 +57,8 @@ def ingest_capture(s: Session, cap: Capture, read: Callable[[Capture], dict | No
     "changed" or "unchanged"; see ``storage.reports.record_report``) and its report id.
     """
     if concurrent_writers(s):
+        # A page and its attachment stored at once by two workers: one after the other.
+        serialise_family(s, cap.parent_url if cap.kind == "attachment" and cap.parent_url else cap.url)
         # Several workers may store this URL at once: the row is created if missing, then
         # locked, so their captures of one URL are stored one after the other.
         doc = _upsert_document(s, cap.portal_id, cap.url, cap.kind, cap.fetched_at, lock=True)

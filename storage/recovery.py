@@ -108,6 +108,9 @@ def _stopped_by_storage(run: CrawlRun) -> bool:
     return any(isinstance(e, dict) and e.get("storage") == "unrecovered" for e in run.error_details or [])
 
 
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
 def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=None) -> Recovery:
     """Recover the portal's dead runs (status ``running``) and its runs a full or read-only disk
     stopped (``failed``, flagged in their error details). Call only while holding its lock.
@@ -119,7 +122,11 @@ def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=No
                  if _stopped_by_storage(r)]
         if not dead:
             return result
-        since = min(r.started for r in dead) - dt.timedelta(seconds=1)
+        # A file's time comes from the archive's filesystem, a run's start from the clock of the
+        # machine that ran it: with workers on several machines sharing one archive volume the
+        # two may differ, so files are looked at from well before (captures are picked by
+        # their run id below; an older file only costs a read).
+        since = min(r.started for r in dead) - CLOCK_SKEW
         run_ids = {r.id for r in dead}
     result.runs = sorted(run_ids)
     files = [p for p in sorted(Path(archive_dir).glob(f"{portal_id}-*.warc.gz"))

@@ -62,6 +62,11 @@ def related_report(s: Session, doc: Document) -> Report | None:
 _MATCHING_LOCK = 0x7867
 
 
+def _matching_key(agency: str | None, year: int | None) -> int:
+    key = hashlib.sha256(f"{agency or ''}|{year or ''}".encode()).digest()
+    return int.from_bytes(key[:4], "big", signed=True)
+
+
 def _serialise_matching(s: Session, content: Content) -> None:
     """Workers writing to one PostgreSQL at once take turns matching reports of one agency and
     year: similarity cannot be a unique constraint, so two workers storing the same report
@@ -71,9 +76,34 @@ def _serialise_matching(s: Session, content: Content) -> None:
     if s.get_bind().dialect.name != "postgresql":
         return
     agency = (content.record or {}).get("agency_simplified") or simplified_agency(content.agency) or ""
-    key = hashlib.sha256(f"{agency}|{content.year or ''}".encode()).digest()
     s.execute(sql_text("SELECT pg_advisory_xact_lock(:a, :b)"),
-              {"a": _MATCHING_LOCK, "b": int.from_bytes(key[:4], "big", signed=True)})
+              {"a": _MATCHING_LOCK, "b": _matching_key(agency, content.year)})
+
+
+# First key of the transaction-scoped advisory locks taken while a page and its attachments
+# are stored (PostgreSQL); the second is drawn from the page's URL.
+_FAMILY_LOCK = 0x7868
+
+
+def serialise_family(s: Session, page_url: str) -> None:
+    """Writers storing a page and its attachment at once take turns (PostgreSQL).
+
+    Whichever of the two is stored first, the second must see the first's report to join it
+    (``related_report``, ``share_report_with_page``). Two workers storing them at the same
+    moment would each see the other's row as it was before (no report yet): two reports for
+    one publication, or the page's report overwritten by the attachment's while its versions
+    still point at the old one. The lock is keyed by the page's URL (the page itself, or the
+    page an attachment belongs to) and held until the transaction commits. Take it before
+    anything else of the capture (its document row lock, the matching lock of
+    ``record_report``): always in that order, so two writers never wait for each other. What
+    the session had read before is read again, so the other writer's committed links are seen."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    s.flush()
+    key = hashlib.sha256(page_url.encode()).digest()
+    s.execute(sql_text("SELECT pg_advisory_xact_lock(:a, :b)"),
+              {"a": _FAMILY_LOCK, "b": int.from_bytes(key[:4], "big", signed=True)})
+    s.expire_all()
 
 
 def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datetime, previous_sha: str | None) -> str:
@@ -153,9 +183,23 @@ def share_report_with_page(s: Session, doc: Document) -> None:
         keep, drop = s.get(Report, att.report_id), s.get(Report, page.report_id)
         if keep is None or drop is None or (keep.year and drop.year and keep.year != drop.year):
             continue
+        _lock_for_merge(s, keep, drop)
         for d in s.scalars(select(Document).where(Document.report_id == drop.id)):
             d.report_id = keep.id
         for v in s.scalars(select(ReportVersion).where(ReportVersion.report_id == drop.id)):
             v.report_id = keep.id
         s.flush()
         s.delete(drop)
+
+
+def _lock_for_merge(s: Session, keep: Report, drop: Report) -> None:
+    """Before ``drop`` is merged into ``keep`` and deleted (PostgreSQL): no other writer may be
+    matching a repost to either of them (their agency-year matching locks), and the report row
+    is locked, so a location another writer has just linked to it is seen and moved rather
+    than left pointing at a deleted report."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({_matching_key(simplified_agency(r.agency) or "", r.year) for r in (keep, drop)})
+    for k in keys:
+        s.execute(sql_text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _MATCHING_LOCK, "b": k})
+    s.execute(select(Report.id).where(Report.id == drop.id).with_for_update())

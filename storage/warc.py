@@ -1,7 +1,9 @@
 """WARC archive: every fetch kept byte-exact, as request + response records (warcio, gzip).
 
 One ``WarcArchive`` per crawl of one portal writes WARC/1.1 files named
-``{portal}-{YYYYmmddHHMMSS}-{serial:05d}.warc.gz`` under the archive directory, each opening
+``{portal}-{YYYYmmddHHMMSS}-{writer}-{serial:05d}.warc.gz`` under the archive directory (the
+writer is the host and process, ``writer_tag()``: workers on several machines sharing one
+archive directory never write one file, nor race for a name), each opening
 with a ``warcinfo`` record and rotated once it reaches ``max_size`` bytes. Each fetch is:
 
 - ``response`` + ``request`` (``write_exchange``), or, when nothing new came back,
@@ -23,6 +25,8 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
+import socket
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -57,6 +61,14 @@ class ArchivedRecord:
 
 def _warc_date(when: dt.datetime) -> str:
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def writer_tag() -> str:
+    """``{host}-{pid}`` of this process, for file names: letters, digits and '_' only
+    (a host name's '-' become '_'), so the name still splits on '-'."""
+    host = socket.gethostname().split(".")[0] or "host"
+    host = re.sub(r"[^A-Za-z0-9_]", "_", host)[:40]
+    return f"{host}-{os.getpid()}"
 
 
 def _default_record_id() -> str:
@@ -117,7 +129,9 @@ class WarcArchive:
         record_id_factory: Callable[[], str] | None = None,
         max_size: int = DEFAULT_MAX_SIZE,
         index: bool = True,
+        writer: str | None = None,
     ):
+        self.writer = writer_tag() if writer is None else writer
         self.max_size = max_size
         self.index = index
         self.directory = Path(directory)
@@ -135,7 +149,7 @@ class WarcArchive:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = self.clock().astimezone(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
         while True:
-            name = f"{self.prefix}-{stamp}-{self._serial:05d}.warc.gz"
+            name = f"{self.prefix}-{stamp}-{self.writer}-{self._serial:05d}.warc.gz"
             self._serial += 1
             path = self.directory / name
             try:

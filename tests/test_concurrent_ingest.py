@@ -126,3 +126,135 @@ def test_a_warc_record_stored_twice_is_one_snapshot_on_sqlite(tmp_path):
         report = s.scalars(select(Report)).one()
         assert sorted(d.url for d in report.locations) == sorted(c.url for c in caps[:2])
     db.dispose()
+
+
+def _open_at_once(url: str, n: int, barrier, report: str) -> None:
+    errors = ""
+    try:
+        barrier.wait(timeout=60)
+        open_database(url).dispose()
+    except Exception:  # noqa: BLE001 - reported to the test, which fails on it
+        errors = f"worker {n}:\n{traceback.format_exc()}"
+    Path(report).write_text(errors, encoding="utf-8")
+
+
+def test_workers_starting_at_once_on_a_new_postgresql_store_migrate_it_once(pg_url, tmp_path):
+    """Several workers started together on an empty PostgreSQL schema: one runs the migrations,
+    the others wait for it; every one of them opens the store."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine, text
+
+    from storage.database import alembic_config
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(WORKERS)
+    reports = [tmp_path / f"open{n}.txt" for n in range(WORKERS)]
+    procs = [ctx.Process(target=_open_at_once, args=(pg_url, n, barrier, str(reports[n]))) for n in range(WORKERS)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    failures = [f.read_text(encoding="utf-8") for f in reports if f.exists() and f.read_text(encoding="utf-8")]
+    assert not failures, "\n".join(failures[:2])
+    assert [p.exitcode for p in procs] == [0] * WORKERS
+    heads = set(ScriptDirectory.from_config(alembic_config(pg_url)).get_heads())
+    engine = create_engine(pg_url)
+    with engine.connect() as c:
+        assert set(c.execute(text("select version_num from alembic_version")).scalars()) == heads
+    engine.dispose()
+
+
+FAMILY_ROUNDS = 6
+
+
+def _family_captures(r: int, placeholder: bool = False) -> list[Capture]:
+    """Round ``r``: an article page and the attachment it links (the document with the tables).
+    Both are known already (``placeholder``: an earlier visit found a 建设中 page and an empty
+    file); now the report is published on both at once. On even rounds the page only says
+    详见附件 (not a report); on odd rounds it carries a summary, read as a report whose year the
+    extractor did not find."""
+    agency, year = f"乙县第{r}局", 2010 + r
+    full = TEXT.format(agency=agency, year=year, n=300 + r, m=20 + r) + "一、总体情况。二、主动公开政府信息情况。"
+    page_text = (f"{agency}{year}年政府信息公开工作年度报告详见附件。" if r % 2 == 0
+                 else f"{agency}政府信息公开工作年度报告摘要：全年主动公开信息{400 + r}条，办结申请全部按期答复。")
+
+    def reading(text: str, is_report: bool, fmt: str, year: int | None) -> dict:
+        return {"encoding": "utf-8", "title": f"{agency}政府信息公开工作年度报告", "published": None,
+                "text": text, "extractor_version": "t", "parser_version": "t", "is_annual_report": is_report,
+                "agency": agency if is_report else None, "year": year if is_report else None, "format": fmt,
+                "record": {"text": text}, "error": None, "image_only": False}
+
+    page_url = f"http://127.0.0.43/art/{r}/t{r}.html"
+    att_url = f"http://127.0.0.43/art/{r}/f{r}.pdf"
+    if placeholder:
+        items = ((page_url, f"<html>建设中 {r}</html>".encode(), "article", reading("建设中", False, "html", None), None),
+                 (att_url, f"%PDF-1.4 empty {r}".encode(), "attachment", reading("", False, "pdf", None), page_url))
+    else:
+        items = ((page_url, f"<html>{page_text}<a href='f{r}.pdf'>附件</a></html>".encode(), "article",
+                  reading(page_text, r % 2 == 1, "html", None), None),
+                 (att_url, f"%PDF-1.4 {full}".encode(), "attachment", reading(full, True, "pdf", year), page_url))
+    out = []
+    for n, (url, body, kind, read, parent) in enumerate(items):
+        out.append(Capture(
+            portal_id="county", url=url, kind=kind, status=200, headers={},
+            fetched_at=T0 + dt.timedelta(days=r, hours=0 if placeholder else 1),
+            run_id=None, warc_file="county.warc.gz", warc_offset=0, warc_length=len(body),
+            warc_record_id=f"<urn:uuid:{hashlib.md5(body).hexdigest()}>",
+            sha256=hashlib.sha256(body).hexdigest(), size=len(body), parent_url=parent, reading=read))
+    return out
+
+
+def _family_worker(url: str, n: int, barrier, report: str) -> None:
+    db = open_database(url, migrate=False)
+    errors = []
+    try:
+        for r in range(FAMILY_ROUNDS):
+            caps = _family_captures(r)
+            if (n + r) % 2:  # half the workers store the attachment first
+                caps.reverse()
+            barrier.wait(timeout=60)
+            for cap in caps:
+                try:
+                    with db.session() as s:
+                        ingest_capture(s, cap)
+                except Exception:  # noqa: BLE001 - reported to the test, which fails on it
+                    errors.append(f"worker {n} round {r} {cap.url}:\n{traceback.format_exc()}")
+    finally:
+        db.dispose()
+        Path(report).write_text("\n".join(errors), encoding="utf-8")
+
+
+def test_workers_racing_on_a_page_and_its_attachment_make_one_report(pg_url, tmp_path):
+    """Page and attachment are one logical report however two workers interleave storing them:
+    one report per publication, listing both; no report left behind without its locations."""
+    db = open_database(pg_url)
+    with db.session() as s:
+        s.add(Portal(id="county", name="乙县", url="http://127.0.0.43/"))
+    for r in range(FAMILY_ROUNDS):
+        for cap in _family_captures(r, placeholder=True):
+            with db.session() as s:
+                ingest_capture(s, cap)
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(WORKERS)
+    reports = [tmp_path / f"family{n}.txt" for n in range(WORKERS)]
+    procs = [ctx.Process(target=_family_worker, args=(pg_url, n, barrier, str(reports[n]))) for n in range(WORKERS)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    failures = [f.read_text(encoding="utf-8") for f in reports if f.exists() and f.read_text(encoding="utf-8")]
+    assert not failures, "\n".join(failures[:2])
+    assert [p.exitcode for p in procs] == [0] * WORKERS
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Report)) == FAMILY_ROUNDS
+        for r in range(FAMILY_ROUNDS):
+            page, att = _family_captures(r)
+            docs = {d.url: d for d in s.scalars(select(Document).where(Document.url.in_([page.url, att.url])))}
+            assert docs[att.url].parent_id == docs[page.url].id
+            assert docs[page.url].report_id == docs[att.url].report_id is not None, f"round {r}"
+            # every version of the page and the attachment belongs to the report they are in
+            for v in s.scalars(select(ReportVersion).where(ReportVersion.document_id.in_([d.id for d in docs.values()]))):
+                assert v.report_id == docs[att.url].report_id, f"round {r}"
+        # no report is left without a location
+        assert s.scalar(select(func.count()).select_from(Report).where(~Report.locations.any())) == 0
+    db.dispose()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.config import Config, ConfigError, NotifyConfig, WebConfig
+from harvester.config import ClusterConfig, Config, ConfigError, NotifyConfig, WebConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,13 +39,18 @@ def test_every_documented_variable_reaches_the_configuration(tmp_path):
         "HARVESTER_SMTP_PASSWORD": "mail-pw",
         "HARVESTER_SMTP_STARTTLS": "1",
         "HARVESTER_PARSE_MAX_DECODED": "1000000",
+        "HARVESTER_ARCHIVE": str(tmp_path / "shared-archive"),
+        "HARVESTER_REDIS_URL": "redis://127.0.0.1:6379/3",
+        "HARVESTER_QUEUE": "province-nightly",
+        "HARVESTER_WORKER_HEARTBEAT": "15",
     }
     assert set(env) == _loader_variables()  # every variable the loader reads is set here…
     assert set(env) == _readme_variables()  # …and the README's table documents exactly these
     cfg = Config.from_env(env)
     assert (cfg.data_dir, cfg.db_url, cfg.registry) == ((tmp_path / "d").resolve(), env["HARVESTER_DB"],
                                                         tmp_path / "portals.toml")
-    assert cfg.archive_dir == (tmp_path / "d" / "archive").resolve()
+    assert cfg.archive_dir == (tmp_path / "shared-archive").resolve()
+    assert cfg.cluster == ClusterConfig(redis_url="redis://127.0.0.1:6379/3", queue="province-nightly", heartbeat=15.0)
     assert cfg.web == WebConfig(token="act", access_token="see", basic_auth="auditor:密码")
     assert cfg.parse_max_decoded == 1_000_000
     assert cfg.notify == NotifyConfig(webhook_url="http://127.0.0.1:9/hook", smtp_host="mail.example", smtp_port=587,
@@ -61,6 +66,12 @@ def test_command_line_options_win_and_unset_or_empty_variables_are_off(tmp_path)
     assert (cfg.data_dir, cfg.db_url, cfg.registry) == ((tmp_path / "opt").resolve(), "sqlite:///opt.db", Path("p.toml"))
     assert cfg.web == WebConfig()  # an empty token is no token: actions stay disabled
     assert (cfg.notify.smtp_host, cfg.notify.smtp_port, cfg.notify.smtp_starttls) == ("mail.example", 25, False)
+    # without HARVESTER_ARCHIVE the archive is in the data directory; without a Redis, no cluster
+    assert cfg.archive_dir == (tmp_path / "opt" / "archive").resolve()
+    assert cfg.cluster == ClusterConfig()
+    opt = Config.from_env({"HARVESTER_REDIS_URL": "redis://env", "HARVESTER_ARCHIVE": "/env"}, redis="redis://opt",
+                          archive=str(tmp_path / "a"))
+    assert (opt.cluster.redis_url, opt.archive_dir) == ("redis://opt", (tmp_path / "a").resolve())
     # without HARVESTER_DB the database lives in the data directory
     assert Config.from_env({"HARVESTER_DATA": str(tmp_path)}).db_url.endswith(str(tmp_path / "harvester.db"))
 
@@ -78,3 +89,12 @@ def test_a_bad_decompression_limit_is_refused_by_name():
     for bad in ("0", "-5", "128M"):
         with pytest.raises(ConfigError, match=f"HARVESTER_PARSE_MAX_DECODED: '{bad}' is not a positive number of bytes"):
             Config.from_env({"HARVESTER_PARSE_MAX_DECODED": bad})
+
+
+def test_bad_cluster_settings_are_refused_by_name():
+    with pytest.raises(ConfigError, match=r"HARVESTER_WORKER_HEARTBEAT: 'soon' is not a number of seconds"):
+        Config.from_env({"HARVESTER_WORKER_HEARTBEAT": "soon"})
+    with pytest.raises(ConfigError, match=r"HARVESTER_WORKER_HEARTBEAT: '0.1'"):
+        Config.from_env({"HARVESTER_WORKER_HEARTBEAT": "0.1"})
+    with pytest.raises(ConfigError, match=r"HARVESTER_QUEUE: 'a b' is not a queue name"):
+        Config.from_env({"HARVESTER_QUEUE": "a b"})

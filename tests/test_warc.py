@@ -2,6 +2,7 @@
 import datetime as dt
 import gzip
 import hashlib
+import os
 import random
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from storage.warc import Fetch, WarcArchive, read_record
+from storage.warc import Fetch, WarcArchive, read_record, writer_tag
 
 T0 = dt.datetime(2025, 1, 31, 2, 0, 0, tzinfo=dt.timezone.utc)
 GBK_BODY = "<html><meta charset=gb2312><p>朱镕基 堃 政府信息公开</p></html>".encode("gb18030")
@@ -66,7 +67,7 @@ def test_file_layout_warcinfo_then_response_request_pairs(tmp_path):
     r1 = _write(arc, GBK_BODY)
     r2 = _write(arc, b"second", url="http://127.0.0.20:8000/b.html")
     arc.close()
-    assert r1.warc_file == r2.warc_file == "sim-a-20250131020000-00000.warc.gz"
+    assert r1.warc_file == r2.warc_file == f"sim-a-20250131020000-{writer_tag()}-00000.warc.gz"
     with open(tmp_path / r1.warc_file, "rb") as fh:
         recs = [(r.rec_type, r.rec_headers.get_header("WARC-Record-ID"), r.rec_headers.get_header("WARC-Concurrent-To"))
                 for r in ArchiveIterator(fh)]
@@ -95,6 +96,20 @@ def test_a_second_archive_never_overwrites_the_first(tmp_path):
     assert a.files != b.files
     assert len(list(tmp_path.glob("*.warc.gz"))) == 2
     assert len(list(tmp_path.glob("*.warc.gz.cdxj"))) == 2
+
+
+def test_two_workers_archiving_one_portal_in_the_same_second_write_files_of_their_own(tmp_path):
+    """Workers on two machines share one archive directory: a file's name says which host and
+    process wrote it, so two of them never write (or race to create) the same file."""
+    a = WarcArchive(tmp_path, "sim-a", clock=lambda: T0, writer="node1-4242")
+    b = WarcArchive(tmp_path, "sim-a", clock=lambda: T0, writer="node2-4242")
+    _write(a, b"a")
+    _write(b, b"b")
+    a.close(), b.close()
+    assert a.files == ["sim-a-20250131020000-node1-4242-00000.warc.gz"]
+    assert b.files == ["sim-a-20250131020000-node2-4242-00000.warc.gz"]
+    host, pid = writer_tag().rsplit("-", 1)
+    assert pid == str(os.getpid()) and host and "-" not in host and "." not in host
 
 
 def test_warcio_check_accepts_the_file(tmp_path):

@@ -1,0 +1,324 @@
+"""One harvest shared by several machines: a Redis job queue (dramatiq) of portal harvests.
+
+A job is one portal's harvest. ``enqueue`` puts jobs on the queue (``harvester enqueue``, or the
+scheduler in cluster mode); ``run_worker`` (``harvester worker``) takes them, each in a child
+process ``harvester crawl PORTAL`` (a Twisted reactor runs once per process), several at once.
+Every worker writes to the one store (PostgreSQL) and the one archive directory; its WARC files
+are named after its host and process.
+
+Why it holds together:
+
+- **Politeness across the cluster.** A portal is harvested by one process at a time: the child
+  takes the portal's lock in the store (``harvester.locks``), so its per-host limits hold for
+  the whole cluster, whatever the number of workers.
+- **A killed worker loses nothing.** dramatiq's Redis broker keeps a job it handed out in that
+  worker's set of unacknowledged messages until the job ends; every worker heartbeats (each
+  poll of the broker), and a worker silent for ``HARVESTER_WORKER_HEARTBEAT`` seconds is
+  dead: the others put its jobs back on the queue. Its crawl children die with it
+  (``die_with_parent``); its portal locks are taken over (at once on the same machine,
+  after their lease on another), and the next harvest of each portal recovers the dead run
+  from the archive and resumes it: pages already archived are read from there, not fetched.
+- **A job is done once per harvest.** A job delivered twice (a worker taken for dead while
+  it was only slow) finds the portal busy and comes back later, or finds it harvested since
+  the job was enqueued and ends at once.
+- **Stopping.** SIGTERM (or SIGINT): no new job is taken, running harvests get SIGTERM (Scrapy
+  finishes the pages in flight and records the run as interrupted) and their jobs go back on
+  the queue, where another worker resumes them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import IO
+
+from harvester.config import Config
+from harvester.registry import PortalEntry, parse_registry
+
+log = logging.getLogger(__name__)
+
+QUEUE = "harvest"  # the dramatiq queue of portal jobs, under the HARVESTER_QUEUE key prefix
+ACTOR = "harvest_portal"
+# Of a million broker calls, how many also look for dead workers' jobs to put back on the queue
+# (dramatiq's default is 1,000: a dead worker's jobs could wait many minutes on a quiet cluster).
+MAINTENANCE_CHANCE = 100_000
+CRASH_RETRIES = 3  # a harvest process that crashed is tried again this many times
+EXIT_BUSY = 3  # `harvester crawl`: the portal is being harvested by another process
+PARENT_ENV = "HARVESTER_PARENT_PID"  # set by a worker for its crawl children (see die_with_parent)
+
+
+class HarvestCrashed(RuntimeError):
+    """The harvest process of a job ended abnormally (retried, then given up)."""
+
+
+def _broker(cfg: Config):
+    """dramatiq's Redis broker on the cluster's queue, with the harvest actor declared."""
+    import dramatiq
+    import redis
+    from dramatiq.brokers.redis import RedisBroker
+    from dramatiq.middleware import AgeLimit, Retries
+
+    if not cfg.cluster.redis_url:
+        from harvester.config import ConfigError
+
+        raise ConfigError("no Redis for the job queue: give --redis URL or set HARVESTER_REDIS_URL")
+    # No TimeLimit middleware: a portal's harvest takes as long as its politeness needs.
+    broker = RedisBroker(url=cfg.cluster.redis_url, namespace=cfg.cluster.queue,
+                         heartbeat_timeout=int(cfg.cluster.heartbeat * 1000), maintenance_chance=MAINTENANCE_CHANCE,
+                         middleware=[AgeLimit(), Retries(max_retries=CRASH_RETRIES, min_backoff=1000,
+                                                         retry_when=_retry_when)])
+    try:
+        broker.client.ping()
+    except redis.RedisError as exc:
+        from harvester.config import ConfigError
+
+        broker.close()
+        raise ConfigError(f"cannot reach the job queue's Redis at {_redact(cfg.cluster.redis_url)}: {exc}") from None
+    actor = dramatiq.actor(_harvest_job, actor_name=ACTOR, queue_name=QUEUE, broker=broker)
+    return broker, actor
+
+
+def _retry_when(retries: int, exc: BaseException) -> bool:
+    import dramatiq
+
+    # A job handed back (busy portal, stopping worker) always returns; a crash a few times.
+    return isinstance(exc, dramatiq.Retry) or retries < CRASH_RETRIES
+
+
+# -- feeding a harvest ---------------------------------------------------------------------------
+def entry_json(e: PortalEntry) -> dict:
+    return {"id": e.id, "name": e.name, "url": e.url, "columns": list(e.columns), "family": e.family,
+            "robots": e.robots, "robots_reason": e.robots_reason, "hosts": list(e.hosts)}
+
+
+def entry_toml(entry: dict) -> str:
+    """A one-portal registry of a job's entry (read back by ``parse_registry``)."""
+    from harvester.sim.server import _toml_str
+
+    lines = ["[[portal]]"]
+    for key in ("id", "name", "url", "family", "robots", "robots_reason"):
+        if entry.get(key) is not None:
+            lines.append(f"{key} = {_toml_str(str(entry[key]))}")
+    for key in ("columns", "hosts"):
+        if entry.get(key):
+            lines.append(f"{key} = [{', '.join(_toml_str(str(v)) for v in entry[key])}]")
+    return "\n".join(lines) + "\n"
+
+
+def enqueue(cfg: Config, entries: list[PortalEntry], *, full: bool = False, purpose: str = "manual",
+            settings: tuple[str, ...] = ()) -> str:
+    """Put one job per portal on the queue; returns the harvest's id. The job carries the
+    portal's registry entry, so workers need no copy of the registry."""
+    broker, actor = _broker(cfg)
+    harvest = {"id": uuid.uuid4().hex[:12], "enqueued_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+               "full": full, "purpose": purpose, "settings": list(settings)}
+    try:
+        for e in entries:
+            actor.send(entry_json(e), harvest)
+    finally:
+        broker.close()
+    return harvest["id"]
+
+
+def pending(cfg: Config) -> int:
+    """Jobs not finished yet: queued, delayed (handed back) or being harvested, on any worker."""
+    broker, _ = _broker(cfg)
+    try:
+        return int(broker.do_qsize(QUEUE))
+    finally:
+        broker.close()
+
+
+# -- the worker ---------------------------------------------------------------------------------
+@dataclasses.dataclass
+class _Worker:
+    cfg: Config
+    name: str
+    out: IO[str]
+    stopping: threading.Event
+    jobs_dir: Path
+    children: set = dataclasses.field(default_factory=set)
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    done: int = 0
+
+    def say(self, line: str) -> None:
+        with self.lock:
+            self.out.write(f"{dt.datetime.now().strftime('%H:%M:%S')} worker {self.name}: {line}\n")
+            self.out.flush()
+
+
+_ACTIVE: _Worker | None = None  # the worker running in this process
+
+
+def _harvested_since(cfg: Config, portal_id: str, since: dt.datetime) -> str | None:
+    """The status of a harvest of the portal that started after ``since`` and ended (not
+    interrupted, not dead), if there is one."""
+    from sqlalchemy import select
+
+    from storage.database import shared_database
+    from storage.models import CrawlRun
+
+    db = shared_database(cfg.db_url)
+    with db.session() as s:
+        return s.scalars(select(CrawlRun.status).where(
+            CrawlRun.portal_id == portal_id, CrawlRun.started >= since,
+            CrawlRun.status.not_in(("running", "interrupted"))).limit(1)).first()
+
+
+def _harvest_job(entry: dict, harvest: dict) -> None:
+    """One portal's harvest, in a child process; runs in one of the worker's threads."""
+    import dramatiq
+
+    from harvester.recrawl import start_crawl_child
+    from harvester.scheduler import record_crash
+
+    w = _ACTIVE
+    if w is None:
+        raise RuntimeError("harvest jobs run only inside `harvester worker`")
+    pid = entry["id"]
+    if w.stopping.is_set():
+        raise dramatiq.Retry("the worker is stopping", delay=0)
+    since = dt.datetime.fromisoformat(harvest["enqueued_at"])
+    status = _harvested_since(w.cfg, pid, since)
+    if status is not None:
+        w.say(f"{pid}: already harvested in this harvest ({status}), nothing to do")
+        return
+    registry = w.jobs_dir / f"{pid}.toml"
+    registry.write_text(entry_toml(entry), encoding="utf-8")
+    parse_registry(registry.read_text(encoding="utf-8"), str(registry))  # a bad entry fails here, by name
+    cfg = dataclasses.replace(w.cfg, registry=registry)
+    logs = cfg.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    logfile = logs / f"{pid}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%fZ}-{w.name.replace(':', '-')}.log"
+    started = time.monotonic()
+    stopped = False
+    with open(logfile, "w", encoding="utf-8") as fh:
+        proc = start_crawl_child(cfg, pid, full=bool(harvest.get("full")), wait=0,
+                                 purpose=harvest.get("purpose") or "manual",
+                                 settings=tuple(harvest.get("settings") or ()), stdout=fh, stderr=subprocess.STDOUT,
+                                 # a Ctrl-C in the worker's terminal reaches the worker only: it sends the
+                                 # harvest one SIGTERM (a second signal is Scrapy's unclean stop)
+                                 start_new_session=True)
+        with w.lock:
+            w.children.add(proc)
+        w.say(f"{pid}: harvesting (harvest {harvest['id']}, process {proc.pid}, log {logfile})")
+        try:
+            while True:
+                try:
+                    rc = proc.wait(timeout=0.5)
+                    break
+                except subprocess.TimeoutExpired:
+                    if w.stopping.is_set() and not stopped:
+                        proc.send_signal(signal.SIGTERM)
+                        stopped = True
+        finally:
+            with w.lock:
+                w.children.discard(proc)
+    took = time.monotonic() - started
+    if stopped or (w.stopping.is_set() and rc != 0):
+        w.say(f"{pid}: stopped after {took:.1f} s (exit {rc}); back on the queue, to be resumed")
+        raise dramatiq.Retry("the worker stopped", delay=0)
+    if rc == EXIT_BUSY:
+        delay = int(w.cfg.cluster.heartbeat * 1000)  # a dead holder's lease is renewed no more
+        w.say(f"{pid}: being harvested by another process; back on the queue for {delay // 1000} s")
+        raise dramatiq.Retry(f"portal {pid} is busy", delay=delay)
+    if rc in (0, 1):  # 1: the portal failed or was blocked, which its run records
+        with w.lock:
+            w.done += 1
+        w.say(f"{pid}: done (exit {rc}) in {took:.1f} s")
+        return
+    record_crash(cfg, pid, rc, logfile)
+    w.say(f"{pid}: the harvest process ended abnormally (exit {rc}); tried again (log {logfile})")
+    raise HarvestCrashed(f"portal {pid}: the harvest process ended abnormally (exit {rc}); log {logfile}")
+
+
+def run_worker(cfg: Config, *, parallel: int = 2, name: str | None = None, out: IO[str] | None = None,
+               until_empty: bool = False, stop: threading.Event | None = None) -> int:
+    """Take portal jobs from the queue and harvest them, ``parallel`` at once, until SIGTERM or
+    SIGINT (or ``stop``); with ``until_empty``, also once no job is left anywhere (queued,
+    handed back or being harvested by any worker)."""
+    import dramatiq
+
+    from storage.database import open_database
+
+    global _ACTIVE
+    out = out or sys.stdout
+    if parallel < 1:
+        from harvester.config import ConfigError
+
+        raise ConfigError(f"--parallel must be at least 1, got {parallel}")
+    broker, _actor = _broker(cfg)  # an unreachable Redis fails here, as one line
+    cfg.prepare()
+    # The store is migrated here, once per worker (several starting at once take turns), and
+    # fails here, as one line, when it cannot be opened.
+    try:
+        open_database(cfg.db_url).dispose()
+    except BaseException:
+        broker.close()
+        raise
+    os.environ[PARENT_ENV] = str(os.getpid())
+    name = name or f"{socket.gethostname()}:{os.getpid()}"
+    stop = stop or threading.Event()
+    with tempfile.TemporaryDirectory(prefix="harvester-jobs-") as jobs_dir:
+        w = _ACTIVE = _Worker(cfg, name, out, threading.Event(), Path(jobs_dir))
+        worker = dramatiq.Worker(broker, worker_threads=parallel, worker_timeout=500)
+        # Take only as many jobs as there are free harvest slots: a job waiting in one worker's
+        # memory is a job another, idle worker cannot have.
+        worker.queue_prefetch = parallel
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: stop.set())
+        worker.start()
+        w.say(f"started: {parallel} portal(s) at once, queue {cfg.cluster.queue!r} on "
+              f"{_redact(cfg.cluster.redis_url)}, store {_redact(cfg.db_url)}, archive {cfg.archive_dir}")
+        try:
+            while not stop.wait(1.0):
+                if until_empty and int(broker.do_qsize(QUEUE)) == 0:
+                    w.say("no job left on the queue")
+                    break
+        finally:
+            w.stopping.set()
+            with w.lock:
+                running = list(w.children)
+            if running:  # each job's thread sends its harvest one SIGTERM (a second one is Scrapy's unclean stop)
+                w.say(f"stopping: {len(running)} harvest(s) finish their pages in flight and go back on the queue")
+            worker.stop(timeout=180_000)
+            broker.close()
+            w.say(f"stopped ({w.done} portal(s) harvested)")
+            _ACTIVE = None
+    return 0
+
+
+def _redact(url: str | None) -> str:
+    from storage.database import _redact as redact
+
+    return redact(url) if url else "-"
+
+
+def die_with_parent() -> None:
+    """In a worker's crawl child: die when the worker dies (Linux), so a SIGKILLed worker leaves
+    no harvest running on its own; its jobs go back on the queue and are resumed elsewhere."""
+    parent = os.environ.get(PARENT_ENV)
+    if not parent:
+        return
+    os.environ.pop(PARENT_ENV, None)  # not passed on to this process's own children
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            log.warning("could not tie this harvest to its worker's life (prctl)")
+    if str(os.getppid()) != parent:  # the worker died before the line above
+        os._exit(1)

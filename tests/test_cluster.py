@@ -1,0 +1,311 @@
+"""One harvest shared by several worker processes (issue 12, item 4): the real Redis job queue
+and PostgreSQL store, three `harvester worker` processes harvesting simulated portals into one
+archive directory, one of them SIGKILLed in the middle of a portal.
+
+The workers' heartbeat is 3 s here (HARVESTER_WORKER_HEARTBEAT), so a dead worker's portal is
+back on the queue within a few seconds; each test has a queue name of its own.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from harvester.sim import SimServer, build_universe
+from storage.database import open_database
+from storage.models import CrawlRun, Snapshot
+from tests.harvest_checks import duplicates, lost_reports, open_runs_and_locks, verify
+
+ROOT = Path(__file__).resolve().parent.parent
+SLOW = ("--set", "DOWNLOAD_DELAY=0.4", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RANDOMIZE_DOWNLOAD_DELAY=False")
+
+
+@pytest.fixture
+def queue(redis_url):
+    """A queue of this test's own (its Redis keys are deleted afterwards, nothing else)."""
+    import redis
+
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    yield name
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{name}:*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def _env(pg_url: str, redis_url: str, queue: str) -> dict:
+    return {**os.environ, "HARVESTER_DB": pg_url, "HARVESTER_REDIS_URL": redis_url, "HARVESTER_QUEUE": queue,
+            "HARVESTER_WORKER_HEARTBEAT": "3"}
+
+
+class Worker:
+    """A `harvester worker` process; its output lines are collected as they come."""
+
+    def __init__(self, name: str, env: dict, data: Path, archive: Path, registry: Path, *extra: str):
+        self.name = name
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "harvester.cli", "--data", str(data), "--archive", str(archive), "--portals",
+             str(registry), "worker", "--name", name, *extra],
+            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def harvesting(self) -> list[tuple[str, int]]:
+        """(portal, crawl process id) of each harvest this worker started."""
+        out = []
+        for ln in self.lines:
+            if ": harvesting (" in ln:
+                portal = ln.split(f"worker {self.name}: ", 1)[1].split(":", 1)[0]
+                out.append((portal, int(ln.split("process ", 1)[1].split(",", 1)[0])))
+        return out
+
+    def done(self) -> list[str]:
+        return [ln.split(f"worker {self.name}: ", 1)[1].split(":", 1)[0] for ln in self.lines if ": done (exit" in ln]
+
+    def wait(self, timeout: float) -> int:
+        rc = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=5)
+        return rc
+
+    def output(self) -> str:
+        return "\n".join(self.lines[-40:])
+
+
+def _enqueue(env: dict, registry: Path, *portals: str) -> None:
+    """What `harvester enqueue` does (in this process: a CLI start costs seconds)."""
+    from harvester.cluster import enqueue
+    from harvester.config import Config
+    from harvester.registry import load_registry, select
+
+    entries = load_registry(registry)
+    enqueue(Config.from_env(env), select(entries, list(portals)) if portals else entries,
+            settings=tuple(SLOW[1::2]))
+
+
+def _harvester(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "harvester.cli", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in state  # a zombie waiting for init: dead
+
+
+def _wait_for(what, timeout: float, step: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(step)
+    return None
+
+
+def test_workers_share_a_harvest_and_a_killed_workers_portal_is_finished_by_the_others(pg_url, redis_url, queue,
+                                                                                         tmp_path):
+    universe = build_universe(seed=12, n_portals=6, reports_per_portal=3)
+    env = _env(pg_url, redis_url, queue)
+    archive = tmp_path / "archive"  # one archive directory, as on a shared volume
+    db = open_database(pg_url)
+    with SimServer(universe, first_host=160) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        fed = _harvester(env, "--portals", str(registry), "enqueue", "--all", *SLOW)
+        assert fed.returncode == 0, fed.stderr
+        assert "6 portal(s) enqueued" in fed.stdout
+
+        workers = [Worker(f"w{i}", env, tmp_path / f"data{i}", archive, registry, "--parallel", "1", "--until-empty")
+                   for i in range(3)]
+        victim = workers[0]
+
+        # Kill w0 with SIGKILL while its first portal is half archived (pages stored, run open).
+        def half_done():
+            started = victim.harvesting()
+            if not started:
+                return None
+            portal, child = started[0]
+            with db.session() as s:
+                stored = s.scalar(select(func.count()).select_from(Snapshot).join(CrawlRun, Snapshot.run_id == CrawlRun.id)
+                                  .where(CrawlRun.portal_id == portal, CrawlRun.status == "running"))
+            return (portal, child) if stored >= 3 else None
+
+        found = _wait_for(half_done, timeout=60, step=0.05)
+        assert found, f"w0 never got half-way through a portal:\n{victim.output()}"
+        killed_portal, child = found
+        victim.proc.send_signal(signal.SIGKILL)
+        assert victim.wait(10) == -signal.SIGKILL
+        # its crawl process dies with it: no harvest goes on unsupervised, the lock holder is gone
+        assert _wait_for(lambda: _gone(child), timeout=10), f"crawl process {child} outlived its worker"
+
+        rcs = [w.wait(timeout=120) for w in workers[1:]]
+        assert rcs == [0, 0], "\n\n".join(w.output() for w in workers[1:])
+
+        # every worker did work: w0 archived part of a portal, the two others completed portals
+        assert victim.harvesting()
+        assert all(w.done() for w in workers[1:]), "\n\n".join(w.output() for w in workers[1:])
+        # the killed worker's portal was finished by another worker, every portal exactly once
+        finished = Counter(p for w in workers[1:] for p in w.done())
+        assert finished[killed_portal] == 1, "\n\n".join(w.output() for w in workers)
+        assert sorted(finished) == sorted(p.id for p in universe.portals)
+
+        # every report stored, once
+        assert lost_reports(db, srv, universe.portals) == []
+        assert duplicates(db) == {"documents": [], "snapshots": [], "reports": []}
+        assert open_runs_and_locks(db) == ([], [])
+        with db.session() as s:
+            runs = {p.id: [r for r in s.scalars(select(CrawlRun).where(CrawlRun.portal_id == p.id).order_by(CrawlRun.id))]
+                    for p in universe.portals}
+            dead = runs[killed_portal][0]
+            kept_from_dead = s.scalar(select(func.count()).select_from(Snapshot).where(Snapshot.run_id == dead.id))
+        # the dead run was recovered from the archive and resumed by the next one
+        assert [r.status for r in runs[killed_portal]] == ["interrupted", "ok"]
+        assert all([r.status for r in rs] == ["ok"] for p, rs in runs.items() if p != killed_portal), runs
+        assert kept_from_dead >= 3  # what w0 archived before it died is in the store
+
+        # no report page was fetched twice: the resumed run read the dead one's pages from the archive
+        for portal in universe.portals:
+            got = Counter(r.path for r in srv.requests(portal.id) if r.method == "GET")
+            twice = {r.path: got[r.path] for r in portal.reports if got[r.path] != 1}
+            assert not twice, f"{portal.id}: report pages fetched {twice}"
+        # politeness held across the cluster: never more than 2 requests at once to a portal
+        for portal in universe.portals:
+            assert srv.concurrency(portal.id).requests <= 2, (portal.id, srv.concurrency(portal.id))
+
+    rc, out = verify(tmp_path / "data1", "--db", pg_url, "--archive", str(archive))
+    assert rc == 0, out
+    db.dispose()
+
+
+def test_a_stopped_worker_hands_its_portal_back_and_a_job_enqueued_twice_is_harvested_once(pg_url, redis_url, queue,
+                                                                                            tmp_path):
+    """SIGTERM: the worker's harvest stops (its run interrupted) and goes back on the queue; the
+    next worker resumes it. The same portal enqueued twice before it ran is harvested once."""
+    universe = build_universe(seed=13, n_portals=1, reports_per_portal=4)
+    env = _env(pg_url, redis_url, queue)
+    archive = tmp_path / "archive"
+    db = open_database(pg_url)
+    with SimServer(universe, first_host=170) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        portal = universe.portals[0].id
+        for _ in range(2):
+            _enqueue(env, registry, portal)
+        first = Worker("first", env, tmp_path / "d1", archive, registry, "--parallel", "1")
+
+        def archiving():
+            with db.session() as s:
+                return s.scalar(select(func.count()).select_from(Snapshot).join(CrawlRun, Snapshot.run_id == CrawlRun.id)
+                                .where(CrawlRun.status == "running")) >= 3
+
+        assert _wait_for(archiving, timeout=60, step=0.05), first.output()
+        first.proc.send_signal(signal.SIGTERM)
+        assert first.wait(60) == 0, first.output()
+        assert any("back on the queue, to be resumed" in ln for ln in first.lines), first.output()
+        with db.session() as s:
+            assert [r.status for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))] == ["interrupted"]
+
+        second = Worker("second", env, tmp_path / "d2", archive, registry, "--parallel", "1", "--until-empty")
+        assert second.wait(120) == 0, second.output()
+        assert second.done() == [portal], second.output()
+        assert any("already harvested in this harvest" in ln for ln in second.lines), second.output()
+        with db.session() as s:
+            assert [r.status for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))] == ["interrupted", "ok"]
+        assert lost_reports(db, srv, universe.portals) == []
+        got = Counter(r.path for r in srv.requests(portal) if r.method == "GET")
+        assert all(got[r.path] == 1 for r in universe.portals[0].reports), got
+    rc, out = verify(tmp_path / "d2", "--db", pg_url, "--archive", str(archive))
+    assert rc == 0, out
+    db.dispose()
+
+
+def test_a_portal_locked_by_a_dead_worker_on_another_machine_waits_for_its_lease(pg_url, redis_url, queue,
+                                                                                  tmp_path):
+    """A worker died on another machine holding a portal's lock: its process cannot be looked
+    up from here, so the lock is honoured until its lease runs out. The job goes back on the
+    queue (busy), comes again, takes the expired lock over and harvests the portal."""
+    import datetime as dt
+
+    from storage.models import CrawlLock, Portal
+
+    universe = build_universe(seed=14, n_portals=1, reports_per_portal=2)
+    env = _env(pg_url, redis_url, queue)
+    db = open_database(pg_url)
+    with SimServer(universe, first_host=175) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        portal = universe.portals[0].id
+        _enqueue(env, registry, portal)
+        now = dt.datetime.now(dt.timezone.utc)
+        with db.session() as s:
+            s.add(Portal(id=portal, name="x", url=srv.base_url(portal)))
+            s.flush()
+            s.add(CrawlLock(portal_id=portal, holder="other-machine:4242:deadbeef", purpose="scheduled",
+                            acquired_at=now - dt.timedelta(minutes=9), expires_at=now + dt.timedelta(seconds=7)))
+        w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
+        assert w.wait(120) == 0, w.output()
+        assert any("being harvested by another process; back on the queue" in ln for ln in w.lines), w.output()
+        assert w.done() == [portal], w.output()
+        assert lost_reports(db, srv, universe.portals) == []
+        assert open_runs_and_locks(db) == ([], [])
+    db.dispose()
+
+
+def test_the_scheduler_in_cluster_mode_enqueues_instead_of_harvesting(redis_url, queue, tmp_path):
+    from harvester import scheduler
+    from harvester.cluster import pending
+    from harvester.config import Config
+
+    registry = tmp_path / "portals.toml"
+    registry.write_text('[[portal]]\nid = "a"\nname = "甲"\nurl = "http://127.0.0.1:9/"\n', encoding="utf-8")
+    cfg = Config.from_env({"HARVESTER_DATA": str(tmp_path), "HARVESTER_PORTALS": str(registry),
+                           "HARVESTER_REDIS_URL": redis_url, "HARVESTER_QUEUE": queue})
+    assert scheduler.RUNNER(cfg, "a", ("DOWNLOAD_DELAY=1",)) == 0
+    assert pending(cfg) == 1
+    assert not (tmp_path / "logs").exists()  # nothing was harvested here
+
+
+def test_an_unreachable_redis_is_one_line_naming_it(tmp_path, monkeypatch, capsys):
+    from harvester.cli import main
+
+    for name in [k for k in os.environ if k.startswith("HARVESTER_")]:
+        monkeypatch.delenv(name)
+    registry = tmp_path / "portals.toml"
+    registry.write_text('[[portal]]\nid = "a"\nname = "甲"\nurl = "http://127.0.0.1:9/"\n', encoding="utf-8")
+    common = ["--data", str(tmp_path), "--portals", str(registry)]
+    for args in (("enqueue", "--all"), ("worker",)):
+        assert main([*common, *args, "--redis", "redis://127.0.0.1:1/0"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("harvester: error: cannot reach the job queue's Redis at redis://127.0.0.1:1/0"), err
+        assert "Traceback" not in err
+    assert main([*common, "enqueue", "--all"]) == 2
+    assert "give --redis URL or set HARVESTER_REDIS_URL" in capsys.readouterr().err
+
+
+def test_a_job_carries_the_whole_registry_entry():
+    """Workers need no registry: the job's entry, written as a one-portal registry for the
+    crawl child, reads back as the same entry (quotes, backslashes, CJK, hosts, robots)."""
+    from harvester.cluster import entry_json, entry_toml
+    from harvester.registry import PortalEntry, parse_registry
+
+    entry = PortalEntry("gz-guangzhou", '广州市"人民"政府 \\ 门户',
+                        "http://127.0.0.1:9/a?b=1&c=\"d\"", ("http://127.0.0.1:9/gknb/",), "trs", "ignore",
+                        "运营方书面同意", ("xxgk.example.gov.cn",))
+    assert parse_registry(entry_toml(entry_json(entry))) == [entry]
+    bare = PortalEntry("x", "某县", "http://127.0.0.1:9/")
+    assert parse_registry(entry_toml(entry_json(bare))) == [bare]
