@@ -95,6 +95,22 @@ def parse_max_decoded(env: Mapping[str, str] | None = None) -> int:
     return value
 
 
+def parse_processes(env: Mapping[str, str] | None = None) -> int:
+    """``HARVESTER_PARSE_PROCESSES``: how many worker processes read pages (trafilatura and the
+    report parser) during a crawl; default one per core."""
+    env = os.environ if env is None else env
+    raw = _get(env, "HARVESTER_PARSE_PROCESSES")
+    if raw is None:
+        return os.cpu_count() or 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"HARVESTER_PARSE_PROCESSES: {raw!r} is not a positive number of processes")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -103,6 +119,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     parse_max_decoded: int = DEFAULT_PARSE_MAX_DECODED
+    parse_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     @property
     def archive_dir(self) -> Path:
@@ -118,7 +135,7 @@ class Config:
         db_url = db or _get(env, "HARVESTER_DB") or sqlite_url(data_dir / "harvester.db")
         registry = Path(portals or _get(env, "HARVESTER_PORTALS") or DEFAULT_REGISTRY)
         return cls(data_dir, db_url, registry, web=WebConfig.from_env(env), notify=NotifyConfig.from_env(env),
-                   parse_max_decoded=parse_max_decoded(env))
+                   parse_max_decoded=parse_max_decoded(env), parse_processes=parse_processes(env))
 
     def prepare(self) -> None:
         """Create the data directory and its archive; fail clearly when not writable."""

@@ -17,7 +17,6 @@ HARVESTER_VERSION = "0.1"
 # Bounds that keep a misbehaving site from trapping a crawl.
 HARVESTER_MAX_LIST_PAGES = 200      # listing pages followed per column
 HARVESTER_DISCOVERY_DEPTH = 3       # homepage -> section -> ... -> column
-HARVESTER_EXTRACT_THREADS = 2       # worker threads for extraction and parsing
 HARVESTER_MAX_ATTACHMENTS = 6       # attachments (PDF, DOCX …) fetched per article page
 HARVESTER_BLOCK_STATUSES = [403, 412, 521]  # answers that mean the portal refuses us: recorded as blocked
 HARVESTER_BLOCK_AFTER_403 = 2       # a 403 on the homepage blocks at once; elsewhere from the second one

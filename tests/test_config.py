@@ -39,6 +39,7 @@ def test_every_documented_variable_reaches_the_configuration(tmp_path):
         "HARVESTER_SMTP_PASSWORD": "mail-pw",
         "HARVESTER_SMTP_STARTTLS": "1",
         "HARVESTER_PARSE_MAX_DECODED": "1000000",
+        "HARVESTER_PARSE_PROCESSES": "3",
     }
     assert set(env) == _loader_variables()  # every variable the loader reads is set here…
     assert set(env) == _readme_variables()  # …and the README's table documents exactly these
@@ -48,6 +49,7 @@ def test_every_documented_variable_reaches_the_configuration(tmp_path):
     assert cfg.archive_dir == (tmp_path / "d" / "archive").resolve()
     assert cfg.web == WebConfig(token="act", access_token="see", basic_auth="auditor:密码")
     assert cfg.parse_max_decoded == 1_000_000
+    assert cfg.parse_processes == 3
     assert cfg.notify == NotifyConfig(webhook_url="http://127.0.0.1:9/hook", smtp_host="mail.example", smtp_port=587,
                                       smtp_from="harvester@example.org",
                                       smtp_to=("ops@example.org", "audit@example.org"), smtp_user="mailer",
@@ -78,3 +80,15 @@ def test_a_bad_decompression_limit_is_refused_by_name():
     for bad in ("0", "-5", "128M"):
         with pytest.raises(ConfigError, match=f"HARVESTER_PARSE_MAX_DECODED: '{bad}' is not a positive number of bytes"):
             Config.from_env({"HARVESTER_PARSE_MAX_DECODED": bad})
+
+
+def test_a_bad_number_of_reader_processes_is_refused_by_name():
+    import os
+
+    from harvester.config import parse_processes
+
+    assert parse_processes({}) == (os.cpu_count() or 1)
+    assert parse_processes({"HARVESTER_PARSE_PROCESSES": "1"}) == 1
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(ConfigError, match=f"HARVESTER_PARSE_PROCESSES: '{bad}' is not a positive number of processes"):
+            Config.from_env({"HARVESTER_PARSE_PROCESSES": bad})
