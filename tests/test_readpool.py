@@ -127,3 +127,48 @@ def test_workers_die_with_a_crawl_killed_by_sigkill():
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in pids if _alive(p)]
+
+
+HOOKED = """
+import sys
+import harvester.readpool as readpool
+readpool.READER = "tests.reader_hooks:read_or_die"  # sent to the workers with each document
+from harvester.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_harvest_goes_on_past_a_page_that_kills_its_reader(tmp_path):
+    from sqlalchemy import select
+
+    from harvester.sim import SimPage, SimServer, build_universe
+    from storage.database import open_database, sqlite_url
+    from storage.models import Content, CrawlRun, Snapshot
+    from tests.harvest_checks import lost_reports, verify
+
+    universe = build_universe(seed=23, n_portals=1, reports_per_portal=6)
+    portal = universe.portals[0]
+    killer = next(r for r in portal.reports if portal.pages[r.path].content_type.startswith("text/html"))
+    page = portal.pages[killer.path]
+    portal.pages[killer.path] = SimPage.make(page.body.replace(b"</body>", KILL_MARK + b"</body>"), page.content_type,
+                                             page.last_modified)
+    data = tmp_path / "data"
+    with SimServer(universe, first_host=236) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        res = subprocess.run([sys.executable, "-c", HOOKED, "--data", str(data), "--portals", str(registry), "crawl",
+                              "--all", "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                             env={**os.environ, "HARVESTER_PARSE_PROCESSES": "2"})
+        url = srv.base_url(portal.id).rstrip("/") + killer.path
+        db = open_database(sqlite_url(data / "harvester.db"))
+        # every other report of the portal is read and stored; the killer is archived, not read
+        assert lost_reports(db, srv, [portal]) == [url], res.stderr[-3000:]
+    with db.session() as s:
+        run = s.scalars(select(CrawlRun)).one()
+        errors = [e for e in run.error_details or [] if e["url"] == url]
+        assert errors and errors[0]["error"].startswith("unreadable page: the process reading it died"), run.error_details
+        assert run.status == "partial"
+        sha = s.scalars(select(Snapshot.sha256).where(Snapshot.document.has(url=url))).one()
+        content = s.get(Content, sha)
+        assert content.error.startswith("unreadable page: the process reading it died") and not content.is_annual_report
+    rc, out = verify(data)
+    assert rc == 0, out
