@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 READER = "harvester.extraction:read_page"  # module:function run in the workers, as read_page(body, url, content_type)
 START_METHOD = "spawn"
+SHUTDOWN_GRACE = 5.0  # seconds a worker may take to finish its document when the pool shuts down
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,17 @@ class ReadPool:
             executor, self._executor = self._executor, None
             suspects, quarantine = self._suspects, self._quarantine
         if executor is not None:
-            executor.shutdown(wait=wait, cancel_futures=True)
+            processes = list((getattr(executor, "_processes", None) or {}).values())
+            executor.shutdown(wait=False, cancel_futures=True)
+            if wait:
+                # documents being read finish (a crawl ends with none); a reader stuck on one for
+                # longer does not keep the process from exiting
+                deadline = time.monotonic() + SHUTDOWN_GRACE
+                for p in processes:
+                    p.join(max(0.0, deadline - time.monotonic()))
+                    if p.is_alive():
+                        p.terminate()
+                executor.shutdown(wait=True)
         if suspects is not None:
             suspects.put(None)
             if wait and quarantine is not None:
