@@ -11,7 +11,8 @@ process running a Twisted reactor and threads is never forked.
   process exits. Workers import only what reading needs (this module is stdlib only; the worker
   imports ``harvester.extraction`` and what a document's format needs).
 - **Plain data both ways**: the body's bytes, its URL and Content-Type go in; the reading (a
-  dict of plain values) and the CPU seconds it took come back.
+  dict of plain values), a report's text fingerprints (digest and simhash, so the storing
+  process need not compute them) and the CPU seconds it took come back.
 - **The decompression limit holds in the workers**: ``HARVESTER_PARSE_MAX_DECODED`` as the
   submitting process sees it is sent with each document and applied by the worker.
 - **A worker that dies** (a parser segfault or OOM kill on a hostile document, ``os._exit``)
@@ -56,6 +57,9 @@ class Reading:
     content: dict  # read_page's dict
     cpu_seconds: float  # CPU time the worker spent reading it (0 when it crashed)
     crashed: str | None = None  # why the document was not read: its worker died on it
+    # a report's text fingerprints (harvester.similarity.fingerprints), computed here rather than
+    # in the storing process
+    fingerprints: tuple | None = None
 
 
 def default_processes() -> int:
@@ -127,11 +131,17 @@ def read_in_worker(spec: str, body: bytes, url: str | None, content_type: str | 
     A reader that raises (it should not) gives a reading whose error says so: nothing is lost."""
     os.environ["HARVESTER_PARSE_MAX_DECODED"] = str(max_decoded)
     start = time.process_time()
+    fingerprints = None
     try:
         content = _reader(spec)(body, url, content_type)
+        if content.get("is_annual_report"):
+            from harvester.similarity import fingerprints as of
+
+            # the text storage.reports matches a report by
+            fingerprints = of((content.get("record") or {}).get("text") or content.get("text") or "")
     except Exception as exc:  # noqa: BLE001 - recorded with the page
         content = failed_reading(f"reading failed: {type(exc).__name__}: {exc}")
-    return Reading(content, time.process_time() - start)
+    return Reading(content, time.process_time() - start, fingerprints=fingerprints)
 
 
 def _warm(spec: str) -> int:

@@ -36,6 +36,10 @@ class ExtractPipeline:
 
         reading = await maybe_deferred_to_future(read_deferred(self.pool, item.body, item.url, item.content_type))
         item.content = reading.content
+        if reading.fingerprints is not None:
+            from harvester.similarity import remember
+
+            remember(*reading.fingerprints)
         if reading.crashed:
             item.read_error = reading.content["error"]
         if self.crawler is not None:

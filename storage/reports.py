@@ -17,6 +17,7 @@ from storage.models import Content, Document, Report, ReportVersion
 
 
 def _report_text(content: Content) -> str:
+    # the read pool fingerprints this same text (harvester.readpool.read_in_worker)
     record = content.record or {}
     return record.get("text") or content.text or ""
 

@@ -90,3 +90,17 @@ def test_simhash_is_the_stored_one_whatever_the_text():
     texts = [_text(s, n) for s, n in ((1, 1), (2, 12), (3, 60))] + [PARA * 40, "abcd", "年度报告年度报告" * 50]
     for t in texts:
         assert simhash(t) == _simhash_by_definition(t)
+
+
+def test_fingerprints_from_a_reader_process_are_the_ones_computed_here():
+    from harvester import similarity
+
+    text = _text(7, 20)
+    key, digest, sh = similarity.fingerprints(text)
+    assert (digest, sh) == (text_digest(text), simhash(text))
+    similarity.remember(key, "d" * 64, 42)  # remembered values are used as they are…
+    try:
+        assert (text_digest(text), simhash(text)) == ("d" * 64, 42)
+        assert simhash(_text(8, 20)) == _simhash_by_definition(_text(8, 20))  # …only for that text
+    finally:
+        similarity._memo.clear()
