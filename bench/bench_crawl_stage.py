@@ -15,7 +15,9 @@ Figures: pages/s = requests the portals answered ÷ wall time of the process (as
 the crawl-stage ratio = crawl stage pages/s ÷ bare Scrapy pages/s (target ≥ 0.5); the reading
 CPU = the CPU time ``read_page`` takes over every distinct body the first harvest read, measured
 afterwards in this process, one body at a time; the harvest-wall ratio = first harvest wall ÷
-max(bare Scrapy wall, reading CPU ÷ cores) (target ≤ 1.3). Rounds alternate the crawlers
+max(bare Scrapy wall, reading CPU ÷ cores) (target ≤ 1.3). The CPU seconds of the harvest
+process and of its read pool's workers are given beside: on a shared machine they say more
+than the walls. Rounds alternate the crawlers
 (``--repeat``) and the best wall of each is kept, which damps the noise of a shared machine.
 Appended to bench/RESULTS.md unless --no-record.
 
@@ -31,13 +33,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_scale import FIRST_HOST, TreePeak, machine, measured, peak_per_host, served  # noqa: E402
+from bench.bench_scale import FIRST_HOST, TreePeak, descendants, machine, measured, peak_per_host, served  # noqa: E402
 
 # the crawl stage: every pipeline but the reading one
 CRAWL_STAGE = json.dumps({"pipelines.dedupe.KnownContentPipeline": 100, "pipelines.store.StorePipeline": 800})
@@ -50,19 +53,41 @@ def harvest(root: Path, data: Path, registry: Path, extra: list[str]) -> dict:
     return measured_in(root, cmd)
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return -1.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measured_in(root: Path, cmd: list[str]) -> dict:
-    if root == ROOT:
-        return measured(cmd)
-    # another checkout: run from its directory so that its packages are imported, not ours
+    """Run ``cmd`` from the checkout ``root`` (its packages imported, not ours); wall time, peak
+    RSS of the process tree, and CPU seconds of the harvest process and of its children (the
+    read pool's workers), sampled from /proc every 0.1 s (a child's last 0.1 s may be missed)."""
     env = {**os.environ, "PYTHONPATH": str(root)}
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root, env=env)
     peak = TreePeak(os.getpid())  # this process's children: the harvest and its workers (the sim is threads)
     peak.start()
-    out, err = proc.communicate()
+    cpu: dict[int, float] = {}
+    out_err: dict = {}
+    reader = threading.Thread(target=lambda: out_err.update(zip(("out", "err"), proc.communicate())), daemon=True)
+    reader.start()
+    while proc.poll() is None:
+        for pid in [proc.pid, *descendants(proc.pid)]:
+            seconds = _cpu_seconds(pid)
+            if seconds >= 0:
+                cpu[pid] = seconds
+        time.sleep(0.1)
+    reader.join()
     wall = time.monotonic() - start
     peak.stop()
-    return {"rc": proc.returncode, "wall": wall, "stdout": out, "stderr": err, "tree_mb": peak.peak_kb / 1024}
+    main_cpu = cpu.pop(proc.pid, 0.0)
+    return {"rc": proc.returncode, "wall": wall, "stdout": out_err.get("out", ""), "stderr": out_err.get("err", ""),
+            "tree_mb": peak.peak_kb / 1024, "cpu_main": main_cpu, "cpu_children": sum(cpu.values())}
 
 
 def reading_cpu(data: Path) -> tuple[float, int]:
@@ -109,7 +134,9 @@ def run(args) -> dict:
     def keep(label: str, row: dict) -> None:
         print(f"  {label:28} rc {row['rc']}, {row['pages']:5d} pages in {row['wall']:6.1f} s = "
               f"{row['pages'] / row['wall']:6.1f} pages/s, per-host peak {row['per_host_peak']}"
-              + (f", peak RSS {row['tree_mb']:.0f} MB" if row.get("tree_mb") else ""), flush=True)
+              + (f", peak RSS {row['tree_mb']:.0f} MB" if row.get("tree_mb") else "")
+              + (f", CPU {row['cpu_main']:.1f} s harvest process + {row['cpu_children']:.1f} s workers"
+                 if "cpu_main" in row else ""), flush=True)
         if row["rc"] == 0 and (label not in best or row["wall"] < best[label]["wall"]):
             best[label] = row
 
@@ -132,7 +159,8 @@ def run(args) -> dict:
                     if res["rc"]:
                         print(res["stdout"][-2000:], res["stderr"][-3000:])
                     row = {"rc": res["rc"], "wall": res["wall"], "pages": served(srv, universe) - mark,
-                           "per_host_peak": peak_per_host(srv, universe), "tree_mb": res["tree_mb"], "data": data}
+                           "per_host_peak": peak_per_host(srv, universe), "tree_mb": res["tree_mb"], "data": data,
+                           "cpu_main": res["cpu_main"], "cpu_children": res["cpu_children"]}
                     keep(prefix + label, row)
         cpu, bodies = reading_cpu(best["first harvest"]["data"])
     cores = os.cpu_count() or 1
@@ -157,11 +185,13 @@ def record(args, header: str, res: dict) -> str:
              f"- command: `{' '.join(['.venv/bin/python', 'bench/bench_crawl_stage.py', *sys.argv[1:]])}`",
              f"- {res['portals']} simulated portals, {res['reports']} reports, {args.latency} s latency; 2 requests at "
              f"once per host, no autothrottle; best of {args.repeat} alternating rounds",
-             "", "| crawler | pages | wall | pages/s | per-host peak | peak RSS |", "|---|---|---|---|---|---|"]
+             "", "| crawler | pages | wall | pages/s | per-host peak | peak RSS | CPU: harvest process + workers |",
+             "|---|---|---|---|---|---|---|"]
     for label, row in res["rows"].items():
         rss = f"{row['tree_mb']:.0f} MB" if row.get("tree_mb") else "–"
+        cpu = f"{row['cpu_main']:.1f} s + {row['cpu_children']:.1f} s" if "cpu_main" in row else "–"
         lines.append(f"| {label} | {row['pages']} | {row['wall']:.1f} s | {row['pages'] / row['wall']:.1f} | "
-                     f"{row['per_host_peak']} | {rss} |")
+                     f"{row['per_host_peak']} | {rss} | {cpu} |")
     lines += ["", f"Reading CPU (read_page over the {res['bodies']} distinct bodies read, one at a time): "
               f"{res['cpu']:.1f} s; ÷ {res['cores']} cores = {res['cpu'] / res['cores']:.1f} s; "
               f"ideal first-harvest wall = max(bare Scrapy wall, that) = {res['ideal']:.1f} s", ""]
