@@ -163,6 +163,7 @@ class ReadPool:
         self._suspects: queue.Queue | None = None
         self._quarantine: threading.Thread | None = None
         self._closed = False
+        self._started = False
         self.crashes = 0  # executors lost to a dying worker
         self.culprits = 0  # documents found to kill their worker when read alone
 
@@ -179,7 +180,12 @@ class ReadPool:
             return self._executor, self._generation
 
     def start(self) -> None:
-        """Start one worker now (it imports the reader), so the first page does not wait for it."""
+        """Start one worker now (it imports the reader), so the first page does not wait for it.
+        Once per pool: every crawler of the process calls it."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
         executor, _ = self._current()
         executor.submit(_warm, self.reader).add_done_callback(lambda f: f.exception())
 
