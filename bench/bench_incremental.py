@@ -37,7 +37,7 @@ def main() -> int:
         totals = {}
         for label, extra in (("first", ()), ("nightly", ()), ("full", ("--full",))):
             t = time.monotonic()
-            res = harvester("--data", data, "--portals", reg, "crawl", "--all", "--quiet", "--set", "HARVESTER_EXTRACT_THREADS=2", *extra)
+            res = harvester("--data", data, "--portals", reg, "crawl", "--all", "--quiet", *extra)
             elapsed = time.monotonic() - t
             if res.returncode != 0:
                 print(res.stdout, res.stderr[-3000:])

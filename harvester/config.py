@@ -129,6 +129,22 @@ class ClusterConfig:
         return cls(redis_url=redis or _get(env, "HARVESTER_REDIS_URL"), queue=queue, heartbeat=heartbeat)
 
 
+def parse_processes(env: Mapping[str, str] | None = None) -> int:
+    """``HARVESTER_PARSE_PROCESSES``: how many worker processes read pages (trafilatura and the
+    report parser) during a crawl; default one per core."""
+    env = os.environ if env is None else env
+    raw = _get(env, "HARVESTER_PARSE_PROCESSES")
+    if raw is None:
+        return os.cpu_count() or 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"HARVESTER_PARSE_PROCESSES: {raw!r} is not a positive number of processes")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -139,6 +155,7 @@ class Config:
     parse_max_decoded: int = DEFAULT_PARSE_MAX_DECODED
     archive: Path | None = None  # HARVESTER_ARCHIVE / --archive: the WARC files elsewhere than data/archive
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    parse_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
 
     @property
     def archive_dir(self) -> Path:
@@ -155,7 +172,7 @@ class Config:
         registry = Path(portals or _get(env, "HARVESTER_PORTALS") or DEFAULT_REGISTRY)
         archive_dir = archive or _get(env, "HARVESTER_ARCHIVE")
         return cls(data_dir, db_url, registry, web=WebConfig.from_env(env), notify=NotifyConfig.from_env(env),
-                   parse_max_decoded=parse_max_decoded(env),
+                   parse_max_decoded=parse_max_decoded(env), parse_processes=parse_processes(env),
                    archive=Path(archive_dir).expanduser().resolve() if archive_dir else None,
                    cluster=ClusterConfig.from_env(env, redis=redis))
 

@@ -31,6 +31,7 @@ class PageItem:
     # Filled by the pipelines:
     known_content: bool = False
     content: dict | None = field(default=None, repr=False)
+    read_error: str | None = None  # the body killed the process reading it: an error of the run
 
 
 @dataclass

@@ -5,12 +5,18 @@ The normalised text drops everything that differs between two postings of one re
 township's report, or a page and its attachment, share a digest. Simhash (64 bits over
 character 4-grams) catches reposts with small differences: a Hamming distance of at most
 ``NEAR_BITS`` means near-duplicate.
+
+Both cost CPU in proportion to the text. A crawl computes them in its read pool's workers
+(``fingerprints``) and hands them to the process storing the report (``remember``), so the
+store's thread (which shares the reactor's GIL) looks them up instead of computing them.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 
 NEAR_BITS = 3
 _DROP = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
@@ -22,25 +28,75 @@ def normalise(text: str) -> str:
 
 
 def text_digest(text: str) -> str | None:
+    known = _recall(text)
+    if known is not None:
+        return known[0]
     norm = normalise(text)
     return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
 
 
+def fingerprints(text: str) -> tuple[str, str | None, int | None]:
+    """(key of the text, text_digest, simhash): computed where the text was read, for ``remember``."""
+    return _key(text), text_digest(text), simhash(text)
+
+
+_MEMO_SIZE = 4096
+_memo: OrderedDict[str, tuple[str | None, int | None]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256((text or "").encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def remember(key: str, digest: str | None, sh: int | None) -> None:
+    """Keep a text's digest and simhash (from ``fingerprints``) until it is stored; the oldest
+    go first past a few thousand (a text never stored costs only its slot)."""
+    with _memo_lock:
+        _memo[key] = (digest, sh)
+        _memo.move_to_end(key)
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+
+
+def _recall(text: str) -> tuple[str | None, int | None] | None:
+    if not _memo:
+        return None
+    with _memo_lock:
+        return _memo.get(_key(text))
+
+
 def simhash(text: str) -> int | None:
     """64-bit simhash as a signed integer (fits a BIGINT column); None for empty text."""
+    known = _recall(text)
+    if known is not None:
+        return known[1]
     norm = normalise(text)
     if len(norm) < _SHINGLE:
         return None
-    weights = [0] * 64
     seen: dict[str, int] = {}
     for i in range(len(norm) - _SHINGLE + 1):
         g = norm[i : i + _SHINGLE]
         seen[g] = seen.get(g, 0) + 1
+    # Bit b of the simhash is set when the grams whose hash has bit b set outweigh the others.
+    # Rather than 64 tests a gram, each of the hash's 8 bytes adds the gram's weight to its
+    # byte value's tally; the bits are summed from the 8 × 256 tallies at the end (6× faster).
+    # The hash is big-endian: its last byte holds bits 0-7.
+    cols = [[0] * 256 for _ in range(8)]
+    c0, c1, c2, c3, c4, c5, c6, c7 = cols
+    total = 0
+    blake = hashlib.blake2b
     for gram, n in seen.items():
-        h = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += n if (h >> bit) & 1 else -n
-    value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+        d = blake(gram.encode("utf-8"), digest_size=8).digest()
+        c0[d[0]] += n; c1[d[1]] += n; c2[d[2]] += n; c3[d[3]] += n  # noqa: E702
+        c4[d[4]] += n; c5[d[5]] += n; c6[d[6]] += n; c7[d[7]] += n  # noqa: E702
+        total += n
+    value = 0
+    for pos, col in enumerate(cols):
+        for i in range(8):
+            mask = 1 << i
+            if 2 * sum(w for b, w in enumerate(col) if b & mask) > total:
+                value |= 1 << (8 * (7 - pos) + i)
     return value - (1 << 64) if value >= (1 << 63) else value
 
 

@@ -1,45 +1,48 @@
-"""Read article pages (text, metadata, report parse) in worker threads, off the reactor."""
+"""Read article pages and attachments (text, metadata, report parse) in worker processes.
+
+The reading runs in the process's read pool (``harvester.readpool``: ``HARVESTER_PARSE_PROCESSES``
+workers shared by every crawler of the process), never on the reactor's thread or its GIL. A
+document that kills its worker comes back with an error reading, and the error is recorded
+for its URL in the run (``PageItem.read_error``); the pages after it are read as usual.
+"""
 from __future__ import annotations
 
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThreadPool
-from twisted.python.threadpool import ThreadPool
 
-from harvester.extraction import read_page
 from harvester.items import PageItem
 from storage.ingest import READ_KINDS
 
 
 class ExtractPipeline:
-    def __init__(self, threads: int):
-        self.pool = ThreadPool(minthreads=1, maxthreads=threads, name="harvester-extract")
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+        self.pool = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        threads = crawler.settings.getint("HARVESTER_EXTRACT_THREADS", 2)
-        if threads < 1:
-            raise NotConfigured("HARVESTER_EXTRACT_THREADS < 1: extraction disabled")
-        return cls(threads)
+        return cls(crawler)
 
     def open_spider(self, spider=None):
-        from twisted.internet import reactor
+        from harvester.readpool import shared_pool
 
-        self.pool.start()
-        # stopped even if the reactor stops before the spider finished closing
-        reactor.addSystemEventTrigger("after", "shutdown", self.close_spider)
-
-    def close_spider(self, spider=None):
-        if self.pool.started:
-            self.pool.stop()
+        self.pool = shared_pool()
+        self.pool.start()  # a worker imports the reader while the crawl discovers its columns
 
     async def process_item(self, item, spider=None):
         if (not isinstance(item, PageItem) or item.kind not in READ_KINDS or item.status != 200 or item.known_content
                 or item.failure):
             return item
-        from twisted.internet import reactor  # the installed one, never at import time
+        from harvester.readpool import read_deferred
 
-        d = deferToThreadPool(reactor, self.pool, read_page, item.body, item.url, item.content_type)
+        reading = await maybe_deferred_to_future(read_deferred(self.pool, item.body, item.url, item.content_type))
+        item.content = reading.content
+        if reading.fingerprints is not None:
+            from harvester.similarity import remember
 
-        item.content = await maybe_deferred_to_future(d)
+            remember(*reading.fingerprints)
+        if reading.crashed:
+            item.read_error = reading.content["error"]
+        if self.crawler is not None:
+            self.crawler.stats.inc_value("harvester/read_cpu_seconds", reading.cpu_seconds)
+            self.crawler.stats.inc_value("harvester/pages_read")
         return item

@@ -248,6 +248,8 @@ class StorePipeline:
             self.counts["articles"] += 1
         if outcome:
             self._tally(*outcome)
+        if item.read_error:
+            self.errors.append({"url": item.url, "error": item.read_error})
         if item.status >= 400 and not item.retrying:
             # an answer the spider asks again for is stored, but only the last one is an error
             crawling = getattr(self.crawler, "spider", None) if self.crawler is not None else None

@@ -58,7 +58,7 @@ from spiders import families
 from spiders import vocabulary as V
 from parsel import Selector
 
-from spiders.common import Link, Page, host, strip_session_ids
+from spiders.common import Link, Page, anchors, host, strip_session_ids
 from spiders.cookies import use_bundled_public_suffix_list
 from storage.database import shared_database
 from storage.warc import read_record
@@ -836,15 +836,15 @@ class PortalSpider(scrapy.Spider):
         out = dict(tuple(x) for x in response.meta.get("attachments") or [])
         if isinstance(response, scrapy.http.TextResponse):
             sel = Selector(text=self.text(response) or "<html></html>", type="html")
-            for a in sel.css("a[href]"):
-                href = a.attrib["href"].strip()
+            for a in anchors(sel):  # lxml elements: a Selector per anchor cost more than the parse
+                href = a.get("href").strip()
                 if not href or href.startswith(("javascript:", "mailto:", "#")):
                     continue
                 url = strip_session_ids(response.urljoin(href))
                 if host(url) not in self.allowed_domains:
                     continue
-                name = " ".join(" ".join(a.css("::text").getall()).split())
-                if is_attachment_link(url, name, a.attrib.get("appendix") == "true"):
+                name = " ".join(" ".join(a.itertext()).split())
+                if is_attachment_link(url, name, a.get("appendix") == "true"):
                     out.setdefault(url, name)
         if len(out) > self.max_attachments:
             # not silent: the page's other documents are named in the run's errors

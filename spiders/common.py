@@ -61,8 +61,18 @@ def strip_session_ids(url: str) -> str:
 
 
 def link_text(sel) -> str:
-    t = sel.attrib.get("title") or " ".join(sel.css("::text").getall())
+    """An anchor's title, else its text (a parsel Selector or an lxml element)."""
+    if hasattr(sel, "itertext"):  # lxml: the same text nodes as ::text, without a selector per anchor
+        t = sel.get("title") or " ".join(sel.itertext())
+    else:
+        t = sel.attrib.get("title") or " ".join(sel.css("::text").getall())
     return " ".join(t.split())
+
+
+def anchors(sel):
+    """The ``<a href>`` elements of a parsed page (lxml elements, in page order): what
+    ``sel.css("a[href]")`` selects, without wrapping each in a Selector."""
+    return [a for a in sel.root.iter("a") if a.get("href") is not None]
 
 
 def page_text(response) -> str:
@@ -76,8 +86,8 @@ def page_text(response) -> str:
 def links_in(sel: Selector, base_url: str, allowed_hosts) -> list[tuple[str, str]]:
     """(absolute URL, link text) of the same-site links of a page, in page order."""
     out = []
-    for a in sel.css("a[href]"):
-        href = a.attrib["href"].strip()
+    for a in anchors(sel):
+        href = a.get("href").strip()
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
         url = strip_session_ids(urljoin(base_url, href))

@@ -41,6 +41,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode, NORMAL syncs the log at checkpoints, not at every commit: a commit survives a
+    # crash of the process (SIGKILL), as the WARC records it points at do (flushed to the OS,
+    # not synced per record); a power cut may lose the last commits, which the next harvest
+    # recovers from the archive like any capture the store lacks (storage.recovery).
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 

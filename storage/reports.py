@@ -17,6 +17,7 @@ from storage.models import Content, Document, Report, ReportVersion
 
 
 def _report_text(content: Content) -> str:
+    # the read pool fingerprints this same text (harvester.readpool.read_in_worker)
     record = content.record or {}
     return record.get("text") or content.text or ""
 
@@ -40,9 +41,13 @@ def find_report(s: Session, content: Content, digest: str | None, sh: int | None
                 return hit
     if sh is None or content.year is None:
         return None
-    for r in s.scalars(select(Report).where(Report.year == content.year, Report.simhash.is_not(None))):
-        if _compatible(r, content) and near_duplicate(r.simhash, sh):
-            return r
+    # Every report of the year is compared: three columns a row, not an ORM object each (this
+    # scan grows with the store; the writer thread running it shares the reactor's GIL).
+    rows = s.execute(select(Report.id, Report.agency, Report.simhash)
+                     .where(Report.year == content.year, Report.simhash.is_not(None)).order_by(Report.id))
+    for report_id, agency, simhash_ in rows:
+        if (not (content.agency and agency and agency != content.agency)) and near_duplicate(simhash_, sh):
+            return s.get(Report, report_id)
     return None
 
 

@@ -43,6 +43,7 @@ def test_every_documented_variable_reaches_the_configuration(tmp_path):
         "HARVESTER_REDIS_URL": "redis://127.0.0.1:6379/3",
         "HARVESTER_QUEUE": "province-nightly",
         "HARVESTER_WORKER_HEARTBEAT": "15",
+        "HARVESTER_PARSE_PROCESSES": "3",
     }
     assert set(env) == _loader_variables()  # every variable the loader reads is set here…
     assert set(env) == _readme_variables()  # …and the README's table documents exactly these
@@ -53,6 +54,7 @@ def test_every_documented_variable_reaches_the_configuration(tmp_path):
     assert cfg.cluster == ClusterConfig(redis_url="redis://127.0.0.1:6379/3", queue="province-nightly", heartbeat=15.0)
     assert cfg.web == WebConfig(token="act", access_token="see", basic_auth="auditor:密码")
     assert cfg.parse_max_decoded == 1_000_000
+    assert cfg.parse_processes == 3
     assert cfg.notify == NotifyConfig(webhook_url="http://127.0.0.1:9/hook", smtp_host="mail.example", smtp_port=587,
                                       smtp_from="harvester@example.org",
                                       smtp_to=("ops@example.org", "audit@example.org"), smtp_user="mailer",
@@ -98,3 +100,15 @@ def test_bad_cluster_settings_are_refused_by_name():
         Config.from_env({"HARVESTER_WORKER_HEARTBEAT": "0.1"})
     with pytest.raises(ConfigError, match=r"HARVESTER_QUEUE: 'a b' is not a queue name"):
         Config.from_env({"HARVESTER_QUEUE": "a b"})
+
+
+def test_a_bad_number_of_reader_processes_is_refused_by_name():
+    import os
+
+    from harvester.config import parse_processes
+
+    assert parse_processes({}) == (os.cpu_count() or 1)
+    assert parse_processes({"HARVESTER_PARSE_PROCESSES": "1"}) == 1
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(ConfigError, match=f"HARVESTER_PARSE_PROCESSES: '{bad}' is not a positive number of processes"):
+            Config.from_env({"HARVESTER_PARSE_PROCESSES": bad})

@@ -64,3 +64,43 @@ def test_a_slightly_altered_repost_joins_the_report_but_another_agency_or_year_d
         assert out == "new" and same_text_other_agency.report_id != original.report_id
         next_year = _doc(s, "http://127.0.0.1/town-2025.html")
         assert record_report(s, next_year, _content(s, "4" * 64, altered + "!", year=2025), T, None) == "new"
+
+
+def _simhash_by_definition(text: str):
+    """Simhash as defined: each 4-gram's 64-bit hash votes +weight / -weight on every bit."""
+    import hashlib
+
+    norm = normalise(text)
+    if len(norm) < 4:
+        return None
+    grams: dict[str, int] = {}
+    for i in range(len(norm) - 3):
+        grams[norm[i:i + 4]] = grams.get(norm[i:i + 4], 0) + 1
+    weights = [0] * 64
+    for gram, n in grams.items():
+        h = int.from_bytes(hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest(), "big")
+        for bit in range(64):
+            weights[bit] += n if (h >> bit) & 1 else -n
+    value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def test_simhash_is_the_stored_one_whatever_the_text():
+    # stored simhashes must keep matching: the fast tally gives the definition's bits exactly
+    texts = [_text(s, n) for s, n in ((1, 1), (2, 12), (3, 60))] + [PARA * 40, "abcd", "年度报告年度报告" * 50]
+    for t in texts:
+        assert simhash(t) == _simhash_by_definition(t)
+
+
+def test_fingerprints_from_a_reader_process_are_the_ones_computed_here():
+    from harvester import similarity
+
+    text = _text(7, 20)
+    key, digest, sh = similarity.fingerprints(text)
+    assert (digest, sh) == (text_digest(text), simhash(text))
+    similarity.remember(key, "d" * 64, 42)  # remembered values are used as they are…
+    try:
+        assert (text_digest(text), simhash(text)) == ("d" * 64, 42)
+        assert simhash(_text(8, 20)) == _simhash_by_definition(_text(8, 20))  # …only for that text
+    finally:
+        similarity._memo.clear()

@@ -1,0 +1,23 @@
+"""Readers for the read pool's tests: the real reader, except on a marked document, where the
+worker process dies at once (as a parser segfault or an OOM kill would end it)."""
+from __future__ import annotations
+
+import os
+
+KILL_MARK = b"<!-- this document kills its reader -->"
+
+
+def read_or_die(body: bytes, url=None, content_type=None) -> dict:
+    if KILL_MARK in body:
+        os._exit(70)
+    from harvester.extraction import read_page
+
+    return read_page(body, url, content_type)
+
+
+def read_or_raise(body: bytes, url=None, content_type=None) -> dict:
+    if KILL_MARK in body:
+        raise RuntimeError("a bug in a reader")
+    from harvester.extraction import read_page
+
+    return read_page(body, url, content_type)
