@@ -175,12 +175,39 @@ def _harvested_since(cfg: Config, portal_id: str, since: dt.datetime) -> str | N
             CrawlRun.status.not_in(("running", "interrupted"))).limit(1)).first()
 
 
+def _last_run_id(cfg: Config, portal_id: str) -> int:
+    """The id of the portal's latest crawl run (0: none)."""
+    from sqlalchemy import func, select
+
+    from storage.database import shared_database
+    from storage.models import CrawlRun
+
+    with shared_database(cfg.db_url).session() as s:
+        return s.scalar(select(func.max(CrawlRun.id)).where(CrawlRun.portal_id == portal_id)) or 0
+
+
+def _record_crash(cfg: Config, entry: PortalEntry, rc: int, logfile: Path) -> None:
+    """A "crashed" health event for the portal. The harvest may have died before it made the
+    portal's row (a full disk, a store error at its start): the row is made here from the job's
+    entry, as the harvest would have, so the event can be recorded."""
+    from sqlalchemy.exc import IntegrityError
+
+    from harvester.crawl import sync_portals
+    from harvester.scheduler import record_crash
+    from storage.database import shared_database
+
+    try:
+        sync_portals(shared_database(cfg.db_url), [entry])
+    except IntegrityError:  # made by another process at the same moment
+        pass
+    record_crash(cfg, entry.id, rc, logfile)
+
+
 def _harvest_job(entry: dict, harvest: dict) -> None:
     """One portal's harvest, in a child process; runs in one of the worker's threads."""
     import dramatiq
 
     from harvester.recrawl import start_crawl_child
-    from harvester.scheduler import record_crash
 
     w = _ACTIVE
     if w is None:
@@ -195,12 +222,13 @@ def _harvest_job(entry: dict, harvest: dict) -> None:
         return
     registry = w.jobs_dir / f"{pid}.toml"
     registry.write_text(entry_toml(entry), encoding="utf-8")
-    parse_registry(registry.read_text(encoding="utf-8"), str(registry))  # a bad entry fails here, by name
+    portal = parse_registry(registry.read_text(encoding="utf-8"), str(registry))[0]  # a bad entry fails here, by name
     cfg = dataclasses.replace(w.cfg, registry=registry)
     logs = cfg.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     logfile = logs / f"{pid}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%fZ}-{w.name.replace(':', '-')}.log"
     started = time.monotonic()
+    last_run = _last_run_id(cfg, pid)
     stopped = False
     with open(logfile, "w", encoding="utf-8") as fh:
         proc = start_crawl_child(cfg, pid, full=bool(harvest.get("full")), wait=0,
@@ -232,12 +260,14 @@ def _harvest_job(entry: dict, harvest: dict) -> None:
         delay = int(w.cfg.cluster.heartbeat * 1000)  # a dead holder's lease is renewed no more
         w.say(f"{pid}: being harvested by another process; back on the queue for {delay // 1000} s")
         raise dramatiq.Retry(f"portal {pid} is busy", delay=delay)
-    if rc in (0, 1):  # 1: the portal failed or was blocked, which its run records
+    # 1: the portal failed or was blocked, which its run records. Without a run, the harvest
+    # never started (a full disk, an uncaught error: Python exits 1 too): a crash, not done.
+    if rc in (0, 1) and _last_run_id(cfg, pid) > last_run:
         with w.lock:
             w.done += 1
         w.say(f"{pid}: done (exit {rc}) in {took:.1f} s")
         return
-    record_crash(cfg, pid, rc, logfile)
+    _record_crash(cfg, portal, rc, logfile)
     w.say(f"{pid}: the harvest process ended abnormally (exit {rc}); tried again (log {logfile})")
     raise HarvestCrashed(f"portal {pid}: the harvest process ended abnormally (exit {rc}); log {logfile}")
 

@@ -309,3 +309,41 @@ def test_a_job_carries_the_whole_registry_entry():
     assert parse_registry(entry_toml(entry_json(entry))) == [entry]
     bare = PortalEntry("x", "某县", "http://127.0.0.1:9/")
     assert parse_registry(entry_toml(entry_json(bare))) == [bare]
+
+
+def test_a_harvest_that_never_started_is_a_recorded_crash_not_done(pg_url, redis_url, queue, tmp_path):
+    """A crawl child that exits 1 without making a run (an uncaught error before the crawl, as
+    Python exits 1 on a traceback; a full disk at the start) harvested nothing: its job is not
+    "done" but a crash, recorded as a health event on the portal (whose row the harvest had not
+    made yet) and tried again."""
+    from harvester.cluster import enqueue
+    from harvester.config import Config
+    from harvester.registry import load_registry
+    from storage.models import HealthEvent
+
+    universe = build_universe(seed=15, n_portals=1, reports_per_portal=1)
+    env = _env(pg_url, redis_url, queue)
+    db = open_database(pg_url)
+    with SimServer(universe, first_host=178) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        portal = universe.portals[0].id
+        # a setting the harvest cannot read: it fails before it starts (a traceback, exit 1)
+        enqueue(Config.from_env(env), load_registry(registry), settings=("HARVESTER_DISK_RESERVE=lots",))
+        w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1")
+        try:
+            def crashed():
+                with db.session() as s:
+                    return s.scalars(select(HealthEvent).where(HealthEvent.portal_id == portal,
+                                                               HealthEvent.kind == "crashed")).first()
+            event = _wait_for(crashed, timeout=60, step=0.2)
+            assert event is not None, w.output()
+            assert event.data["returncode"] == 1
+            assert _wait_for(lambda: any("ended abnormally (exit 1); tried again" in ln for ln in w.lines), timeout=10), \
+                w.output()
+            assert not w.done(), w.output()
+        finally:
+            w.proc.send_signal(signal.SIGTERM)
+            w.wait(60)
+        with db.session() as s:
+            assert s.scalar(select(func.count()).select_from(CrawlRun)) == 0
+    db.dispose()
