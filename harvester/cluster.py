@@ -278,6 +278,7 @@ def run_worker(cfg: Config, *, parallel: int = 2, name: str | None = None, out: 
     SIGINT (or ``stop``); with ``until_empty``, also once no job is left anywhere (queued,
     handed back or being harvested by any worker)."""
     import dramatiq
+    import redis
 
     from storage.database import open_database
 
@@ -312,8 +313,23 @@ def run_worker(cfg: Config, *, parallel: int = 2, name: str | None = None, out: 
         w.say(f"started: {parallel} portal(s) at once, queue {cfg.cluster.queue!r} on "
               f"{_redact(cfg.cluster.redis_url)}, store {_redact(cfg.db_url)}, archive {cfg.archive_dir}")
         try:
+            unreachable = False
             while not stop.wait(1.0):
-                if until_empty and int(broker.do_qsize(QUEUE)) == 0:
+                if not until_empty:
+                    continue
+                # Redis restarting, or a network cut, is no reason to stop: the harvests go on
+                # (dramatiq reconnects, and acks their jobs once it can) and so does the wait.
+                try:
+                    left = int(broker.do_qsize(QUEUE))
+                except redis.RedisError as exc:
+                    if not unreachable:
+                        w.say(f"cannot reach the job queue's Redis ({exc}); waiting for it")
+                    unreachable = True
+                    continue
+                if unreachable:
+                    w.say("the job queue's Redis is back")
+                    unreachable = False
+                if left == 0:
                     w.say("no job left on the queue")
                     break
         finally:

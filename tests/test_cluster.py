@@ -347,3 +347,111 @@ def test_a_harvest_that_never_started_is_a_recorded_crash_not_done(pg_url, redis
         with db.session() as s:
             assert s.scalar(select(func.count()).select_from(CrawlRun)) == 0
     db.dispose()
+
+
+class CuttableProxy:
+    """A TCP proxy to the real Redis that can be cut (listener and every connection closed,
+    new connections refused) and restored on the same port: a network cut, or a Redis restart."""
+
+    def __init__(self, target: tuple[str, int]):
+        import socket
+
+        self.target = target
+        self.conns: list = []
+        self.lock = threading.Lock()
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.listener = None
+        self.restore()
+
+    def restore(self) -> None:
+        import socket
+
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", self.port))
+        ls.listen(64)
+        self.listener = ls
+        threading.Thread(target=self._accept, args=(ls,), daemon=True).start()
+
+    def _accept(self, ls) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = ls.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b) -> None:
+        import socket
+
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for sock in (a, b):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self) -> None:
+        import socket
+
+        try:  # wakes the accepting thread (a close alone leaves it accepting, on Linux)
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for sock in conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+
+def test_a_worker_waiting_for_an_empty_queue_outlives_a_redis_cut(pg_url, redis_url, queue, tmp_path):
+    """`worker --until-empty` while its Redis is unreachable for a few seconds (a restart, a
+    network cut): the harvest goes on, the worker waits for Redis, then ends as usual once the
+    queue is empty (it used to die of the connection error, its harvest interrupted)."""
+    from urllib.parse import urlsplit
+
+    universe = build_universe(seed=16, n_portals=1, reports_per_portal=3)
+    real = urlsplit(redis_url)
+    proxy = CuttableProxy((real.hostname, real.port))
+    env = _env(pg_url, f"redis://127.0.0.1:{proxy.port}{real.path}", queue)
+    db = open_database(pg_url)
+    try:
+        with SimServer(universe, first_host=179) as srv:
+            registry = srv.write_registry(tmp_path / "portals.toml")
+            portal = universe.portals[0].id
+            _enqueue(env, registry, portal)
+            w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
+            assert _wait_for(w.harvesting, timeout=60), w.output()
+            proxy.cut()
+            assert _wait_for(lambda: any("cannot reach the job queue's Redis" in ln for ln in w.lines), timeout=10), \
+                w.output()
+            time.sleep(1.5)
+            proxy.restore()
+            assert w.wait(120) == 0, w.output()
+            assert w.done() == [portal], w.output()
+            assert any("the job queue's Redis is back" in ln for ln in w.lines), w.output()
+            with db.session() as s:
+                assert [r.status for r in s.scalars(select(CrawlRun))] == ["ok"]
+            assert lost_reports(db, srv, universe.portals) == []
+    finally:
+        proxy.cut()
+        db.dispose()
