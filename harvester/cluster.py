@@ -66,7 +66,7 @@ def _broker(cfg: Config):
     import dramatiq
     import redis
     from dramatiq.brokers.redis import RedisBroker
-    from dramatiq.middleware import AgeLimit, Retries
+    from dramatiq.middleware import AgeLimit, CurrentMessage, Retries
 
     if not cfg.cluster.redis_url:
         from harvester.config import ConfigError
@@ -75,7 +75,7 @@ def _broker(cfg: Config):
     # No TimeLimit middleware: a portal's harvest takes as long as its politeness needs.
     broker = RedisBroker(url=cfg.cluster.redis_url, namespace=cfg.cluster.queue,
                          heartbeat_timeout=int(cfg.cluster.heartbeat * 1000), maintenance_chance=MAINTENANCE_CHANCE,
-                         middleware=[AgeLimit(), Retries(max_retries=CRASH_RETRIES, min_backoff=1000,
+                         middleware=[AgeLimit(), CurrentMessage(), Retries(max_retries=CRASH_RETRIES, min_backoff=1000,
                                                          retry_when=_retry_when)])
     try:
         broker.client.ping()
@@ -92,7 +92,27 @@ def _retry_when(retries: int, exc: BaseException) -> bool:
     import dramatiq
 
     # A job handed back (busy portal, stopping worker) always returns; a crash a few times.
-    return isinstance(exc, dramatiq.Retry) or retries < CRASH_RETRIES
+    # dramatiq's ``retries`` counts the hand-backs too: a portal found busy three times would
+    # not be tried again after its first crash. Failures are counted apart (``_count_failure``).
+    if isinstance(exc, dramatiq.Retry):
+        return True
+    return getattr(exc, "harvester_failures", retries + 1) <= CRASH_RETRIES
+
+
+def _count_failure(exc: BaseException) -> None:
+    """One more failure (a crash, an error) of the job being processed: counted in its message,
+    which goes back on the queue with it, and noted on ``exc`` for ``_retry_when``."""
+    from dramatiq.middleware import CurrentMessage
+
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return
+    failures = int(message.options.get("harvester_failures", 0)) + 1
+    message.options["harvester_failures"] = failures
+    try:
+        exc.harvester_failures = failures
+    except AttributeError:  # an exception without a __dict__: counted by dramatiq's retries
+        pass
 
 
 # -- feeding a harvest ---------------------------------------------------------------------------
@@ -205,6 +225,18 @@ def _record_crash(cfg: Config, entry: PortalEntry, rc: int, logfile: Path) -> No
 
 def _harvest_job(entry: dict, harvest: dict) -> None:
     """One portal's harvest, in a child process; runs in one of the worker's threads."""
+    import dramatiq
+
+    try:
+        _harvest(entry, harvest)
+    except dramatiq.Retry:
+        raise
+    except Exception as exc:
+        _count_failure(exc)
+        raise
+
+
+def _harvest(entry: dict, harvest: dict) -> None:
     import dramatiq
 
     from harvester.recrawl import start_crawl_child

@@ -455,3 +455,48 @@ def test_a_worker_waiting_for_an_empty_queue_outlives_a_redis_cut(pg_url, redis_
     finally:
         proxy.cut()
         db.dispose()
+
+
+def test_a_crash_is_tried_again_three_times_however_often_the_job_was_handed_back(redis_url, queue, tmp_path,
+                                                                                   monkeypatch):
+    """dramatiq counts a job's hand-backs (portal busy, worker stopping) among its retries: a
+    portal found busy three times used to be given up at its first crash. Crashes are counted
+    apart: each job is tried again after up to 3 crashes, whatever its hand-backs. (The job runs
+    here through the broker's real middleware, on the real Redis, as a worker runs it.)"""
+    import types
+
+    import dramatiq
+    from dramatiq.broker import MessageProxy
+
+    from harvester import cluster
+    from harvester.config import Config
+
+    cfg = Config.from_env({"HARVESTER_DATA": str(tmp_path), "HARVESTER_REDIS_URL": redis_url,
+                           "HARVESTER_QUEUE": queue})
+    broker, actor = cluster._broker(cfg)
+    message = MessageProxy(actor.message({"id": "a"}, {"id": "h", "enqueued_at": "2026-01-01T00:00:00+00:00"}))
+    monkeypatch.setattr(cluster, "_ACTIVE", types.SimpleNamespace(cfg=cfg, stopping=threading.Event()))
+    outcome = []
+
+    def attempt(exc: BaseException) -> bool:
+        """The job fails with ``exc`` (raised where it first asks the store); True when it goes
+        back on the queue."""
+        def fail(*args):
+            raise exc
+
+        monkeypatch.setattr(cluster, "_harvested_since", fail)
+        broker.emit_before("process_message", message)
+        try:
+            actor.fn(*message.args)
+        except BaseException as raised:
+            broker.emit_after("process_message", message, exception=raised)
+        return not message.failed
+
+    try:
+        for _ in range(5):
+            outcome.append(attempt(dramatiq.Retry("busy", delay=0)))
+        for i in range(cluster.CRASH_RETRIES + 1):
+            outcome.append(attempt(cluster.HarvestCrashed(f"crash {i + 1}")))
+    finally:
+        broker.close()
+    assert outcome == [True] * 5 + [True] * cluster.CRASH_RETRIES + [False]
