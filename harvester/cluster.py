@@ -96,6 +96,8 @@ def _retry_when(retries: int, exc: BaseException) -> bool:
     # not be tried again after its first crash. Failures are counted apart (``_count_failure``).
     if isinstance(exc, dramatiq.Retry):
         return True
+    if isinstance(exc, BadJob):  # the same again the next time
+        return False
     return getattr(exc, "harvester_failures", retries + 1) <= CRASH_RETRIES
 
 
@@ -239,22 +241,59 @@ def _harvest_job(entry: dict, harvest: dict) -> None:
 def _harvest(entry: dict, harvest: dict) -> None:
     import dramatiq
 
-    from harvester.recrawl import start_crawl_child
-
     w = _ACTIVE
     if w is None:
         raise RuntimeError("harvest jobs run only inside `harvester worker`")
-    pid = entry["id"]
+    # A job is read before anything is done with it: its entry names files (an id such as
+    # "../../x" must not write outside the worker's directories), its settings reach Scrapy.
+    portal, since = _read_job(w, entry, harvest)
+    pid = portal.id
     if w.stopping.is_set():
         raise dramatiq.Retry("the worker is stopping", delay=0)
-    since = dt.datetime.fromisoformat(harvest["enqueued_at"])
     status = _harvested_since(w.cfg, pid, since)
     if status is not None:
         w.say(f"{pid}: already harvested in this harvest ({status}), nothing to do")
         return
-    registry = w.jobs_dir / f"{pid}.toml"
-    registry.write_text(entry_toml(entry), encoding="utf-8")
-    portal = parse_registry(registry.read_text(encoding="utf-8"), str(registry))[0]  # a bad entry fails here, by name
+    # a file of this job's own: two jobs of one portal at once never write one file
+    registry = w.jobs_dir / f"{pid}-{uuid.uuid4().hex[:8]}.toml"
+    registry.write_text(entry_toml(entry_json(portal)), encoding="utf-8")
+    try:
+        _run_harvest(w, portal, harvest, registry)
+    finally:
+        registry.unlink(missing_ok=True)
+
+
+class BadJob(ValueError):
+    """A job that cannot be harvested as it is (an invalid registry entry, a malformed message):
+    never tried again, it goes to the queue's dead letters (kept 7 days) and the worker says why."""
+
+
+def _read_job(w: _Worker, entry, harvest) -> tuple[PortalEntry, dt.datetime]:
+    from harvester.registry import RegistryError
+
+    try:
+        if not isinstance(entry, dict) or not isinstance(harvest, dict):
+            raise BadJob(f"a job is (registry entry, harvest), two objects; got {type(entry).__name__}, "
+                         f"{type(harvest).__name__}")
+        portal = parse_registry(entry_toml(entry), f"the job's registry entry (harvest {harvest.get('id')})")[0]
+        since = dt.datetime.fromisoformat(str(harvest.get("enqueued_at")))
+        if since.tzinfo is None:
+            raise ValueError("enqueued_at has no time zone")
+        for item in harvest.get("settings") or ():
+            if not isinstance(item, str) or "=" not in item:
+                raise BadJob(f"settings: expected NAME=VALUE, got {item!r}")
+    except (BadJob, RegistryError, ValueError, TypeError) as exc:
+        w.say(f"a job that cannot be harvested, dropped to the queue's dead letters: {exc}")
+        raise BadJob(str(exc)) from None
+    return portal, since
+
+
+def _run_harvest(w: _Worker, portal: PortalEntry, harvest: dict, registry: Path) -> None:
+    import dramatiq
+
+    from harvester.recrawl import start_crawl_child
+
+    pid = portal.id
     cfg = dataclasses.replace(w.cfg, registry=registry)
     logs = cfg.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -271,7 +310,7 @@ def _harvest(entry: dict, harvest: dict) -> None:
                                  start_new_session=True)
         with w.lock:
             w.children.add(proc)
-        w.say(f"{pid}: harvesting (harvest {harvest['id']}, process {proc.pid}, log {logfile})")
+        w.say(f"{pid}: harvesting (harvest {harvest.get('id')}, process {proc.pid}, log {logfile})")
         try:
             while True:
                 try:

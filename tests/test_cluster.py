@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -474,7 +475,8 @@ def test_a_crash_is_tried_again_three_times_however_often_the_job_was_handed_bac
     cfg = Config.from_env({"HARVESTER_DATA": str(tmp_path), "HARVESTER_REDIS_URL": redis_url,
                            "HARVESTER_QUEUE": queue})
     broker, actor = cluster._broker(cfg)
-    message = MessageProxy(actor.message({"id": "a"}, {"id": "h", "enqueued_at": "2026-01-01T00:00:00+00:00"}))
+    message = MessageProxy(actor.message({"id": "a", "name": "甲", "url": "http://127.0.0.1:9/"},
+                                         {"id": "h", "enqueued_at": "2026-01-01T00:00:00+00:00"}))
     monkeypatch.setattr(cluster, "_ACTIVE", types.SimpleNamespace(cfg=cfg, stopping=threading.Event()))
     outcome = []
 
@@ -500,3 +502,37 @@ def test_a_crash_is_tried_again_three_times_however_often_the_job_was_handed_bac
     finally:
         broker.close()
     assert outcome == [True] * 5 + [True] * cluster.CRASH_RETRIES + [False]
+
+
+def test_a_job_that_cannot_be_harvested_is_dropped_at_once_by_name_and_writes_nothing(pg_url, redis_url, queue,
+                                                                                      tmp_path):
+    """Jobs come from a network service: an entry that is not a valid registry entry (an unknown
+    family, an id naming a path, not an entry at all) is said by the worker and dead-lettered at
+    its first attempt; it is not tried again (it would fail the same way) and writes no file."""
+    from harvester.cluster import _broker
+
+    from harvester.config import Config
+
+    env = _env(pg_url, redis_url, queue)
+    escape = Path(tempfile.gettempdir()) / f"escape-{uuid.uuid4().hex[:8]}"
+    harvest = {"id": "h", "enqueued_at": "2026-01-01T00:00:00+00:00", "full": False, "purpose": "manual",
+               "settings": []}
+    good = {"name": "甲", "url": "http://127.0.0.1:9/"}
+    broker, actor = _broker(Config.from_env(env))
+    try:
+        actor.send({**good, "id": "badfamily", "family": "nope"}, harvest)
+        actor.send({**good, "id": f"../../../../..{escape}"}, harvest)
+        actor.send(["not", "an", "entry"], harvest)
+        w = Worker("w", env, tmp_path / "d", tmp_path / "archive", tmp_path / "none.toml", "--parallel", "1",
+                   "--until-empty")
+        assert w.wait(60) == 0, w.output()
+        said = [ln for ln in w.lines if "a job that cannot be harvested" in ln]
+        assert len(said) == 3, w.output()  # once each: not tried again
+        assert any("field 'family' must be one of" in ln for ln in said), said
+        assert any("field 'id'" in ln for ln in said), said
+        assert not any(ln.endswith(": harvesting (") for ln in w.lines)
+        assert not escape.with_suffix(".toml").exists()
+        assert int(broker.client.zcard(f"{queue}:harvest.XQ")) == 3  # kept in the dead letters
+    finally:
+        escape.with_suffix(".toml").unlink(missing_ok=True)
+        broker.close()
