@@ -234,8 +234,38 @@ def _harvest_job(entry: dict, harvest: dict) -> None:
     except dramatiq.Retry:
         raise
     except Exception as exc:
+        if _store_unreachable(exc):
+            # Not the job's fault: counted as a failure, every job taken while PostgreSQL is down
+            # (a restart, a failover) would be dead-lettered within seconds, the whole harvest with
+            # them. The job waits for the store instead, on the queue.
+            w = _ACTIVE
+            delay = max(5, int(w.cfg.cluster.heartbeat if w else 60))
+            if w is not None:
+                w.say(f"{_job_name(entry)}: the store cannot be reached ({_first_line(exc)}); back on the queue "
+                      f"for {delay} s")
+            raise dramatiq.Retry("the store cannot be reached", delay=delay * 1000) from None
         _count_failure(exc)
         raise
+
+
+def _store_unreachable(exc: BaseException) -> bool:
+    """The store cannot be opened or reached (connection refused or lost, server restarting)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    from storage.database import DatabaseError
+
+    if isinstance(exc, (DatabaseError, OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _job_name(entry) -> str:
+    return str(entry.get("id")) if isinstance(entry, dict) else "a job"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _harvest(entry: dict, harvest: dict) -> None:

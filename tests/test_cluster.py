@@ -536,3 +536,34 @@ def test_a_job_that_cannot_be_harvested_is_dropped_at_once_by_name_and_writes_no
     finally:
         escape.with_suffix(".toml").unlink(missing_ok=True)
         broker.close()
+
+
+def test_jobs_wait_for_a_store_that_cannot_be_reached_instead_of_being_dropped(pg_url, redis_url, queue, tmp_path):
+    """PostgreSQL unreachable for a while (a restart, a failover) while jobs are queued: each
+    job goes back on the queue to wait for the store, and every portal is harvested once it is
+    back. (Counted as failures, all of them used to be tried 4 times within seconds, then
+    dead-lettered: a harvest lost, with nothing in the store saying so.)"""
+    from urllib.parse import urlsplit
+
+    universe = build_universe(seed=17, n_portals=2, reports_per_portal=1)
+    real = urlsplit(pg_url)
+    proxy = CuttableProxy((real.hostname, real.port))
+    via_proxy = pg_url.replace(real.netloc, f"{real.username}@127.0.0.1:{proxy.port}")
+    env = _env(via_proxy, redis_url, queue)
+    db = open_database(pg_url)
+    try:
+        with SimServer(universe, first_host=177) as srv:
+            registry = srv.write_registry(tmp_path / "portals.toml")
+            w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "2", "--until-empty")
+            assert _wait_for(lambda: any(": started:" in ln for ln in w.lines), timeout=60), w.output()
+            proxy.cut()
+            _enqueue(env, registry)
+            time.sleep(10)  # longer than a failing job's 3 retries take (1 + 2 + 4 s)
+            proxy.restore()
+            assert w.wait(120) == 0, w.output()
+            assert sorted(w.done()) == sorted(p.id for p in universe.portals), w.output()
+            assert sum("the store cannot be reached" in ln for ln in w.lines) >= 2, w.output()
+            assert lost_reports(db, srv, universe.portals) == []
+    finally:
+        proxy.cut()
+        db.dispose()
