@@ -66,7 +66,7 @@ def _broker(cfg: Config):
     import dramatiq
     import redis
     from dramatiq.brokers.redis import RedisBroker
-    from dramatiq.middleware import AgeLimit, CurrentMessage, Retries
+    from dramatiq.middleware import AgeLimit, CurrentMessage
 
     if not cfg.cluster.redis_url:
         from harvester.config import ConfigError
@@ -75,8 +75,9 @@ def _broker(cfg: Config):
     # No TimeLimit middleware: a portal's harvest takes as long as its politeness needs.
     broker = RedisBroker(url=cfg.cluster.redis_url, namespace=cfg.cluster.queue,
                          heartbeat_timeout=int(cfg.cluster.heartbeat * 1000), maintenance_chance=MAINTENANCE_CHANCE,
-                         middleware=[AgeLimit(), CurrentMessage(), Retries(max_retries=CRASH_RETRIES, min_backoff=1000,
-                                                         retry_when=_retry_when)])
+                         middleware=[AgeLimit(), CurrentMessage(),
+                                     _patient_retries(max_retries=CRASH_RETRIES, min_backoff=1000,
+                                                      retry_when=_retry_when)])
     try:
         broker.client.ping()
     except redis.RedisError as exc:
@@ -86,6 +87,34 @@ def _broker(cfg: Config):
         raise ConfigError(f"cannot reach the job queue's Redis at {_redact(cfg.cluster.redis_url)}: {exc}") from None
     actor = dramatiq.actor(_harvest_job, actor_name=ACTOR, queue_name=QUEUE, broker=broker)
     return broker, actor
+
+
+def _patient_retries_class():
+    import redis
+    from dramatiq.middleware import Retries
+
+    class PatientRetries(Retries):
+        """dramatiq's retries, which put a job handed back or crashed on the queue again: if Redis
+        cannot be reached at that moment, they try again until it can. (dramatiq logs the
+        failure and goes on to ack the job once Redis is back: the job was lost.)"""
+
+        def after_process_message(self, broker, message, *, result=None, exception=None):
+            said = False
+            while True:
+                try:
+                    return super().after_process_message(broker, message, result=result, exception=exception)
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    if not said:
+                        log.warning("cannot put job %s back on the queue (%s); trying again until Redis is back",
+                                    message.message_id, exc)
+                        said = True
+                    time.sleep(2)
+
+    return PatientRetries
+
+
+def _patient_retries(**kw):
+    return _patient_retries_class()(**kw)
 
 
 def _retry_when(retries: int, exc: BaseException) -> bool:

@@ -567,3 +567,43 @@ def test_jobs_wait_for_a_store_that_cannot_be_reached_instead_of_being_dropped(p
     finally:
         proxy.cut()
         db.dispose()
+
+
+def test_a_job_handed_back_while_redis_is_unreachable_is_not_lost(pg_url, redis_url, queue, tmp_path):
+    """A job ends with a hand-back (its portal busy) while Redis cannot be reached: putting it
+    back on the queue waits for Redis, and the portal is harvested afterwards. (dramatiq logged
+    the failed re-enqueue, then acked the job once Redis was back: the job was gone.)"""
+    import datetime as dt
+    from urllib.parse import urlsplit
+
+    from storage.models import CrawlLock, Portal
+
+    universe = build_universe(seed=18, n_portals=1, reports_per_portal=1)
+    real = urlsplit(redis_url)
+    proxy = CuttableProxy((real.hostname, real.port))
+    env = _env(pg_url, f"redis://127.0.0.1:{proxy.port}{real.path}", queue)
+    db = open_database(pg_url)
+    try:
+        with SimServer(universe, first_host=176) as srv:
+            registry = srv.write_registry(tmp_path / "portals.toml")
+            portal = universe.portals[0].id
+            now = dt.datetime.now(dt.timezone.utc)
+            with db.session() as s:  # held by a worker on another machine, for a few more seconds
+                s.add(Portal(id=portal, name="x", url=srv.base_url(portal)))
+                s.flush()
+                s.add(CrawlLock(portal_id=portal, holder="other-machine:4242:deadbeef", purpose="scheduled",
+                                acquired_at=now, expires_at=now + dt.timedelta(seconds=12)))
+            _enqueue(env, registry, portal)
+            w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
+            assert _wait_for(w.harvesting, timeout=60), w.output()
+            proxy.cut()
+            assert _wait_for(lambda: any("being harvested by another process" in ln for ln in w.lines), timeout=30), \
+                w.output()
+            time.sleep(3)
+            proxy.restore()
+            assert w.wait(120) == 0, w.output()
+            assert w.done() == [portal], w.output()
+            assert lost_reports(db, srv, universe.portals) == []
+    finally:
+        proxy.cut()
+        db.dispose()
