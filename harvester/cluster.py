@@ -66,7 +66,7 @@ def _broker(cfg: Config):
     import dramatiq
     import redis
     from dramatiq.brokers.redis import RedisBroker
-    from dramatiq.middleware import AgeLimit, Retries
+    from dramatiq.middleware import AgeLimit, CurrentMessage
 
     if not cfg.cluster.redis_url:
         from harvester.config import ConfigError
@@ -75,8 +75,9 @@ def _broker(cfg: Config):
     # No TimeLimit middleware: a portal's harvest takes as long as its politeness needs.
     broker = RedisBroker(url=cfg.cluster.redis_url, namespace=cfg.cluster.queue,
                          heartbeat_timeout=int(cfg.cluster.heartbeat * 1000), maintenance_chance=MAINTENANCE_CHANCE,
-                         middleware=[AgeLimit(), Retries(max_retries=CRASH_RETRIES, min_backoff=1000,
-                                                         retry_when=_retry_when)])
+                         middleware=[AgeLimit(), CurrentMessage(),
+                                     _patient_retries(max_retries=CRASH_RETRIES, min_backoff=1000,
+                                                      retry_when=_retry_when)])
     try:
         broker.client.ping()
     except redis.RedisError as exc:
@@ -88,11 +89,61 @@ def _broker(cfg: Config):
     return broker, actor
 
 
+def _patient_retries_class():
+    import redis
+    from dramatiq.middleware import Retries
+
+    class PatientRetries(Retries):
+        """dramatiq's retries, which put a job handed back or crashed on the queue again: if Redis
+        cannot be reached at that moment, they try again until it can. (dramatiq logs the
+        failure and goes on to ack the job once Redis is back: the job was lost.)"""
+
+        def after_process_message(self, broker, message, *, result=None, exception=None):
+            said = False
+            while True:
+                try:
+                    return super().after_process_message(broker, message, result=result, exception=exception)
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    if not said:
+                        log.warning("cannot put job %s back on the queue (%s); trying again until Redis is back",
+                                    message.message_id, exc)
+                        said = True
+                    time.sleep(2)
+
+    return PatientRetries
+
+
+def _patient_retries(**kw):
+    return _patient_retries_class()(**kw)
+
+
 def _retry_when(retries: int, exc: BaseException) -> bool:
     import dramatiq
 
     # A job handed back (busy portal, stopping worker) always returns; a crash a few times.
-    return isinstance(exc, dramatiq.Retry) or retries < CRASH_RETRIES
+    # dramatiq's ``retries`` counts the hand-backs too: a portal found busy three times would
+    # not be tried again after its first crash. Failures are counted apart (``_count_failure``).
+    if isinstance(exc, dramatiq.Retry):
+        return True
+    if isinstance(exc, BadJob):  # the same again the next time
+        return False
+    return getattr(exc, "harvester_failures", retries + 1) <= CRASH_RETRIES
+
+
+def _count_failure(exc: BaseException) -> None:
+    """One more failure (a crash, an error) of the job being processed: counted in its message,
+    which goes back on the queue with it, and noted on ``exc`` for ``_retry_when``."""
+    from dramatiq.middleware import CurrentMessage
+
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return
+    failures = int(message.options.get("harvester_failures", 0)) + 1
+    message.options["harvester_failures"] = failures
+    try:
+        exc.harvester_failures = failures
+    except AttributeError:  # an exception without a __dict__: counted by dramatiq's retries
+        pass
 
 
 # -- feeding a harvest ---------------------------------------------------------------------------
@@ -175,32 +226,139 @@ def _harvested_since(cfg: Config, portal_id: str, since: dt.datetime) -> str | N
             CrawlRun.status.not_in(("running", "interrupted"))).limit(1)).first()
 
 
+def _last_run_id(cfg: Config, portal_id: str) -> int:
+    """The id of the portal's latest crawl run (0: none)."""
+    from sqlalchemy import func, select
+
+    from storage.database import shared_database
+    from storage.models import CrawlRun
+
+    with shared_database(cfg.db_url).session() as s:
+        return s.scalar(select(func.max(CrawlRun.id)).where(CrawlRun.portal_id == portal_id)) or 0
+
+
+def _record_crash(cfg: Config, entry: PortalEntry, rc: int, logfile: Path) -> None:
+    """A "crashed" health event for the portal. The harvest may have died before it made the
+    portal's row (a full disk, a store error at its start): the row is made here from the job's
+    entry, as the harvest would have, so the event can be recorded."""
+    from sqlalchemy.exc import IntegrityError
+
+    from harvester.crawl import sync_portals
+    from harvester.scheduler import record_crash
+    from storage.database import shared_database
+
+    try:
+        sync_portals(shared_database(cfg.db_url), [entry])
+    except IntegrityError:  # made by another process at the same moment
+        pass
+    record_crash(cfg, entry.id, rc, logfile)
+
+
 def _harvest_job(entry: dict, harvest: dict) -> None:
     """One portal's harvest, in a child process; runs in one of the worker's threads."""
     import dramatiq
 
-    from harvester.recrawl import start_crawl_child
-    from harvester.scheduler import record_crash
+    try:
+        _harvest(entry, harvest)
+    except dramatiq.Retry:
+        raise
+    except Exception as exc:
+        if _store_unreachable(exc):
+            # Not the job's fault: counted as a failure, every job taken while PostgreSQL is down
+            # (a restart, a failover) would be dead-lettered within seconds, the whole harvest with
+            # them. The job waits for the store instead, on the queue.
+            w = _ACTIVE
+            delay = max(5, int(w.cfg.cluster.heartbeat if w else 60))
+            if w is not None:
+                w.say(f"{_job_name(entry)}: the store cannot be reached ({_first_line(exc)}); back on the queue "
+                      f"for {delay} s")
+            raise dramatiq.Retry("the store cannot be reached", delay=delay * 1000) from None
+        _count_failure(exc)
+        raise
+
+
+def _store_unreachable(exc: BaseException) -> bool:
+    """The store cannot be opened or reached (connection refused or lost, server restarting)."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    from storage.database import DatabaseError
+
+    if isinstance(exc, (DatabaseError, OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _job_name(entry) -> str:
+    return str(entry.get("id")) if isinstance(entry, dict) else "a job"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _harvest(entry: dict, harvest: dict) -> None:
+    import dramatiq
 
     w = _ACTIVE
     if w is None:
         raise RuntimeError("harvest jobs run only inside `harvester worker`")
-    pid = entry["id"]
+    # A job is read before anything is done with it: its entry names files (an id such as
+    # "../../x" must not write outside the worker's directories), its settings reach Scrapy.
+    portal, since = _read_job(w, entry, harvest)
+    pid = portal.id
     if w.stopping.is_set():
         raise dramatiq.Retry("the worker is stopping", delay=0)
-    since = dt.datetime.fromisoformat(harvest["enqueued_at"])
     status = _harvested_since(w.cfg, pid, since)
     if status is not None:
         w.say(f"{pid}: already harvested in this harvest ({status}), nothing to do")
         return
-    registry = w.jobs_dir / f"{pid}.toml"
-    registry.write_text(entry_toml(entry), encoding="utf-8")
-    parse_registry(registry.read_text(encoding="utf-8"), str(registry))  # a bad entry fails here, by name
+    # a file of this job's own: two jobs of one portal at once never write one file
+    registry = w.jobs_dir / f"{pid}-{uuid.uuid4().hex[:8]}.toml"
+    registry.write_text(entry_toml(entry_json(portal)), encoding="utf-8")
+    try:
+        _run_harvest(w, portal, harvest, registry)
+    finally:
+        registry.unlink(missing_ok=True)
+
+
+class BadJob(ValueError):
+    """A job that cannot be harvested as it is (an invalid registry entry, a malformed message):
+    never tried again, it goes to the queue's dead letters (kept 7 days) and the worker says why."""
+
+
+def _read_job(w: _Worker, entry, harvest) -> tuple[PortalEntry, dt.datetime]:
+    from harvester.registry import RegistryError
+
+    try:
+        if not isinstance(entry, dict) or not isinstance(harvest, dict):
+            raise BadJob(f"a job is (registry entry, harvest), two objects; got {type(entry).__name__}, "
+                         f"{type(harvest).__name__}")
+        portal = parse_registry(entry_toml(entry), f"the job's registry entry (harvest {harvest.get('id')})")[0]
+        since = dt.datetime.fromisoformat(str(harvest.get("enqueued_at")))
+        if since.tzinfo is None:
+            raise ValueError("enqueued_at has no time zone")
+        for item in harvest.get("settings") or ():
+            if not isinstance(item, str) or "=" not in item:
+                raise BadJob(f"settings: expected NAME=VALUE, got {item!r}")
+    except (BadJob, RegistryError, ValueError, TypeError) as exc:
+        w.say(f"a job that cannot be harvested, dropped to the queue's dead letters: {exc}")
+        raise BadJob(str(exc)) from None
+    return portal, since
+
+
+def _run_harvest(w: _Worker, portal: PortalEntry, harvest: dict, registry: Path) -> None:
+    import dramatiq
+
+    from harvester.recrawl import start_crawl_child
+
+    pid = portal.id
     cfg = dataclasses.replace(w.cfg, registry=registry)
     logs = cfg.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     logfile = logs / f"{pid}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S%fZ}-{w.name.replace(':', '-')}.log"
     started = time.monotonic()
+    last_run = _last_run_id(cfg, pid)
     stopped = False
     with open(logfile, "w", encoding="utf-8") as fh:
         proc = start_crawl_child(cfg, pid, full=bool(harvest.get("full")), wait=0,
@@ -211,7 +369,7 @@ def _harvest_job(entry: dict, harvest: dict) -> None:
                                  start_new_session=True)
         with w.lock:
             w.children.add(proc)
-        w.say(f"{pid}: harvesting (harvest {harvest['id']}, process {proc.pid}, log {logfile})")
+        w.say(f"{pid}: harvesting (harvest {harvest.get('id')}, process {proc.pid}, log {logfile})")
         try:
             while True:
                 try:
@@ -232,12 +390,14 @@ def _harvest_job(entry: dict, harvest: dict) -> None:
         delay = int(w.cfg.cluster.heartbeat * 1000)  # a dead holder's lease is renewed no more
         w.say(f"{pid}: being harvested by another process; back on the queue for {delay // 1000} s")
         raise dramatiq.Retry(f"portal {pid} is busy", delay=delay)
-    if rc in (0, 1):  # 1: the portal failed or was blocked, which its run records
+    # 1: the portal failed or was blocked, which its run records. Without a run, the harvest
+    # never started (a full disk, an uncaught error: Python exits 1 too): a crash, not done.
+    if rc in (0, 1) and _last_run_id(cfg, pid) > last_run:
         with w.lock:
             w.done += 1
         w.say(f"{pid}: done (exit {rc}) in {took:.1f} s")
         return
-    record_crash(cfg, pid, rc, logfile)
+    _record_crash(cfg, portal, rc, logfile)
     w.say(f"{pid}: the harvest process ended abnormally (exit {rc}); tried again (log {logfile})")
     raise HarvestCrashed(f"portal {pid}: the harvest process ended abnormally (exit {rc}); log {logfile}")
 
@@ -248,6 +408,7 @@ def run_worker(cfg: Config, *, parallel: int = 2, name: str | None = None, out: 
     SIGINT (or ``stop``); with ``until_empty``, also once no job is left anywhere (queued,
     handed back or being harvested by any worker)."""
     import dramatiq
+    import redis
 
     from storage.database import open_database
 
@@ -282,8 +443,23 @@ def run_worker(cfg: Config, *, parallel: int = 2, name: str | None = None, out: 
         w.say(f"started: {parallel} portal(s) at once, queue {cfg.cluster.queue!r} on "
               f"{_redact(cfg.cluster.redis_url)}, store {_redact(cfg.db_url)}, archive {cfg.archive_dir}")
         try:
+            unreachable = False
             while not stop.wait(1.0):
-                if until_empty and int(broker.do_qsize(QUEUE)) == 0:
+                if not until_empty:
+                    continue
+                # Redis restarting, or a network cut, is no reason to stop: the harvests go on
+                # (dramatiq reconnects, and acks their jobs once it can) and so does the wait.
+                try:
+                    left = int(broker.do_qsize(QUEUE))
+                except redis.RedisError as exc:
+                    if not unreachable:
+                        w.say(f"cannot reach the job queue's Redis ({exc}); waiting for it")
+                    unreachable = True
+                    continue
+                if unreachable:
+                    w.say("the job queue's Redis is back")
+                    unreachable = False
+                if left == 0:
                     w.say("no job left on the queue")
                     break
         finally:

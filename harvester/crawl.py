@@ -179,14 +179,24 @@ def crawl_settings(db_url: str, archive_dir: str, overrides: dict | None = None)
 
 
 def sync_portals(db: Database, entries: list[PortalEntry]) -> None:
-    """Registry entries become (or update) portal rows."""
-    with db.session() as s:
-        for e in entries:
-            p = s.get(Portal, e.id)
-            if p is None:
-                p = Portal(id=e.id)
-                s.add(p)
-            p.name, p.url, p.family, p.columns = e.name, e.url, e.family, list(e.columns)
+    """Registry entries become (or update) portal rows. Two processes making one new portal's
+    row at once (two workers of a cluster given the same portal): the one that loses the insert
+    updates the row the other made, instead of failing."""
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in range(2):
+        try:
+            with db.session() as s:
+                for e in entries:
+                    p = s.get(Portal, e.id)
+                    if p is None:
+                        p = Portal(id=e.id)
+                        s.add(p)
+                    p.name, p.url, p.family, p.columns = e.name, e.url, e.family, list(e.columns)
+            return
+        except IntegrityError:
+            if attempt:
+                raise
 
 
 def _reserve_dirs(db: Database, archive_dir: str) -> list[Path]:

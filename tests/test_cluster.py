@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -309,3 +310,300 @@ def test_a_job_carries_the_whole_registry_entry():
     assert parse_registry(entry_toml(entry_json(entry))) == [entry]
     bare = PortalEntry("x", "某县", "http://127.0.0.1:9/")
     assert parse_registry(entry_toml(entry_json(bare))) == [bare]
+
+
+def test_a_harvest_that_never_started_is_a_recorded_crash_not_done(pg_url, redis_url, queue, tmp_path):
+    """A crawl child that exits 1 without making a run (an uncaught error before the crawl, as
+    Python exits 1 on a traceback; a full disk at the start) harvested nothing: its job is not
+    "done" but a crash, recorded as a health event on the portal (whose row the harvest had not
+    made yet) and tried again."""
+    from harvester.cluster import enqueue
+    from harvester.config import Config
+    from harvester.registry import load_registry
+    from storage.models import HealthEvent
+
+    universe = build_universe(seed=15, n_portals=1, reports_per_portal=1)
+    env = _env(pg_url, redis_url, queue)
+    db = open_database(pg_url)
+    with SimServer(universe, first_host=178) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        portal = universe.portals[0].id
+        # a setting the harvest cannot read: it fails before it starts (a traceback, exit 1)
+        enqueue(Config.from_env(env), load_registry(registry), settings=("HARVESTER_DISK_RESERVE=lots",))
+        w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1")
+        try:
+            def crashed():
+                with db.session() as s:
+                    return s.scalars(select(HealthEvent).where(HealthEvent.portal_id == portal,
+                                                               HealthEvent.kind == "crashed")).first()
+            event = _wait_for(crashed, timeout=60, step=0.2)
+            assert event is not None, w.output()
+            assert event.data["returncode"] == 1
+            assert _wait_for(lambda: any("ended abnormally (exit 1); tried again" in ln for ln in w.lines), timeout=10), \
+                w.output()
+            assert not w.done(), w.output()
+        finally:
+            w.proc.send_signal(signal.SIGTERM)
+            w.wait(60)
+        with db.session() as s:
+            assert s.scalar(select(func.count()).select_from(CrawlRun)) == 0
+    db.dispose()
+
+
+class CuttableProxy:
+    """A TCP proxy to the real Redis that can be cut (listener and every connection closed,
+    new connections refused) and restored on the same port: a network cut, or a Redis restart."""
+
+    def __init__(self, target: tuple[str, int]):
+        import socket
+
+        self.target = target
+        self.conns: list = []
+        self.lock = threading.Lock()
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.listener = None
+        self.restore()
+
+    def restore(self) -> None:
+        import socket
+
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", self.port))
+        ls.listen(64)
+        self.listener = ls
+        threading.Thread(target=self._accept, args=(ls,), daemon=True).start()
+
+    def _accept(self, ls) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = ls.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b) -> None:
+        import socket
+
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for sock in (a, b):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self) -> None:
+        import socket
+
+        try:  # wakes the accepting thread (a close alone leaves it accepting, on Linux)
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for sock in conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+
+def test_a_worker_waiting_for_an_empty_queue_outlives_a_redis_cut(pg_url, redis_url, queue, tmp_path):
+    """`worker --until-empty` while its Redis is unreachable for a few seconds (a restart, a
+    network cut): the harvest goes on, the worker waits for Redis, then ends as usual once the
+    queue is empty (it used to die of the connection error, its harvest interrupted)."""
+    from urllib.parse import urlsplit
+
+    universe = build_universe(seed=16, n_portals=1, reports_per_portal=3)
+    real = urlsplit(redis_url)
+    proxy = CuttableProxy((real.hostname, real.port))
+    env = _env(pg_url, f"redis://127.0.0.1:{proxy.port}{real.path}", queue)
+    db = open_database(pg_url)
+    try:
+        with SimServer(universe, first_host=179) as srv:
+            registry = srv.write_registry(tmp_path / "portals.toml")
+            portal = universe.portals[0].id
+            _enqueue(env, registry, portal)
+            w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
+            assert _wait_for(w.harvesting, timeout=60), w.output()
+            proxy.cut()
+            assert _wait_for(lambda: any("cannot reach the job queue's Redis" in ln for ln in w.lines), timeout=10), \
+                w.output()
+            time.sleep(1.5)
+            proxy.restore()
+            assert w.wait(120) == 0, w.output()
+            assert w.done() == [portal], w.output()
+            assert any("the job queue's Redis is back" in ln for ln in w.lines), w.output()
+            with db.session() as s:
+                assert [r.status for r in s.scalars(select(CrawlRun))] == ["ok"]
+            assert lost_reports(db, srv, universe.portals) == []
+    finally:
+        proxy.cut()
+        db.dispose()
+
+
+def test_a_crash_is_tried_again_three_times_however_often_the_job_was_handed_back(redis_url, queue, tmp_path,
+                                                                                   monkeypatch):
+    """dramatiq counts a job's hand-backs (portal busy, worker stopping) among its retries: a
+    portal found busy three times used to be given up at its first crash. Crashes are counted
+    apart: each job is tried again after up to 3 crashes, whatever its hand-backs. (The job runs
+    here through the broker's real middleware, on the real Redis, as a worker runs it.)"""
+    import types
+
+    import dramatiq
+    from dramatiq.broker import MessageProxy
+
+    from harvester import cluster
+    from harvester.config import Config
+
+    cfg = Config.from_env({"HARVESTER_DATA": str(tmp_path), "HARVESTER_REDIS_URL": redis_url,
+                           "HARVESTER_QUEUE": queue})
+    broker, actor = cluster._broker(cfg)
+    message = MessageProxy(actor.message({"id": "a", "name": "甲", "url": "http://127.0.0.1:9/"},
+                                         {"id": "h", "enqueued_at": "2026-01-01T00:00:00+00:00"}))
+    monkeypatch.setattr(cluster, "_ACTIVE", types.SimpleNamespace(cfg=cfg, stopping=threading.Event()))
+    outcome = []
+
+    def attempt(exc: BaseException) -> bool:
+        """The job fails with ``exc`` (raised where it first asks the store); True when it goes
+        back on the queue."""
+        def fail(*args):
+            raise exc
+
+        monkeypatch.setattr(cluster, "_harvested_since", fail)
+        broker.emit_before("process_message", message)
+        try:
+            actor.fn(*message.args)
+        except BaseException as raised:
+            broker.emit_after("process_message", message, exception=raised)
+        return not message.failed
+
+    try:
+        for _ in range(5):
+            outcome.append(attempt(dramatiq.Retry("busy", delay=0)))
+        for i in range(cluster.CRASH_RETRIES + 1):
+            outcome.append(attempt(cluster.HarvestCrashed(f"crash {i + 1}")))
+    finally:
+        broker.close()
+    assert outcome == [True] * 5 + [True] * cluster.CRASH_RETRIES + [False]
+
+
+def test_a_job_that_cannot_be_harvested_is_dropped_at_once_by_name_and_writes_nothing(pg_url, redis_url, queue,
+                                                                                      tmp_path):
+    """Jobs come from a network service: an entry that is not a valid registry entry (an unknown
+    family, an id naming a path, not an entry at all) is said by the worker and dead-lettered at
+    its first attempt; it is not tried again (it would fail the same way) and writes no file."""
+    from harvester.cluster import _broker
+
+    from harvester.config import Config
+
+    env = _env(pg_url, redis_url, queue)
+    escape = Path(tempfile.gettempdir()) / f"escape-{uuid.uuid4().hex[:8]}"
+    harvest = {"id": "h", "enqueued_at": "2026-01-01T00:00:00+00:00", "full": False, "purpose": "manual",
+               "settings": []}
+    good = {"name": "甲", "url": "http://127.0.0.1:9/"}
+    broker, actor = _broker(Config.from_env(env))
+    try:
+        actor.send({**good, "id": "badfamily", "family": "nope"}, harvest)
+        actor.send({**good, "id": f"../../../../..{escape}"}, harvest)
+        actor.send(["not", "an", "entry"], harvest)
+        w = Worker("w", env, tmp_path / "d", tmp_path / "archive", tmp_path / "none.toml", "--parallel", "1",
+                   "--until-empty")
+        assert w.wait(60) == 0, w.output()
+        said = [ln for ln in w.lines if "a job that cannot be harvested" in ln]
+        assert len(said) == 3, w.output()  # once each: not tried again
+        assert any("field 'family' must be one of" in ln for ln in said), said
+        assert any("field 'id'" in ln for ln in said), said
+        assert not any(ln.endswith(": harvesting (") for ln in w.lines)
+        assert not escape.with_suffix(".toml").exists()
+        assert int(broker.client.zcard(f"{queue}:harvest.XQ")) == 3  # kept in the dead letters
+    finally:
+        escape.with_suffix(".toml").unlink(missing_ok=True)
+        broker.close()
+
+
+def test_jobs_wait_for_a_store_that_cannot_be_reached_instead_of_being_dropped(pg_url, redis_url, queue, tmp_path):
+    """PostgreSQL unreachable for a while (a restart, a failover) while jobs are queued: each
+    job goes back on the queue to wait for the store, and every portal is harvested once it is
+    back. (Counted as failures, all of them used to be tried 4 times within seconds, then
+    dead-lettered: a harvest lost, with nothing in the store saying so.)"""
+    from urllib.parse import urlsplit
+
+    universe = build_universe(seed=17, n_portals=2, reports_per_portal=1)
+    real = urlsplit(pg_url)
+    proxy = CuttableProxy((real.hostname, real.port))
+    via_proxy = pg_url.replace(real.netloc, f"{real.username}@127.0.0.1:{proxy.port}")
+    env = _env(via_proxy, redis_url, queue)
+    db = open_database(pg_url)
+    try:
+        with SimServer(universe, first_host=177) as srv:
+            registry = srv.write_registry(tmp_path / "portals.toml")
+            w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "2", "--until-empty")
+            assert _wait_for(lambda: any(": started:" in ln for ln in w.lines), timeout=60), w.output()
+            proxy.cut()
+            _enqueue(env, registry)
+            time.sleep(10)  # longer than a failing job's 3 retries take (1 + 2 + 4 s)
+            proxy.restore()
+            assert w.wait(120) == 0, w.output()
+            assert sorted(w.done()) == sorted(p.id for p in universe.portals), w.output()
+            assert sum("the store cannot be reached" in ln for ln in w.lines) >= 2, w.output()
+            assert lost_reports(db, srv, universe.portals) == []
+    finally:
+        proxy.cut()
+        db.dispose()
+
+
+def test_a_job_handed_back_while_redis_is_unreachable_is_not_lost(pg_url, redis_url, queue, tmp_path):
+    """A job ends with a hand-back (its portal busy) while Redis cannot be reached: putting it
+    back on the queue waits for Redis, and the portal is harvested afterwards. (dramatiq logged
+    the failed re-enqueue, then acked the job once Redis was back: the job was gone.)"""
+    import datetime as dt
+    from urllib.parse import urlsplit
+
+    from storage.models import CrawlLock, Portal
+
+    universe = build_universe(seed=18, n_portals=1, reports_per_portal=1)
+    real = urlsplit(redis_url)
+    proxy = CuttableProxy((real.hostname, real.port))
+    env = _env(pg_url, f"redis://127.0.0.1:{proxy.port}{real.path}", queue)
+    db = open_database(pg_url)
+    try:
+        with SimServer(universe, first_host=176) as srv:
+            registry = srv.write_registry(tmp_path / "portals.toml")
+            portal = universe.portals[0].id
+            now = dt.datetime.now(dt.timezone.utc)
+            with db.session() as s:  # held by a worker on another machine, for a few more seconds
+                s.add(Portal(id=portal, name="x", url=srv.base_url(portal)))
+                s.flush()
+                s.add(CrawlLock(portal_id=portal, holder="other-machine:4242:deadbeef", purpose="scheduled",
+                                acquired_at=now, expires_at=now + dt.timedelta(seconds=12)))
+            _enqueue(env, registry, portal)
+            w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
+            assert _wait_for(w.harvesting, timeout=60), w.output()
+            proxy.cut()
+            assert _wait_for(lambda: any("being harvested by another process" in ln for ln in w.lines), timeout=30), \
+                w.output()
+            time.sleep(3)
+            proxy.restore()
+            assert w.wait(120) == 0, w.output()
+            assert w.done() == [portal], w.output()
+            assert lost_reports(db, srv, universe.portals) == []
+    finally:
+        proxy.cut()
+        db.dispose()

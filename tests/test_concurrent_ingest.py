@@ -258,3 +258,46 @@ def test_workers_racing_on_a_page_and_its_attachment_make_one_report(pg_url, tmp
         # no report is left without a location
         assert s.scalar(select(func.count()).select_from(Report).where(~Report.locations.any())) == 0
     db.dispose()
+
+
+def test_two_processes_making_one_new_portals_row_at_once_both_go_on(pg_url):
+    """Two workers start harvests of one portal new to the store at the same moment: the second
+    insert of its row waits for the first, then fails on the key. It updates the row instead
+    (it used to end the harvest process with a traceback, recorded as a crash)."""
+    import threading
+    import time
+
+    from sqlalchemy import insert, text
+
+    from harvester.crawl import sync_portals
+    from harvester.registry import PortalEntry
+
+    db = open_database(pg_url)
+    entry = PortalEntry("p-new", "甲县人民政府", "http://127.0.0.1:9/", ("http://127.0.0.1:9/gknb/",))
+    other = db.engine.connect()
+    tx = other.begin()
+    other.execute(insert(Portal).values(id="p-new", name="甲县", url="http://127.0.0.1:9/", columns=[]))
+    errors = []
+
+    def sync():
+        try:
+            sync_portals(db, [entry])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    t = threading.Thread(target=sync)
+    t.start()
+    with db.engine.connect() as watch:  # the sync's insert is waiting for the other's
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not watch.execute(text(
+                "select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+                "where not l.granted and a.query ilike '%insert into portals%'")).scalar():
+            time.sleep(0.05)
+    tx.commit()
+    other.close()
+    t.join(30)
+    assert errors == []
+    with db.session() as s:
+        p = s.get(Portal, "p-new")
+        assert (p.name, p.columns) == ("甲县人民政府", ["http://127.0.0.1:9/gknb/"])
+    db.dispose()
