@@ -23,6 +23,7 @@ import logging
 import signal
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,16 +104,59 @@ def record_crash(cfg: Config, portal_id: str, returncode: int, logfile: Path | N
     db.dispose()
 
 
-def enqueue_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:
+# Waits between attempts to put a nightly harvest on an unreachable queue (about 5 minutes in all).
+ENQUEUE_RETRY_DELAYS = (5.0, 15.0, 40.0, 90.0, 150.0)
+ENQUEUE_FAILED = 4  # run_job's result when a nightly harvest could not be enqueued
+
+
+def enqueue_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = (), *, sleep=time.sleep) -> int:
     """Cluster mode (``HARVESTER_REDIS_URL`` set): the portal's harvest goes on the job queue,
-    for whichever ``harvester worker`` is free; the scheduler harvests nothing itself."""
+    for whichever ``harvester worker`` is free; the scheduler harvests nothing itself.
+
+    A queue that cannot be reached is tried again (ENQUEUE_RETRY_DELAYS); when it stays out of
+    reach, the night's harvest is not silently skipped: a ``crashed`` health event on the portal
+    says so (and notifies), and the result is ENQUEUE_FAILED."""
     from harvester.cluster import enqueue
+    from harvester.config import ConfigError
     from harvester.registry import load_registry, select
 
     entries = select(load_registry(cfg.registry), [portal_id])
-    harvest = enqueue(cfg, entries, purpose="scheduled", settings=settings)
-    log.info("nightly harvest of %s enqueued for the workers (harvest %s)", portal_id, harvest)
-    return 0
+    for attempt, delay in enumerate((*ENQUEUE_RETRY_DELAYS, None), start=1):
+        try:
+            harvest = enqueue(cfg, entries, purpose="scheduled", settings=settings)
+        except Exception as exc:  # an unreachable or refusing Redis (ConfigError, redis-py's errors)
+            problem = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+            if delay is None:
+                break
+            log.warning("nightly harvest of %s not enqueued (attempt %d): %s; trying again in %.0f s",
+                        portal_id, attempt, problem, delay)
+            sleep(delay)
+            continue
+        log.info("nightly harvest of %s enqueued for the workers (harvest %s)", portal_id, harvest)
+        return 0
+    log.error("nightly harvest of %s NOT enqueued after %d attempts: %s", portal_id, len(ENQUEUE_RETRY_DELAYS) + 1,
+              problem)
+    record_not_enqueued(cfg, entries, problem)
+    return ENQUEUE_FAILED
+
+
+def record_not_enqueued(cfg: Config, entries: list[PortalEntry], problem: str) -> None:
+    """The night's harvest of a portal never reached the workers: a health event, notified."""
+    from harvester.crawl import sync_portals
+    from harvester.notify import Notifier
+    from storage.database import open_database
+    from storage.health import raise_event
+
+    db = open_database(cfg.db_url)
+    try:
+        sync_portals(db, entries)  # the event needs the portal's row
+        with db.session() as s:
+            raise_event(s, entries[0].id, "crashed",
+                        f"the scheduled harvest could not be put on the job queue, so it did not run: {problem}",
+                        data={"queue": cfg.cluster.queue, "problem": problem})
+        Notifier(cfg.notify).send_new_events(db)
+    finally:
+        db.dispose()
 
 
 def run_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:

@@ -607,3 +607,65 @@ def test_a_job_handed_back_while_redis_is_unreachable_is_not_lost(pg_url, redis_
     finally:
         proxy.cut()
         db.dispose()
+
+
+def test_a_nightly_harvest_the_queue_cannot_take_is_retried_then_recorded_not_skipped(tmp_path):
+    """Cluster mode with the queue's Redis out of reach at a portal's scheduled time: the
+    scheduler tries again, then records a health event (the night's harvest did not run)."""
+    from harvester import scheduler
+    from harvester.config import Config
+    from storage.database import open_database
+    from storage.models import HealthEvent
+
+    registry = tmp_path / "portals.toml"
+    registry.write_text('[[portal]]\nid = "a"\nname = "甲"\nurl = "http://127.0.0.1:9/"\n', encoding="utf-8")
+    cfg = Config.from_env({"HARVESTER_DATA": str(tmp_path), "HARVESTER_PORTALS": str(registry),
+                           "HARVESTER_REDIS_URL": "redis://127.0.0.1:1/0"})
+    waits = []
+    assert scheduler.enqueue_job(cfg, "a", sleep=waits.append) == scheduler.ENQUEUE_FAILED
+    assert waits == list(scheduler.ENQUEUE_RETRY_DELAYS)
+    db = open_database(cfg.db_url)
+    with db.session() as s:
+        events = [(e.portal_id, e.kind, e.status, e.detail) for e in s.query(HealthEvent)]
+    db.dispose()
+    assert len(events) == 1
+    portal, kind, status, detail = events[0]
+    assert (portal, kind, status) == ("a", "crashed", "open")
+    assert "could not be put on the job queue" in detail and "redis://127.0.0.1:1/0" in detail
+
+
+def test_a_nightly_harvest_is_enqueued_once_the_queue_is_back(redis_url, queue, tmp_path, monkeypatch):
+    from harvester import cluster, scheduler
+    from harvester.cluster import pending
+    from harvester.config import Config
+
+    registry = tmp_path / "portals.toml"
+    registry.write_text('[[portal]]\nid = "a"\nname = "甲"\nurl = "http://127.0.0.1:9/"\n', encoding="utf-8")
+    cfg = Config.from_env({"HARVESTER_DATA": str(tmp_path), "HARVESTER_PORTALS": str(registry),
+                           "HARVESTER_REDIS_URL": redis_url, "HARVESTER_QUEUE": queue})
+    real, calls = cluster.enqueue, []
+
+    def flaky(*args, **kwargs):  # Redis cut for the first two attempts
+        calls.append(1)
+        if len(calls) <= 2:
+            raise ConnectionError("Connection refused")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cluster, "enqueue", flaky)
+    waits = []
+    assert scheduler.enqueue_job(cfg, "a", sleep=waits.append) == 0
+    assert waits == list(scheduler.ENQUEUE_RETRY_DELAYS[:2])
+    assert pending(cfg) == 1  # enqueued exactly once
+    assert not (tmp_path / "harvester.db").exists() or _no_events(cfg)
+
+
+def _no_events(cfg) -> bool:
+    from storage.database import open_database
+    from storage.models import HealthEvent
+
+    db = open_database(cfg.db_url)
+    try:
+        with db.session() as s:
+            return s.query(HealthEvent).count() == 0
+    finally:
+        db.dispose()
