@@ -19,6 +19,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from storage.database import Database
 from storage.models import Document, Snapshot
+from storage.warc import portal_warc_files
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,7 @@ def read_records(path: Path, report: FixityReport) -> Iterator[RecordInfo]:
 
 def verify(db: Database, archive_dir: Path, portal: str | None = None) -> FixityReport:
     report = FixityReport()
-    pattern = f"{portal}-*.warc.gz" if portal else "*.warc.gz"
-    files = sorted(Path(archive_dir).glob(pattern))
+    files = portal_warc_files(archive_dir, portal) if portal else sorted(Path(archive_dir).glob("*.warc.gz"))
     by_location: dict[tuple[str, int], RecordInfo] = {}
     captures: list[RecordInfo] = []
     for path in files:

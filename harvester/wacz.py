@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from storage.database import Database
 from storage.models import Content, Document, Report, Snapshot
+from storage.warc import portal_warc_files
 
 
 class WaczError(ValueError):
@@ -72,7 +73,7 @@ def export_wacz(db: Database, archive_dir: Path, out: Path, *, portal: str | Non
         else:
             if not portal:
                 raise WaczError("name a portal or a report")
-            inputs = sorted(archive_dir.glob(f"{portal}-*.warc.gz"))
+            inputs = portal_warc_files(archive_dir, portal)
             if not inputs:
                 raise WaczError(f"no WARC files for portal {portal!r} in {archive_dir}")
             pages = _pages(db, None, portal)

@@ -30,7 +30,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from storage.database import Database
 from storage.ingest import Capture, ingest_capture
 from storage.models import CrawlRun, Snapshot
-from storage.warc import write_cdxj
+from storage.warc import portal_warc_files, write_cdxj
 
 
 @dataclass
@@ -129,7 +129,7 @@ def recover_portal(db: Database, archive_dir: Path, portal_id: str, read_page=No
         since = min(r.started for r in dead) - CLOCK_SKEW
         run_ids = {r.id for r in dead}
     result.runs = sorted(run_ids)
-    files = [p for p in sorted(Path(archive_dir).glob(f"{portal_id}-*.warc.gz"))
+    files = [p for p in portal_warc_files(Path(archive_dir), portal_id)
              if dt.datetime.fromtimestamp(p.stat().st_mtime, dt.timezone.utc) >= since]
     last_seen: dict[int, dt.datetime] = {}
     for path in files:

@@ -71,6 +71,18 @@ def writer_tag() -> str:
     return f"{host}-{os.getpid()}"
 
 
+# What follows a portal's id in its WARC file names: the file's UTC start (14 digits), then
+# the writer (host-pid, since the cluster work) and a serial, or the serial alone (older files).
+_AFTER_PORTAL = re.compile(r"^-\d{14}-(?:[^/]+-)?\d{5}\.warc\.gz$")
+
+
+def portal_warc_files(archive_dir: Path, portal_id: str) -> list[Path]:
+    """The WARC files one portal's crawls wrote, in name order. Not a bare ``{id}-*`` glob:
+    portal ids may contain ``-``, and ``gd-meizhou-*`` also matches ``gd-meizhou-zjj``'s files."""
+    return [p for p in sorted(Path(archive_dir).glob(f"{portal_id}-*.warc.gz"))
+            if _AFTER_PORTAL.match(p.name[len(portal_id):])]
+
+
 def _default_record_id() -> str:
     return f"<urn:uuid:{uuid.uuid4()}>"
 

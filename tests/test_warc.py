@@ -142,3 +142,18 @@ def test_files_rotate_at_the_size_limit_and_each_is_complete(tmp_path):
         assert (tmp_path / (name + ".cdxj")).exists()
     for rec, body in zip(records, bodies):
         assert read_record(tmp_path, rec.warc_file, rec.offset).body == body
+
+
+def test_a_portals_files_are_its_own_even_when_another_id_starts_with_its_id(tmp_path):
+    """Portal ids may contain '-': the files of "gd-mz" are not those of "gd-mz-zjj"."""
+    from storage.warc import portal_warc_files
+
+    names = ["gd-mz-20260101000000-node1-4242-00000.warc.gz", "gd-mz-20260101000000-00001.warc.gz",
+             "gd-mz-zjj-20260101000000-node1-4242-00000.warc.gz", "gd-mz-zjj-20260102000000-00000.warc.gz",
+             "gd-mz-20260101000000-node1-4242-00000.warc.gz.cdxj"]
+    for n in names:
+        (tmp_path / n).write_bytes(b"")
+    assert [p.name for p in portal_warc_files(tmp_path, "gd-mz")] == [
+        "gd-mz-20260101000000-00001.warc.gz", "gd-mz-20260101000000-node1-4242-00000.warc.gz"]
+    assert [p.name for p in portal_warc_files(tmp_path, "gd-mz-zjj")] == [
+        "gd-mz-zjj-20260101000000-node1-4242-00000.warc.gz", "gd-mz-zjj-20260102000000-00000.warc.gz"]
