@@ -34,6 +34,9 @@ HARVESTER_DISK_RESERVE = 4 * 1024 * 1024
 HARVESTER_CONDITIONAL_REQUESTS = True   # If-None-Match / If-Modified-Since from the last capture
 HARVESTER_FULL_EVERY_DAYS = 7           # a full verification pass re-fetches every known report
 HARVESTER_KNOWN_PAGES_DEPTH = 1         # nightly listing walks stop after this many all-known pages
+# Portals harvested at once by one `crawl` (one Scrapy crawler each); the next one starts when one
+# ends. A harvest's memory grows with this, not with the number of portals in the registry.
+HARVESTER_PORTALS_IN_FLIGHT = 32
 
 USER_AGENT = f"xxgk-harvester/{HARVESTER_VERSION} (+mailto:{HARVESTER_CONTACT})"
 ROBOTSTXT_OBEY = True
