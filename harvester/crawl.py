@@ -276,7 +276,8 @@ class PortalWindow:
     portal starts when one ends, so a harvest holds ``limit`` crawlers, never one per portal.
 
     Runs in the reactor thread. A portal in flight is first recovered, in a thread (the store
-    brought in line with what a dead run archived: ``storage.recovery``), then crawled by its own
+    brought in line with what a dead run archived: ``storage.recovery``; then what the store knows
+    about it is read, for its crawl's ``CrawlContext``), then crawled by its own
     Scrapy crawler; when that ends, its run id is kept (not the crawler) and its lock released.
     A portal that cannot be recovered or whose crawler cannot start gets a failed run naming
     the cause, and the others go on. A shutdown or a full disk starts no more portals; those
@@ -327,22 +328,25 @@ class PortalWindow:
         self.recovering.add(e.id)
         self.most_in_flight = max(self.most_in_flight, len(self.in_flight))
         d = threads.deferToThread(self._recover, e.id)
-        d.addCallback(lambda _: self._crawl(e))
+        d.addCallback(lambda state: self._crawl(e, state))
         d.addErrback(self._failed, e)
         d.addBoth(self._ended, e.id)
 
-    def _recover(self, portal_id: str) -> None:
-        """In a thread: bring the store in line with what the portal's dead runs archived."""
+    def _recover(self, portal_id: str):
+        """In a thread: bring the store in line with what the portal's dead runs archived, then
+        read what the store knows about the portal (its crawl's ``CrawlContext`` state)."""
         from harvester.extraction import read_page
         from storage.recovery import recover_portal
+        from storage.state import load_portal_state
 
         rec = recover_portal(self.db, self.archive_dir, portal_id, read_page=read_page)
         if rec.runs:
             log.warning("portal %s: run(s) %s had died or were stopped by the disk; %d captures recovered from "
                         "the archive%s", portal_id, rec.runs, rec.stored,
                         f", torn records set aside in {rec.torn}" if rec.torn else "")
+        return load_portal_state(self.db, portal_id)
 
-    def _crawl(self, e: PortalEntry):
+    def _crawl(self, e: PortalEntry, state=None):
         """Start the portal's crawler; the deferred fires with its run id when it has ended."""
         from storage.failure import GUARD
 
@@ -350,6 +354,7 @@ class PortalWindow:
             return None
         self.recovering.discard(e.id)
         crawler = self.process.create_crawler(spider_for(e.family))
+        crawler.preloaded_portal_state = state  # read in the thread: the reactor does not wait for it
         d = self.process.crawl(crawler, portal_id=e.id, url=e.url, columns=list(e.columns), mode=self.mode,
                                **e.spider_kwargs())
         if self.on_start is not None:
