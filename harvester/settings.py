@@ -89,6 +89,10 @@ EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None, "harvester
 # A <meta http-equiv="refresh"> must not replace the page: the spider stores the page as itself
 # and decides about the refresh target (spiders.base).
 METAREFRESH_ENABLED = False
+# Scrapy reads the source of every generator callback of every spider (to warn about `return
+# value` in a generator), once per crawler: with one crawler per portal that is parsing the spider
+# modules thousands of times a harvest. The spiders' tests cover their callbacks instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
