@@ -66,3 +66,35 @@ def test_twelve_portals_with_three_in_flight(tmp_path):
         assert bad.status == "failed" and bad.finished is not None
         assert "could not be crawled" in bad.error_details[0]["error"] and "robots_reason" in bad.error_details[0]["error"]
         assert s.scalars(select(CrawlLock)).all() == []
+
+
+def test_sigterm_mid_harvest_starts_no_more_portals_and_lists_the_rest(tmp_path):
+    import signal
+    import time
+
+    universe = build_universe(seed=18, n_portals=6, reports_per_portal=3)
+    with SimServer(universe, first_host=175) as srv:
+        reg = srv.write_registry(tmp_path / "portals.toml")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "harvester.cli", "--data", str(tmp_path), "--portals", str(reg), "crawl", "--all",
+             "--quiet", "--set", "HARVESTER_PORTALS_IN_FLIGHT=2", "--set", "DOWNLOAD_DELAY=0.3",
+             "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RANDOMIZE_DOWNLOAD_DELAY=False"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        deadline = time.monotonic() + 90
+        while sum(len(srv.requests(p.id)) > 3 for p in universe.portals) < 2:  # two portals well under way
+            assert time.monotonic() < deadline and proc.poll() is None, "no harvest under way"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=90)
+        crawled = {p.id for p in universe.portals if srv.requests(p.id)}
+    assert proc.returncode == 3, err[-3000:]  # portals left unharvested: listed, like refused ones
+    left = {line.split(": refused — ")[0] for line in err.splitlines() if ": refused — " in line}
+    assert {line.split(": refused — ")[1] for line in err.splitlines() if ": refused — " in line} == {
+        "not harvested: the harvest was stopped before its turn"}
+    assert len(crawled) == 2 and left == {p.id for p in universe.portals} - crawled
+    db = open_database(sqlite_url(tmp_path / "harvester.db"))
+    with db.session() as s:
+        runs = list(s.scalars(select(CrawlRun)))
+        assert {r.portal_id for r in runs} == crawled
+        assert all(r.status == "interrupted" and r.finished is not None for r in runs)
+        assert s.scalars(select(CrawlLock)).all() == []
