@@ -376,9 +376,12 @@ class PortalWindow:
         """The portal could not be recovered or crawled: a failed run says why (in a thread)."""
         from twisted.internet import threads
 
-        from storage.failure import GUARD
+        from storage.failure import GUARD, describe
 
         self.recovering.discard(e.id)
+        cause = describe(failure.value) if isinstance(failure.value, Exception) else None
+        if cause is not None:  # a full or read-only disk (e.g. while recovering): the whole harvest stops
+            GUARD.trip(cause)
         why = f"could not be crawled: {failure.getErrorMessage() or failure.type.__name__}"
         log.error("portal %s %s", e.id, why)
         log.debug("portal %s: %s", e.id, failure.getTraceback())
