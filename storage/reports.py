@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -40,9 +40,15 @@ def find_report(s: Session, content: Content, digest: str | None, sh: int | None
                 return hit
     if sh is None or content.year is None:
         return None
-    for r in s.scalars(select(Report).where(Report.year == content.year, Report.simhash.is_not(None))):
-        if _compatible(r, content) and near_duplicate(r.simhash, sh):
-            return r
+    # Only the candidates' numbers, and only the same agency's (or an unknown agency's) reports:
+    # a harvest stores tens of thousands of reports, and each new one is compared.
+    q = select(Report.id, Report.agency, Report.year, Report.simhash).where(
+        Report.year == content.year, Report.simhash.is_not(None))
+    if content.agency:
+        q = q.where(or_(Report.agency == content.agency, Report.agency.is_(None), Report.agency == ""))
+    for row in s.execute(q.order_by(Report.id)):
+        if _compatible(row, content) and near_duplicate(row.simhash, sh):
+            return s.get(Report, row.id)
     return None
 
 
