@@ -228,7 +228,8 @@ def run_crawl(
     progress_every: float = 1.0,
     before_log: Callable[[], None] | None = None,
 ) -> tuple[list[int], list[tuple[str, str]]]:
-    """Harvest the portals side by side, each under its lock.
+    """Harvest the portals side by side, each under its lock, at most HARVESTER_PORTALS_IN_FLIGHT
+    at once (``PortalWindow``: the next starts when one ends).
 
     ``mode``: "auto" (full pass when the last one is older than HARVESTER_FULL_EVERY_DAYS,
     else incremental), "full" or "incremental". A portal already being harvested elsewhere
@@ -236,7 +237,8 @@ def run_crawl(
     stopped by a full disk) is recovered from the archive first, and the new run resumes it.
 
     Returns the ids of the runs this call created (exactly those: not a concurrent
-    process's) and the refused portals with the reason. A full or read-only disk stops every
+    process's; a portal that could not start has a failed run) and the refused portals with
+    the reason (also those a shutdown or a full disk kept from starting). A full or read-only disk stops every
     portal of the call: ``storage.failure.GUARD.cause`` says why (StorageFailed when it
     happens before the crawl starts).
 

@@ -35,8 +35,10 @@ HARVESTER_CONDITIONAL_REQUESTS = True   # If-None-Match / If-Modified-Since from
 HARVESTER_FULL_EVERY_DAYS = 7           # a full verification pass re-fetches every known report
 HARVESTER_KNOWN_PAGES_DEPTH = 1         # nightly listing walks stop after this many all-known pages
 # Portals harvested at once by one `crawl` (one Scrapy crawler each); the next one starts when one
-# ends. A harvest's memory grows with this, not with the number of portals in the registry.
-HARVESTER_PORTALS_IN_FLIGHT = 32
+# ends. A harvest's memory grows with this, not with the number of portals in the registry:
+# ~7 MB a portal in flight during a first harvest (bench/RESULTS.md: 310 MB peak for 200 portals
+# x 10 reports at 16, ~430 MB at 32).
+HARVESTER_PORTALS_IN_FLIGHT = 16
 
 USER_AGENT = f"xxgk-harvester/{HARVESTER_VERSION} (+mailto:{HARVESTER_CONTACT})"
 ROBOTSTXT_OBEY = True
