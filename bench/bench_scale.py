@@ -6,8 +6,10 @@ own loopback address 127.0.x.y):
 1. memory vs portals: peak RSS of `harvester crawl --all` (all its processes together,
    sampled from /proc every 0.1 s; /usr/bin/time -v's figure of the main process beside it)
    and wall time of the first harvest and of the unchanged nightly pass that follows, at
-   1, 50, 200 portals (and 2,000 × 10 reports with --with-2000: ~9 GB today, do not run it
-   on a small machine);
+   1, 50, 200 portals (and 2,000 × 10 reports with --with-2000), the harvest holding at most
+   HARVESTER_PORTALS_IN_FLIGHT portals at once; with --all-at-once-too, beside each size up
+   to 200, the same first harvest with every portal in flight at once (the harvester before
+   issue 12: one crawler per portal for the whole harvest), on a fresh store;
 2. the crawl rate next to bare Scrapy: a plain Scrapy spider that only follows same-host
    links, on the same portals, with the same politeness (2 requests at once per host, no
    autothrottle, robots.txt obeyed, the harvester's reactor), then the harvester's first
@@ -19,7 +21,8 @@ Each host's record of the most requests it answered at once is printed beside, s
 politeness violation shows up. Results are appended to bench/RESULTS.md.
 
     .venv/bin/python bench/bench_scale.py [--sizes 1,50,200] [--reports 5] [--with-2000]
-        [--ratio 10x20] [--latency 0] [--skip-memory] [--skip-ratio] [--no-record] [--set NAME=VALUE]
+        [--all-at-once-too] [--ratio 10x20] [--latency 0] [--skip-memory] [--skip-ratio] [--no-record]
+        [--set NAME=VALUE]
 """
 from __future__ import annotations
 
@@ -145,7 +148,10 @@ def self_rss_mb() -> float:
 
 
 # -- 1. memory vs portals ----------------------------------------------------------------------
-def memory_series(sizes: list[tuple[int, int]], latency: float, extra: list[str]) -> list[dict]:
+ALL_AT_ONCE_UP_TO = 200  # portals: beyond, all at once needs GBs (4.5 MB a portal)
+
+
+def memory_series(sizes: list[tuple[int, int]], latency: float, extra: list[str], all_at_once: bool = False) -> list[dict]:
     from harvester.sim import SimServer
     from harvester.sim.packed import build_packed_universe
 
@@ -175,6 +181,16 @@ def memory_series(sizes: list[tuple[int, int]], latency: float, extra: list[str]
                 print(f"{n:5d} portals × {reports}: {label:7} rc {r['rc']}, {r['wall']:6.1f} s, "
                       f"peak RSS {r['tree_mb']:.0f} MB (all processes; main {r['time_mb']:.0f} MB), "
                       f"{row[label]['requests']} requests, runs ok {row[label]['ok']}/{len(runs)}", flush=True)
+            if all_at_once and n <= ALL_AT_ONCE_UP_TO:
+                asked = served(srv, universe)
+                r = measured(harvester_cmd("--data", data / "all", "--portals", reg, "crawl", "--all", "--quiet", *extra,
+                                           "--set", f"HARVESTER_PORTALS_IN_FLIGHT={n}"))
+                runs = runs_of(data / "all", n)
+                row["all_at_once"] = {"rc": r["rc"], "wall": r["wall"], "tree_mb": r["tree_mb"], "time_mb": r["time_mb"],
+                                      "requests": served(srv, universe) - asked,
+                                      "ok": sum(x["status"] == "ok" for x in runs)}
+                print(f"{n:5d} portals × {reports}: all {n} portals at once: rc {r['rc']}, {r['wall']:6.1f} s, "
+                      f"peak RSS {r['tree_mb']:.0f} MB, runs ok {row['all_at_once']['ok']}/{len(runs)}", flush=True)
             row["per_host_peak"] = peak_per_host(srv, universe)
         rows.append(row)
         del universe
@@ -272,6 +288,13 @@ def ratio(n: int, reports: int, latency: float, extra: list[str]) -> dict:
     return out
 
 
+def in_flight_of(args) -> str:
+    from harvester import settings as hs
+
+    given = [x.split("=", 1)[1] for x in args.set if x.startswith("HARVESTER_PORTALS_IN_FLIGHT=")]
+    return given[-1] if given else str(hs.HARVESTER_PORTALS_IN_FLIGHT)
+
+
 def reactor_of(args) -> str:
     from harvester import settings as hs
 
@@ -286,6 +309,7 @@ def record(args, header: str, mem_rows: list[dict], rat: dict | None) -> str:
              f"- machine: {header}",
              f"- command: `{' '.join(['.venv/bin/python', 'bench/bench_scale.py', *sys.argv[1:]])}`",
              f"- reactor: {reactor_of(args)}",
+             f"- portals in flight at once (HARVESTER_PORTALS_IN_FLIGHT): {in_flight_of(args)}",
              f"- simulated portals answer with {args.latency} s latency; peak RSS = summed RSS of every process of "
              f"`crawl --all` sampled every 0.1 s (\"main\" = /usr/bin/time -v, the main process alone)\n"]
     if mem_rows:
@@ -298,6 +322,18 @@ def record(args, header: str, mem_rows: list[dict], rat: dict | None) -> str:
                          f"{f['requests'] / f['wall']:.1f} | {f['tree_mb']:.0f} MB ({f['time_mb']:.0f}) | {n['wall']:.1f} s ({'/'.join(n['modes'])}) | "
                          f"{n['tree_mb']:.0f} MB | {f['requests']} / {n['requests']} | {f['ok']}/{r['portals']}, "
                          f"{n['ok']}/{r['portals']} | {r['per_host_peak']} | {r['sim_mb']:.0f} MB |")
+        both = [r for r in mem_rows if "all_at_once" in r]
+        if both:
+            lines += ["", "The same first harvest with every portal in flight at once (as before issue 12), "
+                      "on a fresh store, in the same run:", "",
+                      "| portals × reports | in flight at once | first harvest | peak RSS all (main) | runs ok |",
+                      "|---|---|---|---|---|"]
+            for r in both:
+                f, a = r["first"], r["all_at_once"]
+                lines += [f"| {r['portals']} × {r['reports'] // r['portals']} | {in_flight_of(args)} | {f['wall']:.1f} s | "
+                          f"{f['tree_mb']:.0f} MB ({f['time_mb']:.0f}) | {f['ok']}/{r['portals']} |",
+                          f"| {r['portals']} × {r['reports'] // r['portals']} | all {r['portals']} | {a['wall']:.1f} s | "
+                          f"{a['tree_mb']:.0f} MB ({a['time_mb']:.0f}) | {a['ok']}/{r['portals']} |"]
     if rat:
         b, h = rat["bare"], rat["harvester"]
         lines += ["", f"Crawl rate, {rat['portals']} portals × {rat['reports'] // rat['portals']} reports, 2 requests "
@@ -323,7 +359,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1,50,200", help="portal counts, each N or NxREPORTS (default 1,50,200)")
     ap.add_argument("--reports", type=int, default=5, help="reports per portal where a size does not say")
-    ap.add_argument("--with-2000", action="store_true", help="also 2000x10 (needs ~9 GB today)")
+    ap.add_argument("--with-2000", action="store_true", help="also 2000x10 (the sim alone takes ~300 MB and minutes to build)")
+    ap.add_argument("--all-at-once-too", action="store_true",
+                    help=f"also each first harvest of up to {ALL_AT_ONCE_UP_TO} portals with all of them in flight at once")
     ap.add_argument("--ratio", default="10x20", help="portals x reports of the bare-Scrapy comparison")
     ap.add_argument("--latency", type=float, default=0.0, help="seconds the simulated portals take to answer")
     ap.add_argument("--skip-memory", action="store_true")
@@ -346,7 +384,7 @@ def main() -> int:
     header = machine()
     print(header, flush=True)
     extra = [x for item in args.set for x in ("--set", item)]
-    mem_rows = [] if args.skip_memory else memory_series(sizes, args.latency, extra)
+    mem_rows = [] if args.skip_memory else memory_series(sizes, args.latency, extra, args.all_at_once_too)
     rat = None
     if not args.skip_ratio:
         n, _, r = args.ratio.partition("x")

@@ -13,6 +13,7 @@ from typing import Callable
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from twisted.python.failure import Failure
 
 from harvester.registry import PortalEntry
 from spiders import spider_for
@@ -61,45 +62,59 @@ class HarvestProgress:
     failed; pages; reports new and changed; errors; pages per second; an ETA.
 
     Read in the reactor thread from the crawlers' memory (each store pipeline's counts), never
-    from the database per tick. A portal's final status is read once, in a thread, when its
-    crawl ends (failed or blocked counts as failed, as in the exit status).
+    from the database per tick. Only the portals in flight are held (their crawlers); when a
+    portal's crawl ends its counts are added to the totals and its crawler is let go, so the
+    figures of a harvest of thousands of portals take the room of a few numbers a portal. A
+    portal's final status is read once, in a thread, when its crawl ends (failed or blocked
+    counts as failed, as in the exit status).
     """
 
     FAILED = ("failed", "blocked")
+    COUNTS = ("pages", "new", "changed", "errors")
 
     def __init__(self, db: Database, total: int, show: Callable[[str], None]):
         self.db, self.total, self.show = db, total, show
         self.started = time.monotonic()
-        self.crawlers: dict[str, object] = {}
-        self.pipelines: dict[str, object] = {}
+        self.crawlers: dict[str, object] = {}  # in flight only
+        self.pipelines: dict[str, object] = {}  # in flight only
+        self.ended_counts = dict.fromkeys(self.COUNTS, 0)
         self.done: dict[str, str] = {}  # portal -> final status ("?" until read)
+        self.unread: dict[str, int] = {}  # portal -> its run, while its status is being read
 
-    def track(self, portal_id: str, crawler, d) -> None:
+    def start(self, portal_id: str, crawler) -> None:
         self.crawlers[portal_id] = crawler
-        d.addBoth(self._ended, portal_id, crawler)
 
-    def _ended(self, result, portal_id: str, crawler):
+    def end(self, portal_id: str, run_id: int | None) -> None:
+        """The portal's crawl ended (``run_id`` None: it never started, a failure)."""
         from twisted.internet import threads
 
-        self.done[portal_id] = "?"
-        run_id = _run_of(crawler)
-        if run_id is None:  # it never started: nothing stored, a failure
+        pipe = self._pipeline(portal_id)
+        if pipe is not None:
+            for k, v in self._counts(pipe).items():
+                self.ended_counts[k] += v
+        self.crawlers.pop(portal_id, None)
+        self.pipelines.pop(portal_id, None)
+        if run_id is None:
             self.done[portal_id] = "failed"
-        else:
-            threads.deferToThread(self._status_of, run_id).addCallbacks(
-                lambda status: self.done.__setitem__(portal_id, status),
-                lambda f: log.debug("portal %s: status not read: %s", portal_id, f.getErrorMessage()))
-        return result
+            return
+        self.done[portal_id] = "?"
+        self.unread[portal_id] = run_id
+
+        def read(status):
+            self.done[portal_id] = status
+            self.unread.pop(portal_id, None)
+
+        threads.deferToThread(self._status_of, run_id).addCallbacks(
+            read, lambda f: log.debug("portal %s: status not read: %s", portal_id, f.getErrorMessage()))
 
     def settle(self) -> None:
         """Read the statuses still unknown (the reactor has stopped: called from its thread's end)."""
-        for pid, status in list(self.done.items()):
-            if status == "?":
-                run_id = _run_of(self.crawlers[pid])
-                try:
-                    self.done[pid] = self._status_of(run_id) if run_id is not None else "failed"
-                except Exception:
-                    log.debug("portal %s: status not read", pid, exc_info=True)
+        for pid, run_id in list(self.unread.items()):
+            try:
+                self.done[pid] = self._status_of(run_id)
+                self.unread.pop(pid, None)
+            except Exception:
+                log.debug("portal %s: status not read", pid, exc_info=True)
 
     def _status_of(self, run_id: int) -> str:
         from storage.models import CrawlRun
@@ -107,6 +122,11 @@ class HarvestProgress:
         with self.db.session() as s:
             run = s.get(CrawlRun, run_id)
             return run.status if run is not None else "failed"
+
+    @staticmethod
+    def _counts(pipe) -> dict[str, int]:
+        return {"pages": pipe.counts["pages"], "new": pipe.counts["new"], "changed": pipe.counts["changed"],
+                "errors": len(pipe.errors)}
 
     def _pipeline(self, portal_id: str):
         """The crawl's store pipeline (its counts are the run's, before they are written)."""
@@ -116,7 +136,7 @@ class HarvestProgress:
         if found is None:
             try:
                 stages = self.crawlers[portal_id].engine.scraper.itemproc.middlewares
-            except AttributeError:  # not started yet
+            except (AttributeError, KeyError, RuntimeError):  # not started yet, or over
                 return None
             found = next((m for m in stages if isinstance(m, StorePipeline)), None)
             if found is not None:
@@ -124,19 +144,15 @@ class HarvestProgress:
         return found
 
     def figures(self) -> dict:
-        pages = new = changed = errors = 0
+        totals = dict(self.ended_counts)
         for pid in self.crawlers:
             pipe = self._pipeline(pid)
             if pipe is not None:
-                pages += pipe.counts["pages"]
-                new += pipe.counts["new"]
-                changed += pipe.counts["changed"]
-                errors += len(pipe.errors)
-        done = len(self.done)
-        return {"total": self.total, "done": done, "in_flight": len(self.crawlers) - done,
+                for k, v in self._counts(pipe).items():
+                    totals[k] += v
+        return {"total": self.total, "done": len(self.done), "in_flight": len(self.crawlers),
                 "failed": sum(1 for v in self.done.values() if v in self.FAILED),
-                "pages": pages, "new": new, "changed": changed, "errors": errors,
-                "elapsed": time.monotonic() - self.started}
+                **totals, "elapsed": time.monotonic() - self.started}
 
     def line(self) -> str:
         f = self.figures()
@@ -222,7 +238,8 @@ def run_crawl(
     progress_every: float = 1.0,
     before_log: Callable[[], None] | None = None,
 ) -> tuple[list[int], list[tuple[str, str]]]:
-    """Harvest the portals side by side, each under its lock.
+    """Harvest the portals side by side, each under its lock, at most HARVESTER_PORTALS_IN_FLIGHT
+    at once (``PortalWindow``: the next starts when one ends).
 
     ``mode``: "auto" (full pass when the last one is older than HARVESTER_FULL_EVERY_DAYS,
     else incremental), "full" or "incremental". A portal already being harvested elsewhere
@@ -230,7 +247,8 @@ def run_crawl(
     stopped by a full disk) is recovered from the archive first, and the new run resumes it.
 
     Returns the ids of the runs this call created (exactly those: not a concurrent
-    process's) and the refused portals with the reason. A full or read-only disk stops every
+    process's; a portal that could not start has a failed run) and the refused portals with
+    the reason (also those a shutdown or a full disk kept from starting). A full or read-only disk stops every
     portal of the call: ``storage.failure.GUARD.cause`` says why (StorageFailed when it
     happens before the crawl starts).
 
@@ -253,12 +271,189 @@ def run_crawl(
         raise StorageFailed(cause) from exc
 
 
+class _Process(CrawlerProcess):
+    """Scrapy's process, telling the window when a shutdown (Ctrl-C, SIGTERM) stops its
+    crawlers: no portal is started after that."""
+
+    window: PortalWindow | None = None
+
+    def stop(self):
+        if self.window is not None:
+            self.window.stop()
+        return super().stop()
+
+
+class PortalWindow:
+    """At most ``limit`` portals in flight at once (HARVESTER_PORTALS_IN_FLIGHT): the next
+    portal starts when one ends, so a harvest holds ``limit`` crawlers, never one per portal.
+
+    Runs in the reactor thread. A portal in flight is first recovered, in a thread (the store
+    brought in line with what a dead run archived: ``storage.recovery``; then what the store knows
+    about it is read, for its crawl's ``CrawlContext``), then crawled by its own
+    Scrapy crawler; when that ends, its run id is kept (not the crawler) and its lock released.
+    A portal that cannot be recovered or whose crawler cannot start gets a failed run naming
+    the cause, and the others go on. A shutdown or a full disk starts no more portals; those
+    not started are listed in ``not_started``. ``done`` fires when the last portal in flight
+    has ended.
+    """
+
+    def __init__(self, process: CrawlerProcess, db: Database, archive_dir: str, entries: list[PortalEntry],
+                 mode: str, limit: int, heartbeat, watch: HarvestProgress | None = None,
+                 on_start: Callable[[], None] | None = None):
+        from collections import deque
+
+        from twisted.internet import defer
+
+        self.process, self.db, self.archive_dir, self.mode = process, db, Path(archive_dir), mode
+        self.limit = max(1, limit)
+        self.heartbeat, self.watch, self.on_start = heartbeat, watch, on_start
+        self.queue = deque(entries)
+        self.in_flight: set[str] = set()
+        self.recovering: set[str] = set()  # in flight, its crawler not started yet
+        self.most_in_flight = 0
+        self.run_ids: list[int] = []
+        self.stopping = False
+        self.done = defer.Deferred()
+
+    def stop(self) -> None:
+        self.stopping = True
+
+    @property
+    def not_started(self) -> list[str]:
+        return [e.id for e in self.queue] + sorted(self.recovering)
+
+    def start(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        from storage.failure import GUARD
+
+        while len(self.in_flight) < self.limit and self.queue and not self.stopping and not GUARD.tripped:
+            self._launch(self.queue.popleft())
+        if not self.in_flight and not self.done.called:
+            self.done.callback(None)
+
+    def _launch(self, e: PortalEntry) -> None:
+        from twisted.internet import threads
+
+        self.in_flight.add(e.id)
+        self.recovering.add(e.id)
+        self.most_in_flight = max(self.most_in_flight, len(self.in_flight))
+        d = threads.deferToThread(self._recover, e.id)
+        d.addCallback(lambda state: self._crawl(e, state))
+        d.addErrback(self._failed, e)
+        d.addBoth(self._ended, e.id)
+
+    def _recover(self, portal_id: str):
+        """In a thread: bring the store in line with what the portal's dead runs archived, then
+        read what the store knows about the portal (its crawl's ``CrawlContext`` state)."""
+        from harvester.extraction import read_page
+        from storage.recovery import recover_portal
+        from storage.state import load_portal_state
+
+        rec = recover_portal(self.db, self.archive_dir, portal_id, read_page=read_page)
+        if rec.runs:
+            log.warning("portal %s: run(s) %s had died or were stopped by the disk; %d captures recovered from "
+                        "the archive%s", portal_id, rec.runs, rec.stored,
+                        f", torn records set aside in {rec.torn}" if rec.torn else "")
+        return load_portal_state(self.db, portal_id)
+
+    def _crawl(self, e: PortalEntry, state=None):
+        """Start the portal's crawler; the deferred fires with its run id when it has ended."""
+        from storage.failure import GUARD
+
+        if self.stopping or GUARD.tripped:  # stopped while it was being recovered: not started
+            return None
+        self.recovering.discard(e.id)
+        crawler = self.process.create_crawler(spider_for(e.family))
+        crawler.preloaded_portal_state = state  # read in the thread: the reactor does not wait for it
+        d = self.process.crawl(crawler, portal_id=e.id, url=e.url, columns=list(e.columns), mode=self.mode,
+                               **e.spider_kwargs())
+        if self.on_start is not None:
+            self.on_start()
+        if self.watch is not None:
+            self.watch.start(e.id, crawler)
+
+        def ended(result):
+            run_id = _run_of(crawler)
+            if isinstance(result, Failure) and run_id is None:
+                return result  # it never started: recorded by _failed
+            if isinstance(result, Failure):
+                log.error("portal %s: crawl ended with an error: %s", e.id, result.getErrorMessage())
+            return run_id
+
+        return d.addBoth(ended)
+
+    def _failed(self, failure: Failure, e: PortalEntry):
+        """The portal could not be recovered or crawled: a failed run says why (in a thread)."""
+        from twisted.internet import threads
+
+        from storage.failure import GUARD, describe
+
+        self.recovering.discard(e.id)
+        cause = describe(failure.value) if isinstance(failure.value, Exception) else None
+        if cause is not None:  # a full or read-only disk (e.g. while recovering): the whole harvest stops
+            GUARD.trip(cause)
+        why = f"could not be crawled: {failure.getErrorMessage() or failure.type.__name__}"
+        log.error("portal %s %s", e.id, why)
+        log.debug("portal %s: %s", e.id, failure.getTraceback())
+        if GUARD.tripped:  # the disk is full: nothing more is written
+            return None
+        d = threads.deferToThread(_record_failed_run, self.db, e, self.mode, why)
+        d.addErrback(lambda f: log.error("portal %s: the failure was not recorded: %s", e.id, f.getErrorMessage()))
+        return d
+
+    def _ended(self, run_id, portal_id: str):
+        from twisted.internet import threads
+
+        if isinstance(run_id, Failure):  # a failure that could not be recorded either (logged)
+            run_id = None
+        started = portal_id not in self.recovering
+        if run_id is not None:
+            self.run_ids.append(run_id)
+        if self.watch is not None and started:
+            try:
+                self.watch.end(portal_id, run_id)
+            except Exception:  # the progress line is never a reason to stop a harvest
+                log.debug("progress of portal %s not counted", portal_id, exc_info=True)
+
+        def next_one(_=None):
+            self.in_flight.discard(portal_id)
+            self._fill()
+
+        if started:  # its lock is not needed any more (one not started keeps it until the end)
+            threads.deferToThread(self.heartbeat.release, portal_id).addBoth(next_one)
+        else:
+            next_one()
+        return None
+
+
+def _record_failed_run(db: Database, e: PortalEntry, mode: str, why: str) -> int:
+    from storage.models import CrawlRun, utcnow
+
+    now = utcnow()
+    with db.session() as s:
+        run = CrawlRun(portal_id=e.id, status="failed", started=now, finished=now,
+                       mode="full" if mode == "full" else "incremental", errors=1,
+                       error_details=[{"url": e.url, "error": why}])
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def _filter_log_handlers(before_log: Callable[[], None] | None) -> None:
+    """Each crawler re-installs Scrapy's root handler: filter the one that is there now (once)."""
+    for handler in logging.root.handlers:
+        if not any(isinstance(f, NetworkErrorsWithoutTraceback) for f in handler.filters):
+            handler.addFilter(NetworkErrorsWithoutTraceback())
+            if before_log is not None:
+                handler.addFilter(BeforeEachRecord(before_log))
+
+
 def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, progress=None, progress_every=1.0,
                before_log=None):
-    from harvester.extraction import read_page
     from harvester.locks import Heartbeat, LockBusy, acquire, new_holder
     from storage.failure import GUARD, StorageFailed, describe, make_reserves
-    from storage.recovery import recover_portal
 
     settings = crawl_settings(db.engine.url.render_as_string(hide_password=False), archive_dir, overrides)
     Path(archive_dir).mkdir(parents=True, exist_ok=True)
@@ -270,6 +465,10 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
             raise
         raise StorageFailed(f"{cause}: a harvest needs {settings.getint('HARVESTER_DISK_RESERVE')} bytes free "
                             "to start (HARVESTER_DISK_RESERVE)") from None
+    limit = settings.getint("HARVESTER_PORTALS_IN_FLIGHT")
+    if limit < 1:
+        raise ValueError(f"HARVESTER_PORTALS_IN_FLIGHT must be a positive number of portals, got "
+                         f"{settings.get('HARVESTER_PORTALS_IN_FLIGHT')!r}")
     sync_portals(db, entries)
     holder = new_holder()
     leases, refused, chosen = [], [], []
@@ -281,39 +480,32 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
             refused.append((e.id, str(exc)))
     if not chosen:
         return [], refused
-    crawlers = []
-    with Heartbeat(db, leases):
-        for e in chosen:
-            rec = recover_portal(db, Path(archive_dir), e.id, read_page=read_page)
-            if rec.runs:
-                log.warning("portal %s: run(s) %s had died or were stopped by the disk; %d captures recovered from "
-                            "the archive%s", e.id, rec.runs, rec.stored,
-                            f", torn records set aside in {rec.torn}" if rec.torn else "")
-        process = CrawlerProcess(settings)
+    with Heartbeat(db, leases) as heartbeat:
+        process = _Process(settings)
         watch = HarvestProgress(db, len(chosen), progress) if progress is not None else None
-        for e in chosen:
-            crawler = process.create_crawler(spider_for(e.family))
-            crawlers.append(crawler)
-            d = process.crawl(
-                crawler, portal_id=e.id, url=e.url, columns=list(e.columns), mode=mode, **e.spider_kwargs()
-            )
-            # One portal failing to start must not stop the others.
-            d.addErrback(lambda f, pid=e.id: log.error("portal %s could not be crawled: %s", pid, f.getErrorMessage()))
-            if watch is not None:
-                watch.track(e.id, crawler, d)
+        window = process.window = PortalWindow(process, db, archive_dir, chosen, mode, limit, heartbeat, watch,
+                                               on_start=lambda: _filter_log_handlers(before_log))
+        del leases, chosen  # the heartbeat holds the locks; the window, the portals still to crawl
+        _filter_log_handlers(before_log)
         ticker = None
-        if watch is not None:
-            from twisted.internet import task
+        from twisted.internet import reactor, task
 
+        if watch is not None:
             ticker = task.LoopingCall(watch.tick)
             ticker.start(progress_every, now=False)
-        # Each crawler re-installs Scrapy's root handler: filter the one that is left.
-        for handler in logging.root.handlers:
-            handler.addFilter(NetworkErrorsWithoutTraceback())
-            if before_log is not None:
-                handler.addFilter(BeforeEachRecord(before_log))
+
+        def finished(_):
+            from twisted.internet.error import ReactorNotRunning
+
+            try:
+                reactor.stop()
+            except ReactorNotRunning:  # a shutdown stopped it already
+                pass
+
+        window.done.addBoth(finished)
+        reactor.callWhenRunning(window.start)
         try:
-            process.start()
+            process.start(stop_after_crawl=False)
         finally:
             if ticker is not None:
                 if ticker.running:
@@ -324,8 +516,10 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
             # clean-up below must end the process, not be ignored.
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-    runs = sorted(r for r in map(_run_of, crawlers) if r is not None)
-    return runs, refused
+    why = GUARD.cause and f"not harvested: the harvest was stopped ({GUARD.cause}) before its turn"
+    for pid in window.not_started:
+        refused.append((pid, why or "not harvested: the harvest was stopped before its turn"))
+    return sorted(window.run_ids), refused
 
 
 def _run_of(crawler) -> int | None:

@@ -6,7 +6,9 @@ attributes on each other:
 
 - ``run_id``: the crawl run the store opened (the archive names it in every metadata record);
 - ``portal_state(portal_id)``: what the store already knows about the portal
-  (``storage.state.PortalState``), loaded once on first use;
+  (``storage.state.PortalState``), loaded once on first use, or read beforehand in a thread
+  (``harvester.crawl`` sets it as the crawler's ``preloaded_portal_state`` before the crawl
+  starts, so the reactor thread does not wait for it);
 - ``text(response)`` / ``links(response, hosts)``: each page decoded and its links read once,
   however many of the spider's family adapters look at it.
 """
@@ -27,7 +29,9 @@ class CrawlContext:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("HARVESTER_DB_URL"))
+        context = cls(crawler.settings.get("HARVESTER_DB_URL"))
+        context.state = getattr(crawler, "preloaded_portal_state", None)
+        return context
 
     @classmethod
     def of(cls, crawler) -> CrawlContext:

@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.database import Database
@@ -129,23 +129,81 @@ def release(db: Database, lease: Lease) -> None:
         s.execute(delete(CrawlLock).where(CrawlLock.portal_id == lease.portal_id, CrawlLock.holder == lease.holder))
 
 
+def renew_all(db: Database, leases: list[Lease], ttl: dt.timedelta = DEFAULT_TTL, chunk: int = 500) -> list[Lease]:
+    """Renew many leases of one holder with one statement per ``chunk`` of them (a harvest of
+    thousands of portals holds thousands of locks); returns the leases that were lost."""
+    lost: list[Lease] = []
+    by_holder: dict[str, list[Lease]] = {}
+    for lease in leases:
+        by_holder.setdefault(lease.holder, []).append(lease)
+    for holder, mine in by_holder.items():
+        for i in range(0, len(mine), chunk):
+            part = {lease.portal_id: lease for lease in mine[i:i + chunk]}
+            now = utcnow()
+            with db.session() as s:
+                s.execute(update(CrawlLock)
+                          .where(CrawlLock.holder == holder, CrawlLock.portal_id.in_(list(part)))
+                          .values(expires_at=now + ttl))
+                held = set(s.scalars(select(CrawlLock.portal_id)
+                                     .where(CrawlLock.holder == holder, CrawlLock.portal_id.in_(list(part)))))
+            for pid, lease in part.items():
+                if pid in held:
+                    lease.expires_at = now + ttl
+                else:
+                    lost.append(lease)
+    return lost
+
+
+def release_all(db: Database, leases: list[Lease], chunk: int = 500) -> None:
+    """Release many leases with one statement per ``chunk`` of them."""
+    by_holder: dict[str, list[str]] = {}
+    for lease in leases:
+        by_holder.setdefault(lease.holder, []).append(lease.portal_id)
+    for holder, ids in by_holder.items():
+        for i in range(0, len(ids), chunk):
+            with db.session() as s:
+                s.execute(delete(CrawlLock).where(CrawlLock.holder == holder, CrawlLock.portal_id.in_(ids[i:i + chunk])))
+
+
 class Heartbeat:
-    """Renews leases in a background thread until stopped."""
+    """Renews leases in a background thread until stopped; a lease given back with
+    ``release`` (its portal is done) is released at once and renewed no more."""
 
     def __init__(self, db: Database, leases: list[Lease], ttl: dt.timedelta = DEFAULT_TTL):
-        self.db, self.leases, self.ttl = db, leases, ttl
+        self.db, self.ttl = db, ttl
+        self.leases: dict[str, Lease] = {lease.portal_id: lease for lease in leases}
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="harvester-lock-heartbeat", daemon=True)
 
     def _run(self) -> None:
         interval = max(1.0, self.ttl.total_seconds() / 4)
         while not self._stop.wait(interval):
-            for lease in self.leases:
-                try:
-                    if not renew(self.db, lease, self.ttl):
-                        log.error("lock on portal %s was lost (expired and taken over): another harvest may run", lease.portal_id)
-                except Exception as exc:  # a dropped connection must not end the renewals
-                    log.warning("could not renew the lock on portal %s (will retry): %s", lease.portal_id, exc)
+            with self._lock:
+                leases = list(self.leases.values())
+            try:
+                lost = renew_all(self.db, leases, self.ttl)
+            except Exception as exc:  # a dropped connection must not end the renewals
+                log.warning("could not renew the locks on %d portal(s) (will retry): %s", len(leases), exc)
+                continue
+            with self._lock:  # released meanwhile: not lost
+                lost = [lease for lease in lost if self.leases.get(lease.portal_id) is lease]
+            for lease in lost:
+                log.error("lock on portal %s was lost (expired and taken over): another harvest may run", lease.portal_id)
+
+    def release(self, portal_id: str) -> None:
+        """The portal is done: release its lock now (blocking: call it from a thread)."""
+        with self._lock:
+            lease = self.leases.pop(portal_id, None)
+        if lease is not None:
+            self._release(lease)
+
+    def _release(self, lease: Lease) -> None:
+        try:
+            release(self.db, lease)
+        except Exception as exc:  # e.g. a full disk: the lock of a dead process is stale anyway
+            log.error("could not release the lock on portal %s (%s); it is taken over once this process has "
+                      "ended", lease.portal_id, exc)
 
     def __enter__(self) -> "Heartbeat":
         self._thread.start()
@@ -154,9 +212,10 @@ class Heartbeat:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        for lease in self.leases:
-            try:
-                release(self.db, lease)
-            except Exception as exc:  # e.g. a full disk: the lock of a dead process is stale anyway
-                log.error("could not release the lock on portal %s (%s); it is taken over once this process has "
-                          "ended", lease.portal_id, exc)
+        with self._lock:
+            leases, self.leases = list(self.leases.values()), {}
+        try:
+            release_all(self.db, leases)
+        except Exception:  # one by one, each failure named
+            for lease in leases:
+                self._release(lease)

@@ -33,6 +33,11 @@ HARVESTER_DISK_RESERVE = 4 * 1024 * 1024
 HARVESTER_CONDITIONAL_REQUESTS = True   # If-None-Match / If-Modified-Since from the last capture
 HARVESTER_FULL_EVERY_DAYS = 7           # a full verification pass re-fetches every known report
 HARVESTER_KNOWN_PAGES_DEPTH = 1         # nightly listing walks stop after this many all-known pages
+# Portals harvested at once by one `crawl` (one Scrapy crawler each); the next one starts when one
+# ends. A harvest's memory grows with this, not with the number of portals in the registry:
+# ~7 MB a portal in flight during a first harvest (bench/RESULTS.md: 310 MB peak for 200 portals
+# x 10 reports at 16, ~430 MB at 32).
+HARVESTER_PORTALS_IN_FLIGHT = 16
 
 USER_AGENT = f"xxgk-harvester/{HARVESTER_VERSION} (+mailto:{HARVESTER_CONTACT})"
 ROBOTSTXT_OBEY = True
@@ -85,9 +90,10 @@ EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None, "harvester
 # A <meta http-equiv="refresh"> must not replace the page: the spider stores the page as itself
 # and decides about the refresh target (spiders.base).
 METAREFRESH_ENABLED = False
-# Scrapy checks every callback for "return <value>" in a generator by reading and parsing its
-# source; its cache is keyed by the bound method, which is new for every response, so every
-# response paid an ast.parse of its callback in the reactor thread (12% of it in a crawl).
+# Scrapy checks every generator callback for "return <value>" by reading and parsing its source:
+# once per crawler (one crawler per portal: thousands of parses a harvest), and, its cache being
+# keyed by the bound method, once per response too (12% of the reactor thread in a crawl). The
+# spiders' tests cover their callbacks instead.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -1,21 +1,26 @@
 """Skip re-reading bodies the store already holds (same sha256, same extractor and parser).
 
 A nightly recrawl of an unchanged portal then costs a digest per page, not a parse per page.
+
+The store is asked about each body that would be read (one primary-key lookup, in a thread, so
+the reactor never waits on it), never loaded whole: a crawler holding every content hash of the
+store took memory growing with the store, times the portals in flight (issue 12).
 """
 from __future__ import annotations
 
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import select
 
 from harvester.items import PageItem
 from storage.database import shared_database
+from storage.ingest import READ_KINDS
 from storage.models import Content
 
 
 class KnownContentPipeline:
     def __init__(self, db_url: str):
         self.db_url = db_url
-        self.known: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -24,21 +29,24 @@ class KnownContentPipeline:
             raise NotConfigured("HARVESTER_DB_URL is not set")
         return cls(url)
 
-    def open_spider(self, spider=None):
+    def is_known(self, sha256: str) -> bool:
+        """Blocking: whether the store holds this body, read by the current extractor and parser."""
         from harvester.extraction import EXTRACTOR_VERSION
         from harvester.parser import PARSER_VERSION
 
-        db = shared_database(self.db_url)
-        with db.session() as s:
-            rows = s.execute(
-                select(Content.sha256).where(
-                    Content.extractor_version == EXTRACTOR_VERSION,
-                    Content.parser_version == PARSER_VERSION,
-                )
-            )
-            self.known = {r[0] for r in rows}
+        with shared_database(self.db_url).session() as s:
+            return s.scalar(select(Content.sha256).where(
+                Content.sha256 == sha256,
+                Content.extractor_version == EXTRACTOR_VERSION,
+                Content.parser_version == PARSER_VERSION,
+            )) is not None
 
-    def process_item(self, item, spider=None):
-        if isinstance(item, PageItem) and item.archive.get("sha256") in self.known:
-            item.known_content = True
+    async def process_item(self, item, spider=None):
+        # only bodies the extraction would read are looked up
+        if (not isinstance(item, PageItem) or item.kind not in READ_KINDS or item.status != 200 or item.failure
+                or not item.archive.get("sha256")):
+            return item
+        from twisted.internet import threads
+
+        item.known_content = await maybe_deferred_to_future(threads.deferToThread(self.is_known, item.archive["sha256"]))
         return item

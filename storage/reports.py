@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -41,13 +41,15 @@ def find_report(s: Session, content: Content, digest: str | None, sh: int | None
                 return hit
     if sh is None or content.year is None:
         return None
-    # Every report of the year is compared: three columns a row, not an ORM object each (this
-    # scan grows with the store; the writer thread running it shares the reactor's GIL).
-    rows = s.execute(select(Report.id, Report.agency, Report.simhash)
-                     .where(Report.year == content.year, Report.simhash.is_not(None)).order_by(Report.id))
-    for report_id, agency, simhash_ in rows:
-        if (not (content.agency and agency and agency != content.agency)) and near_duplicate(simhash_, sh):
-            return s.get(Report, report_id)
+    # Only the candidates' numbers, and only the same agency's (or an unknown agency's) reports:
+    # a harvest stores tens of thousands of reports, and each new one is compared.
+    q = select(Report.id, Report.agency, Report.year, Report.simhash).where(
+        Report.year == content.year, Report.simhash.is_not(None))
+    if content.agency:
+        q = q.where(or_(Report.agency == content.agency, Report.agency.is_(None), Report.agency == ""))
+    for row in s.execute(q.order_by(Report.id)):
+        if _compatible(row, content) and near_duplicate(row.simhash, sh):
+            return s.get(Report, row.id)
     return None
 
 
