@@ -162,6 +162,7 @@ class ReadPool:
         self._generation = 0
         self._suspects: queue.Queue | None = None
         self._quarantine: threading.Thread | None = None
+        self._quarantine_executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._closed = False
         self._started = False
         self.crashes = 0  # executors lost to a dying worker
@@ -260,13 +261,19 @@ class ReadPool:
             if job is None:
                 break
             outer, args = job
+            if self._closed:  # shut down meanwhile: no new reader is started
+                outer.set_exception(RuntimeError("the read pool is shut down"))
+                continue
             if executor is None:
-                executor = self._new_executor(1)
+                executor = self._quarantine_executor = self._new_executor(1)
             try:
                 outer.set_result(executor.submit(read_in_worker, *args).result())
             except BrokenProcessPool as exc:
                 executor.shutdown(wait=False, cancel_futures=True)
-                executor = None
+                executor = self._quarantine_executor = None
+                if self._closed:  # its reader was terminated by shutdown(): not a culprit
+                    outer.set_exception(RuntimeError("the read pool is shut down"))
+                    continue
                 with self._lock:
                     self.culprits += 1
                 reason = f"the process reading it died ({exc or 'killed'})"
@@ -299,6 +306,16 @@ class ReadPool:
         if suspects is not None:
             suspects.put(None)
             if wait and quarantine is not None:
+                # a document stuck in the quarantine's reader (it is read alone there, with no
+                # time limit) would keep the thread, its reader process and, through
+                # concurrent.futures' exit hook that joins every executor, this process alive
+                # forever: after the grace period its reader is terminated
+                quarantine.join(SHUTDOWN_GRACE)
+                stuck = self._quarantine_executor
+                if quarantine.is_alive() and stuck is not None:
+                    for p in list((getattr(stuck, "_processes", None) or {}).values()):
+                        if p.is_alive():
+                            p.terminate()
                 quarantine.join(30)
 
 
