@@ -16,7 +16,7 @@ import pytest
 
 from harvester.extraction import read_page
 from harvester.readpool import ReadPool
-from tests.reader_hooks import KILL_MARK
+from tests.reader_hooks import KILL_MARK, SPIN_MARK
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILIES = ROOT / "tests" / "fixtures" / "families"
@@ -205,3 +205,21 @@ def test_a_document_stuck_in_quarantine_does_not_keep_a_stopped_harvest_alive():
     out = dict(line.split() for line in res.stdout.splitlines())
     assert float(out["shutdown"]) < 20
     assert out["undone"] == "0"
+
+
+def test_a_document_that_loops_its_reader_for_ever_costs_that_document_not_the_harvest(pool):
+    # No document may hold a reader for good: the page's item would never leave the pipeline, its
+    # spider never close and the harvest never end (its run left 'running', its lock renewed).
+    # Past the CPU limit of one document the worker is ended; read again alone, the document is
+    # ended again and comes back as an error reading; the pages beside it are read.
+    docs = fixtures()[:3]
+    spinner = (docs[0][0].replace(b"</body>", SPIN_MARK + b"</body>"), docs[0][1].replace(".html", "-s.html"),
+               docs[0][2])
+    p = pool(processes=1, reader="tests.reader_hooks:read_spin_or_read", cpu_limit=1)
+    batch = [spinner, *docs]
+    results = [f.result(timeout=120) for f in [p.submit(*d) for d in batch]]
+    assert results[0].crashed and "took more than 1 s of CPU" in results[0].crashed
+    assert results[0].content["error"].startswith("unreadable page: the process reading it died")
+    for d, r in zip(docs, results[1:]):
+        assert r.crashed is None and r.content == read_page(*d), d[1]
+    assert p.culprits == 1
