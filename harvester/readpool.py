@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 READER = "harvester.extraction:read_page"  # module:function run in the workers, as read_page(body, url, content_type)
 START_METHOD = "spawn"
 SHUTDOWN_GRACE = 5.0  # seconds a worker may take to finish its document when the pool shuts down
+# CPU seconds a worker may spend on one document (reading one costs tens of milliseconds, a large
+# PDF a few seconds): past it the kernel ends the worker (SIGXCPU), as a crash would, so a parser
+# in an endless loop costs one document, not a worker for good and a harvest that never ends
+READ_CPU_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,13 @@ def _watch_parent(parent: int) -> None:
 def _init_worker() -> None:
     """In each worker: die with the parent; import the reader before the first document."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the whole group: the parent decides
+    signal.signal(signal.SIGXCPU, signal.SIG_DFL)  # past a document's CPU limit: the worker ends
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # and leaves no core file behind
+    except (ImportError, OSError, ValueError):
+        pass
     done = False
     if sys.platform.startswith("linux"):
         try:
@@ -126,11 +137,43 @@ def _reader(spec: str):
     return fn
 
 
-def read_in_worker(spec: str, body: bytes, url: str | None, content_type: str | None, max_decoded: int) -> Reading:
-    """Run in a worker: read one document under the submitting process's decompression limit.
+def _limit_cpu(seconds: float | None) -> None:
+    """The worker's CPU time may grow by ``seconds`` more (None: no limit) before SIGXCPU ends it."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: no limit
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if seconds is None:
+        soft = hard
+    else:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        soft = int(used.ru_utime + used.ru_stime) + 1 + int(seconds)
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    except (OSError, ValueError):
+        pass
+
+
+def read_in_worker(spec: str, body: bytes, url: str | None, content_type: str | None, max_decoded: int,
+                   cpu_limit: float | None = None) -> Reading:
+    """Run in a worker: read one document under the submitting process's decompression limit,
+    within ``cpu_limit`` CPU seconds (past them the worker is ended: see ``READ_CPU_LIMIT``).
     A reader that raises (it should not) gives a reading whose error says so: nothing is lost."""
     os.environ["HARVESTER_PARSE_MAX_DECODED"] = str(max_decoded)
-    start = time.process_time()
+    _limit_cpu(cpu_limit)
+    try:
+        return _read(spec, body, url, content_type)
+    finally:
+        _limit_cpu(None)
+
+
+def _read(spec: str, body: bytes, url: str | None, content_type: str | None) -> Reading:
+    # once RLIMIT_CPU is set, Linux counts the process's CPU clock in scheduler ticks (a short
+    # read shows 0 s): this thread's clock stays exact, the process's adds any helper threads
+    start, start_thread = time.process_time(), time.thread_time()
     fingerprints = None
     try:
         content = _reader(spec)(body, url, content_type)
@@ -141,7 +184,8 @@ def read_in_worker(spec: str, body: bytes, url: str | None, content_type: str | 
             fingerprints = of((content.get("record") or {}).get("text") or content.get("text") or "")
     except Exception as exc:  # noqa: BLE001 - recorded with the page
         content = failed_reading(f"reading failed: {type(exc).__name__}: {exc}")
-    return Reading(content, time.process_time() - start, fingerprints=fingerprints)
+    cpu = max(time.process_time() - start, time.thread_time() - start_thread)
+    return Reading(content, cpu, fingerprints=fingerprints)
 
 
 def _warm(spec: str) -> int:
@@ -153,15 +197,18 @@ def _warm(spec: str) -> int:
 class ReadPool:
     """A pool of reader processes; ``submit()`` returns a future that never fails on a crash."""
 
-    def __init__(self, processes: int | None = None, reader: str | None = None, start_method: str | None = None):
+    def __init__(self, processes: int | None = None, reader: str | None = None, start_method: str | None = None,
+                 cpu_limit: float | None = READ_CPU_LIMIT):
         self.processes = max(1, processes or default_processes())
         self.reader = reader or READER
+        self.cpu_limit = cpu_limit
         self._ctx = multiprocessing.get_context(start_method or START_METHOD)
         self._lock = threading.Lock()
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._generation = 0
         self._suspects: queue.Queue | None = None
         self._quarantine: threading.Thread | None = None
+        self._quarantine_executor: concurrent.futures.ProcessPoolExecutor | None = None
         self._closed = False
         self._started = False
         self.crashes = 0  # executors lost to a dying worker
@@ -193,7 +240,7 @@ class ReadPool:
                ) -> concurrent.futures.Future:
         """Read one document in a worker; the future's result is a ``Reading``."""
         outer: concurrent.futures.Future = concurrent.futures.Future()
-        args = (self.reader, body, url, content_type, _max_decoded())
+        args = (self.reader, body, url, content_type, _max_decoded(), self.cpu_limit)
         self._dispatch(outer, args)
         return outer
 
@@ -260,16 +307,30 @@ class ReadPool:
             if job is None:
                 break
             outer, args = job
+            if self._closed:  # shut down meanwhile: no new reader is started
+                outer.set_exception(RuntimeError("the read pool is shut down"))
+                continue
             if executor is None:
-                executor = self._new_executor(1)
+                executor = self._quarantine_executor = self._new_executor(1)
+            readers = []
             try:
-                outer.set_result(executor.submit(read_in_worker, *args).result())
+                inner = executor.submit(read_in_worker, *args)
+                readers = list((getattr(executor, "_processes", None) or {}).values())
+                outer.set_result(inner.result())
             except BrokenProcessPool as exc:
                 executor.shutdown(wait=False, cancel_futures=True)
-                executor = None
+                executor = self._quarantine_executor = None
+                if self._closed:  # its reader was terminated by shutdown(): not a culprit
+                    outer.set_exception(RuntimeError("the read pool is shut down"))
+                    continue
                 with self._lock:
                     self.culprits += 1
-                reason = f"the process reading it died ({exc or 'killed'})"
+                for p in readers:  # its exit status says why it died
+                    p.join(1.0)
+                if any(getattr(p, "exitcode", None) == -signal.SIGXCPU for p in readers):
+                    reason = f"the process reading it died: it took more than {args[5]} s of CPU"
+                else:
+                    reason = f"the process reading it died ({exc or 'killed'})"
                 log.error("%s: %s", args[2] or "a document", reason)
                 outer.set_result(Reading(crashed_reading(reason), 0.0, crashed=reason))
             except Exception as exc:  # noqa: BLE001 - handed to the waiting caller
@@ -299,6 +360,16 @@ class ReadPool:
         if suspects is not None:
             suspects.put(None)
             if wait and quarantine is not None:
+                # a document stuck in the quarantine's reader (it is read alone there, with no
+                # time limit) would keep the thread, its reader process and, through
+                # concurrent.futures' exit hook that joins every executor, this process alive
+                # forever: after the grace period its reader is terminated
+                quarantine.join(SHUTDOWN_GRACE)
+                stuck = self._quarantine_executor
+                if quarantine.is_alive() and stuck is not None:
+                    for p in list((getattr(stuck, "_processes", None) or {}).values()):
+                        if p.is_alive():
+                            p.terminate()
                 quarantine.join(30)
 
 

@@ -8,6 +8,8 @@ store took memory growing with the store, times the portals in flight (issue 12)
 """
 from __future__ import annotations
 
+import logging
+
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import select
@@ -16,6 +18,8 @@ from harvester.items import PageItem
 from storage.database import shared_database
 from storage.ingest import READ_KINDS
 from storage.models import Content
+
+log = logging.getLogger(__name__)
 
 
 class KnownContentPipeline:
@@ -48,5 +52,13 @@ class KnownContentPipeline:
             return item
         from twisted.internet import threads
 
-        item.known_content = await maybe_deferred_to_future(threads.deferToThread(self.is_known, item.archive["sha256"]))
+        try:
+            item.known_content = await maybe_deferred_to_future(threads.deferToThread(self.is_known,
+                                                                                      item.archive["sha256"]))
+        except Exception as exc:  # noqa: BLE001 - a lookup is never a reason to lose the page
+            # an item that raises here is dropped by Scrapy before the store sees it: its capture
+            # (archived) would be missing from the store with no error in the run. Read it again.
+            log.warning("%s: could not ask the store whether its body was read before (%s: %s); it is read",
+                        item.url, type(exc).__name__, exc)
+            item.known_content = False
         return item

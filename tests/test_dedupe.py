@@ -44,3 +44,16 @@ def test_pages_that_are_not_read_are_not_looked_up(tmp_path):
     pipe = KnownContentPipeline(sqlite_url(tmp_path / "absent.db"))  # never opened
     for item in (_item(kind="listing"), _item(status=404), _item(failure="too large"), _item(sha="")):
         assert _run(pipe.process_item(item)) is item and not item.known_content
+
+
+def test_a_store_that_cannot_answer_loses_no_page(tmp_path, monkeypatch):
+    # A lookup that fails (the store busy past its timeout, a connection cut) used to raise out of
+    # process_item: Scrapy drops such an item, so the page's capture never reached the store and
+    # the run recorded no error for it. The page is read instead, and goes on to the store.
+    from twisted.internet import defer, threads
+
+    monkeypatch.setattr(threads, "deferToThread", lambda f, *a: defer.maybeDeferred(f, *a))
+    pipe = KnownContentPipeline(sqlite_url(tmp_path / "no" / "such" / "dir" / "h.db"))
+    item = _item()
+    assert _run(pipe.process_item(item)) is item
+    assert item.known_content is False

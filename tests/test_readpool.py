@@ -16,7 +16,7 @@ import pytest
 
 from harvester.extraction import read_page
 from harvester.readpool import ReadPool
-from tests.reader_hooks import KILL_MARK
+from tests.reader_hooks import KILL_MARK, SPIN_MARK
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILIES = ROOT / "tests" / "fixtures" / "families"
@@ -172,3 +172,54 @@ def test_a_harvest_goes_on_past_a_page_that_kills_its_reader(tmp_path):
         assert content.error.startswith("unreadable page: the process reading it died") and not content.is_annual_report
     rc, out = verify(data)
     assert rc == 0, out
+
+
+STUCK_IN_QUARANTINE = """
+import sys, time
+from harvester.readpool import ReadPool
+from tests.reader_hooks import HANG_MARK, KILL_MARK
+pool = ReadPool(2, reader="tests.reader_hooks:read_hang_or_die")
+page = b"<html><body><p>" + b"x" * 2000 + b"</p></body></html>"
+futures = [pool.submit(HANG_MARK + page, "http://127.0.0.1/hang.html", "text/html"),
+           pool.submit(KILL_MARK + page, "http://127.0.0.1/kill.html", "text/html"),
+           pool.submit(page, "http://127.0.0.1/ok.html", "text/html")]
+deadline = time.monotonic() + 60
+while not pool.crashes and time.monotonic() < deadline:
+    time.sleep(0.1)
+time.sleep(2)  # the quarantine is now reading the stuck document alone
+started = time.monotonic()
+pool.shutdown()
+print(f"shutdown {time.monotonic() - started:.1f}", flush=True)
+print("undone", sum(not f.done() for f in futures), flush=True)
+"""
+
+
+def test_a_document_stuck_in_quarantine_does_not_keep_a_stopped_harvest_alive():
+    # Two documents of one executor, one stuck for good and one killing its worker: both are read
+    # again alone in the quarantine, which gets stuck on the first. Shutting the pool down must
+    # still end the process (it used to wait 30 s, then hang for ever in concurrent.futures' exit
+    # hook joining the quarantine's executor) and settle every document it held.
+    res = subprocess.run([sys.executable, "-c", STUCK_IN_QUARANTINE], capture_output=True, text=True, cwd=ROOT,
+                         timeout=90)
+    assert res.returncode == 0, res.stderr
+    out = dict(line.split() for line in res.stdout.splitlines())
+    assert float(out["shutdown"]) < 20
+    assert out["undone"] == "0"
+
+
+def test_a_document_that_loops_its_reader_for_ever_costs_that_document_not_the_harvest(pool):
+    # No document may hold a reader for good: the page's item would never leave the pipeline, its
+    # spider never close and the harvest never end (its run left 'running', its lock renewed).
+    # Past the CPU limit of one document the worker is ended; read again alone, the document is
+    # ended again and comes back as an error reading; the pages beside it are read.
+    docs = fixtures()[:3]
+    spinner = (docs[0][0].replace(b"</body>", SPIN_MARK + b"</body>"), docs[0][1].replace(".html", "-s.html"),
+               docs[0][2])
+    p = pool(processes=1, reader="tests.reader_hooks:read_spin_or_read", cpu_limit=1)
+    batch = [spinner, *docs]
+    results = [f.result(timeout=120) for f in [p.submit(*d) for d in batch]]
+    assert results[0].crashed and "took more than 1 s of CPU" in results[0].crashed
+    assert results[0].content["error"].startswith("unreadable page: the process reading it died")
+    for d, r in zip(docs, results[1:]):
+        assert r.crashed is None and r.content == read_page(*d), d[1]
+    assert p.culprits == 1
