@@ -34,7 +34,13 @@ class ExtractPipeline:
             return item
         from harvester.readpool import read_deferred
 
-        reading = await maybe_deferred_to_future(read_deferred(self.pool, item.body, item.url, item.content_type))
+        try:
+            reading = await maybe_deferred_to_future(read_deferred(self.pool, item.body, item.url, item.content_type))
+        except Exception as exc:  # noqa: BLE001 - the page is archived: it is stored, with why it was not read
+            from harvester.readpool import Reading, crashed_reading
+
+            reason = f"the read pool failed ({type(exc).__name__}: {exc})"
+            reading = Reading(crashed_reading(reason), 0.0, crashed=reason)
         item.content = reading.content
         if reading.fingerprints is not None:
             from harvester.similarity import remember

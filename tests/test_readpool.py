@@ -223,3 +223,28 @@ def test_a_document_that_loops_its_reader_for_ever_costs_that_document_not_the_h
     for d, r in zip(docs, results[1:]):
         assert r.crashed is None and r.content == read_page(*d), d[1]
     assert p.culprits == 1
+
+
+def test_a_reading_the_pool_cannot_give_is_an_error_of_that_page_not_a_dropped_page(monkeypatch):
+    """Whatever goes wrong in the read pool itself (not the document: an unpicklable result, a
+    pool that refuses work), the page goes on to the store with the reason, never dropped."""
+    import asyncio
+
+    from twisted.internet.defer import fail
+
+    import harvester.readpool as readpool
+    from harvester.items import PageItem
+    from pipelines.extract import ExtractPipeline
+
+    monkeypatch.setattr(readpool, "read_deferred", lambda *a, **k: fail(RuntimeError("cannot unpickle the result")))
+    import datetime as dt
+
+    item = PageItem(portal_id="p", url="http://127.0.0.1:9/a.html", kind="article", status=200, headers={},
+                    body=b"<html></html>", fetched_at=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), archive={},
+                    content_type="text/html")
+    pipe = ExtractPipeline()
+    pipe.pool = object()
+    out = asyncio.run(pipe.process_item(item))
+    assert out is item
+    assert "read pool failed" in item.read_error and "cannot unpickle the result" in item.read_error
+    assert item.content["error"] == item.read_error
