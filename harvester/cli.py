@@ -34,18 +34,24 @@ def _open_db(cfg, *, prepare: bool = True):
     return open_database(cfg.db_url)
 
 
-# -- subcommands -------------------------------------------------------------------------------
-def cmd_crawl(args) -> int:
-    from harvester.crawl import run_crawl
+def _chosen_portals(cfg, args, verb: str):
+    """The registry entries named on the command line (``PORTAL_ID …`` or ``--all``)."""
     from harvester.registry import load_registry, select
 
-    cfg = _config(args)
     entries = load_registry(cfg.registry)
     if args.all and args.portal_ids:
         raise CliError("give portal ids or --all, not both")
     if not args.all and not args.portal_ids:
-        raise CliError("name the portals to crawl, or --all")
-    chosen = entries if args.all else select(entries, args.portal_ids)
+        raise CliError(f"name the portals to {verb}, or --all")
+    return entries if args.all else select(entries, args.portal_ids)
+
+
+# -- subcommands -------------------------------------------------------------------------------
+def cmd_crawl(args) -> int:
+    from harvester.crawl import run_crawl
+
+    cfg = _config(args)
+    chosen = _chosen_portals(cfg, args, "crawl")
     db = _open_db(cfg)
     overrides = _setting_overrides(args)
     live = None
@@ -347,15 +353,9 @@ def cmd_worker(args) -> int:
 
 def cmd_enqueue(args) -> int:
     from harvester.cluster import enqueue, pending
-    from harvester.registry import load_registry, select
 
     cfg = _config(args)
-    entries = load_registry(cfg.registry)
-    if args.all and args.portal_ids:
-        raise CliError("give portal ids or --all, not both")
-    if not args.all and not args.portal_ids:
-        raise CliError("name the portals to harvest, or --all")
-    chosen = entries if args.all else select(entries, args.portal_ids)
+    chosen = _chosen_portals(cfg, args, "harvest")
     settings = tuple(args.set or ())
     for item in settings:
         if "=" not in item:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import http
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from harvester.crawlcontext import CrawlContext
+from harvester.sharedthreads import SharedThreadPool
 from storage.failure import GUARD, describe
 from storage.state import KnownPage
 from storage.warc import DEFAULT_MAX_SIZE, Fetch, Original, WarcArchive, payload_digest, read_record
@@ -48,43 +48,7 @@ def header_pairs(headers) -> list[tuple[str, str]]:
 
 
 WRITER_THREADS = 4  # shared by every crawler of the process; each crawler writes one record at a time
-_lock = threading.Lock()
-_writers: ThreadPool | None = None
-_writer_users = 0
-
-
-def _acquire_writers() -> ThreadPool:
-    global _writers, _writer_users
-    from twisted.internet import reactor
-
-    with _lock:
-        if _writers is None:
-            _writers = ThreadPool(minthreads=0, maxthreads=WRITER_THREADS, name="harvester-warc")
-            _writers.start()
-            # a reactor stopped before every spider closed must not leave these threads behind
-            reactor.addSystemEventTrigger("after", "shutdown", _stop_writers, _writers)
-        _writer_users += 1
-        return _writers
-
-
-def _stop_writers(pool: ThreadPool) -> None:
-    global _writers, _writer_users
-    with _lock:
-        if _writers is pool:
-            _writers, _writer_users = None, 0
-    if pool.started:
-        pool.stop()
-
-
-def _release_writers() -> None:
-    global _writers, _writer_users
-    with _lock:
-        _writer_users = max(0, _writer_users - 1)
-        pool = _writers if _writer_users == 0 else None
-        if pool is not None:
-            _writers = None
-    if pool is not None and pool.started:
-        pool.stop()
+_WRITERS = SharedThreadPool("harvester-warc", maxthreads=WRITER_THREADS)
 
 
 @dataclass
@@ -133,7 +97,7 @@ class WarcArchiveMiddleware:
             max_size=self.max_size,
         )
         if self.writers is None:
-            self.writers = _acquire_writers()
+            self.writers = _WRITERS.acquire()
 
     def _in_turn(self, fn, *args):
         """Run ``fn`` in a writer thread after this crawler's earlier writes: a Deferred."""
@@ -264,7 +228,7 @@ class WarcArchiveMiddleware:
         finally:
             if self.writers is not None:
                 self.writers = None
-                _release_writers()
+                _WRITERS.release()
         self.crawler.stats.set_value("harvester/warc_files", list(self.archive.files))
 
     def _close(self) -> None:

@@ -7,7 +7,6 @@ waits on the database and SQLite sees one writer at a time.
 """
 from __future__ import annotations
 
-import threading
 import time
 
 from scrapy import signals
@@ -17,6 +16,7 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from harvester.crawlcontext import CrawlContext
+from harvester.sharedthreads import SharedThreadPool
 from harvester.items import Blocked, ColumnMoved, ColumnsFound, FetchError, PageItem, TrapHit
 from storage.database import Database, shared_database
 from storage.failure import GUARD, describe
@@ -27,42 +27,7 @@ from storage.models import CrawlRun, Portal, utcnow
 _RANK = {"unchanged": 0, "changed": 1, "new": 2}
 _SKIPPED = object()  # a page not stored because the disk filled up (recovered by the next harvest)
 PROGRESS_EVERY = 1.0  # seconds between progress writes to the run row
-_lock = threading.Lock()
-_writer: ThreadPool | None = None
-_writer_users = 0
-
-
-def _acquire_writer() -> ThreadPool:
-    global _writer, _writer_users
-    from twisted.internet import reactor
-
-    with _lock:
-        if _writer is None:
-            _writer = ThreadPool(minthreads=1, maxthreads=1, name="harvester-store")
-            _writer.start()
-            # A reactor stopped before every spider finished closing (a second SIGTERM, a
-            # stop during a full-disk shutdown) must not leave this thread keeping the process alive.
-            reactor.addSystemEventTrigger("after", "shutdown", _stop_writer, _writer)
-        _writer_users += 1
-        return _writer
-
-
-def _stop_writer(pool: ThreadPool) -> None:
-    global _writer, _writer_users
-    with _lock:
-        if _writer is pool:
-            _writer, _writer_users = None, 0
-    if pool.started:
-        pool.stop()
-
-
-def _release_writer() -> None:
-    global _writer, _writer_users
-    with _lock:
-        _writer_users = max(0, _writer_users - 1)
-        if _writer_users == 0 and _writer is not None:
-            _writer.stop()
-            _writer = None
+_WRITER = SharedThreadPool("harvester-store", maxthreads=1, minthreads=1)  # one database thread per process
 
 
 def _parse_failed(content: dict) -> bool:
@@ -121,11 +86,11 @@ class StorePipeline:
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.db = shared_database(self.db_url)
-        self.writer = _acquire_writer()
+        self.writer = _WRITER.acquire()
         try:
             self._open_run(spider)
         except Exception as exc:
-            _release_writer()
+            _WRITER.release()
             self.writer = None
             self._storage_failed(exc)
             raise
@@ -182,7 +147,7 @@ class StorePipeline:
             spider.logger.error("run %s of %s could not be recorded as %s (%s); the next harvest recovers it",
                                 self.context.run_id, spider.portal_id, status, describe(exc, self._where()))
         finally:
-            _release_writer()
+            _WRITER.release()
 
     def _finish_run(self, spider, reason, status, mode, stats, responses, errors) -> None:
         with self.db.session() as s:
