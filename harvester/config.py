@@ -84,16 +84,21 @@ DEFAULT_PARSE_MAX_DECODED = 128 * 1024 * 1024
 def parse_max_decoded(env: Mapping[str, str] | None = None) -> int:
     """``HARVESTER_PARSE_MAX_DECODED``: the bytes a document may inflate to while the parser
     reads it (PDF streams, DOCX/XLSX parts, DOC/WPS text); default 128 MiB."""
-    env = os.environ if env is None else env
-    raw = _get(env, "HARVESTER_PARSE_MAX_DECODED")
+    return _positive_int(os.environ if env is None else env, "HARVESTER_PARSE_MAX_DECODED", DEFAULT_PARSE_MAX_DECODED,
+                         "bytes")
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, unit: str) -> int:
+    """A variable holding a positive whole number of ``unit``; ``default`` when unset."""
+    raw = _get(env, name)
     if raw is None:
-        return DEFAULT_PARSE_MAX_DECODED
+        return default
     try:
         value = int(raw)
     except ValueError:
         value = 0
     if value <= 0:
-        raise ConfigError(f"HARVESTER_PARSE_MAX_DECODED: {raw!r} is not a positive number of bytes")
+        raise ConfigError(f"{name}: {raw!r} is not a positive number of {unit}")
     return value
 
 
@@ -132,17 +137,8 @@ class ClusterConfig:
 def parse_processes(env: Mapping[str, str] | None = None) -> int:
     """``HARVESTER_PARSE_PROCESSES``: how many worker processes read pages (trafilatura and the
     report parser) during a crawl; default one per core."""
-    env = os.environ if env is None else env
-    raw = _get(env, "HARVESTER_PARSE_PROCESSES")
-    if raw is None:
-        return os.cpu_count() or 1
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise ConfigError(f"HARVESTER_PARSE_PROCESSES: {raw!r} is not a positive number of processes")
-    return value
+    return _positive_int(os.environ if env is None else env, "HARVESTER_PARSE_PROCESSES", os.cpu_count() or 1,
+                         "processes")
 
 
 @dataclass(frozen=True)
