@@ -51,13 +51,15 @@ def _round_captures(r: int) -> list[Capture]:
     return out
 
 
-def _worker(url: str, n: int, barrier, report: str) -> None:
+def _store_rounds(url: str, n: int, barrier, report: str, rounds: int, captures, reverse) -> None:
+    """A racing worker: each round, wait for the others at the barrier, then store the round's
+    captures (reversed when ``reverse(n, r)``); errors go to ``report`` for the test to fail on."""
     db = open_database(url, migrate=False)
     errors = []
     try:
-        for r in range(ROUNDS):
-            caps = _round_captures(r)
-            if n % 2:  # half the workers store the repost first
+        for r in range(rounds):
+            caps = captures(r)
+            if reverse(n, r):
                 caps.reverse()
             barrier.wait(timeout=60)
             for cap in caps:
@@ -69,6 +71,11 @@ def _worker(url: str, n: int, barrier, report: str) -> None:
     finally:
         db.dispose()
         Path(report).write_text("\n".join(errors), encoding="utf-8")
+
+
+def _worker(url: str, n: int, barrier, report: str) -> None:
+    # half the workers store the repost first
+    _store_rounds(url, n, barrier, report, ROUNDS, _round_captures, lambda n, r: n % 2)
 
 
 def test_workers_racing_on_one_reposted_report_store_it_once(pg_url, tmp_path):
@@ -205,23 +212,8 @@ def _family_captures(r: int, placeholder: bool = False) -> list[Capture]:
 
 
 def _family_worker(url: str, n: int, barrier, report: str) -> None:
-    db = open_database(url, migrate=False)
-    errors = []
-    try:
-        for r in range(FAMILY_ROUNDS):
-            caps = _family_captures(r)
-            if (n + r) % 2:  # half the workers store the attachment first
-                caps.reverse()
-            barrier.wait(timeout=60)
-            for cap in caps:
-                try:
-                    with db.session() as s:
-                        ingest_capture(s, cap)
-                except Exception:  # noqa: BLE001 - reported to the test, which fails on it
-                    errors.append(f"worker {n} round {r} {cap.url}:\n{traceback.format_exc()}")
-    finally:
-        db.dispose()
-        Path(report).write_text("\n".join(errors), encoding="utf-8")
+    # half the workers store the attachment first
+    _store_rounds(url, n, barrier, report, FAMILY_ROUNDS, _family_captures, lambda n, r: (n + r) % 2)
 
 
 def test_workers_racing_on_a_page_and_its_attachment_make_one_report(pg_url, tmp_path):
