@@ -71,7 +71,11 @@ DOWNLOADER_MIDDLEWARES = {
     "middlewares.conditional.ConditionalRequestMiddleware": 560,
     "middlewares.archive_replay.ArchiveReplayMiddleware": 940,
     "middlewares.archive.WarcArchiveMiddleware": 950,
+    "middlewares.hostlimit.HostLimitMiddleware": 990,
 }
+# CONCURRENT_REQUESTS_PER_DOMAIN holds per host for every portal of the process together (portals
+# sharing a host share its limit: middlewares.hostlimit); False: per portal, as Scrapy alone does.
+HARVESTER_HOST_LIMIT_SHARED = True
 ITEM_PIPELINES = {
     "pipelines.dedupe.KnownContentPipeline": 100,
     "pipelines.extract.ExtractPipeline": 300,

@@ -6,6 +6,8 @@
    captured come from the archive instead of the network.
 3. ``archive.WarcArchiveMiddleware`` (950, next to the downloader): every response into WARC
    files, exactly as received.
+4. ``hostlimit.HostLimitMiddleware`` (990, last): the per-host limit held for every portal of the
+   process together (portals sharing a host share its places).
 
 They share the crawl's ``harvester.crawlcontext.CrawlContext`` (run id, portal state).
 """

@@ -109,6 +109,15 @@ class MultiHostServer:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._closed = False
+        # requests being answered at each address (hosts sharing an address on several ports
+        # count together), and the most at once
+        self._address_active: dict[str, int] = {}
+        self._address_peak: dict[str, int] = {}
+
+    def address_load(self, address: str) -> int:
+        """The most requests answered at once at ``address``, over every host listening on it."""
+        with self._lock:
+            return self._address_peak.get(address, 0)
 
     # -- setup ----------------------------------------------------------------------------
     def add(self, address: tuple[str, int], host: Host) -> Host:
@@ -239,10 +248,14 @@ class MultiHostServer:
         with self._lock:
             host.active += 1
             host.peak_active = max(host.peak_active, host.active)
+            addr = host.server_address[0]
+            n = self._address_active[addr] = self._address_active.get(addr, 0) + 1
+            self._address_peak[addr] = max(self._address_peak.get(addr, 0), n)
 
     def _end(self, host: Host) -> None:
         with self._lock:
             host.active -= 1
+            self._address_active[host.server_address[0]] -= 1
 
     def _close(self, conn: _Conn) -> None:
         with self._lock:

@@ -184,15 +184,20 @@ class _PortalServer(Host):
 
 
 class SimServer:
-    """Serve a universe: portal ``i`` on loopback host ``first_host + i``, OS-chosen port, background threads.
+    """Serve a universe: portal ``i`` on loopback host ``first_host + i``, OS-chosen port, background threads
+    (with ``portals_per_host`` k: portals ``i`` share host ``first_host + i // k``, each on its own port).
 
     ``threads`` workers answer for all portals together; ``latency`` (seconds) delays every
     answer, as a distant portal would, without holding a worker.
     """
 
     def __init__(self, universe: Universe, first_host: int = 20, *, port: int = 0, threads: int = 16,
-                 latency: float = 0.0):
-        last = first_host + len(universe.portals) - 1
+                 latency: float = 0.0, portals_per_host: int = 1):
+        if portals_per_host < 1:
+            raise ValueError(f"portals_per_host must be at least 1, got {portals_per_host}")
+        if portals_per_host > 1 and port:
+            raise ValueError(f"portals sharing an address need a port each: port must be 0 (OS-chosen), got {port}")
+        last = first_host + (len(universe.portals) - 1) // portals_per_host
         if not 1 <= first_host or last > MAX_HOSTS:
             raise ValueError(f"first_host out of range: {len(universe.portals)} portals from loopback host "
                              f"{first_host} need hosts {first_host} … {last}, at most {MAX_HOSTS} "
@@ -205,7 +210,9 @@ class SimServer:
         for i, portal in enumerate(universe.portals):
             srv = _PortalServer(portal)
             self._servers[portal.id] = srv
-            hosts.append(((host_address(first_host + i), port), srv))
+            # several portals on one address (each on its own port): one host to a crawler,
+            # whose per-host limit is by host name, as with agencies sharing a county's site
+            hosts.append(((host_address(first_host + i // portals_per_host), port), srv))
         self._multi = serve_hosts(_Handler, hosts, threads=threads, latency=latency)
 
     def __enter__(self) -> "SimServer":
@@ -223,6 +230,11 @@ class SimServer:
     def concurrency(self, portal_id: str) -> HostLoad:
         """The most the portal was asked of at once: (requests being answered, connections open)."""
         return self._server(portal_id).load()
+
+    def host_concurrency(self, portal_id: str) -> int:
+        """The most requests answered at once at the portal's address, counting every portal
+        served there (``portals_per_host``)."""
+        return self._multi.address_load(self.address(portal_id)[0])
 
     def address(self, portal_id: str) -> tuple[str, int]:
         host, port = self._server(portal_id).server_address[:2]
