@@ -9,8 +9,9 @@ are named after its host and process.
 Why it holds together:
 
 - **Politeness across the cluster.** A portal is harvested by one process at a time: the child
-  takes the portal's lock in the store (``harvester.locks``), so its per-host limits hold for
-  the whole cluster, whatever the number of workers.
+  takes the portal's lock in the store (``harvester.locks``) and a lease on each of its hosts,
+  so its per-host limits hold for the whole cluster, whatever the number of workers, also when
+  portals share a host (a job whose host is busy is handed back, as one whose portal is).
 - **A killed worker loses nothing.** dramatiq's Redis broker keeps a job it handed out in that
   worker's set of unacknowledged messages until the job ends; every worker heartbeats (each
   poll of the broker), and a worker silent for ``HARVESTER_WORKER_HEARTBEAT`` seconds is
@@ -388,7 +389,8 @@ def _run_harvest(w: _Worker, portal: PortalEntry, harvest: dict, registry: Path)
         raise dramatiq.Retry("the worker stopped", delay=0)
     if rc == EXIT_BUSY:
         delay = int(w.cfg.cluster.heartbeat * 1000)  # a dead holder's lease is renewed no more
-        w.say(f"{pid}: being harvested by another process; back on the queue for {delay // 1000} s")
+        w.say(f"{pid}: it, or a portal on one of its hosts, is being harvested by another process; back on the "
+              f"queue for {delay // 1000} s")
         raise dramatiq.Retry(f"portal {pid} is busy", delay=delay)
     # 1: the portal failed or was blocked, which its run records. Without a run, the harvest
     # never started (a full disk, an uncaught error: Python exits 1 too): a crash, not done.

@@ -299,7 +299,7 @@ class PortalWindow:
 
     def __init__(self, process: CrawlerProcess, db: Database, archive_dir: str, entries: list[PortalEntry],
                  mode: str, limit: int, heartbeat, watch: HarvestProgress | None = None,
-                 on_start: Callable[[], None] | None = None):
+                 on_start: Callable[[], None] | None = None, hosts: dict[str, str] | None = None):
         from collections import deque
 
         from twisted.internet import defer
@@ -308,6 +308,17 @@ class PortalWindow:
         self.limit = max(1, limit)
         self.heartbeat, self.watch, self.on_start = heartbeat, watch, on_start
         self.queue = deque(entries)
+        # the host leases held (host -> lock key) and how many portals still to end use each:
+        # a host's lease is given back with its last portal
+        self.host_locks = dict(hosts or {})
+        self.host_users: dict[str, int] = {}
+        self.hosts_of: dict[str, list[str]] = {}  # in flight only
+        if self.host_locks:
+            from harvester.locks import portal_hosts
+
+            for e in entries:
+                for h in portal_hosts(e.url, e.hosts):
+                    self.host_users[h] = self.host_users.get(h, 0) + 1
         self.in_flight: set[str] = set()
         self.recovering: set[str] = set()  # in flight, its crawler not started yet
         self.most_in_flight = 0
@@ -338,6 +349,7 @@ class PortalWindow:
 
         self.in_flight.add(e.id)
         self.recovering.add(e.id)
+        self._note_hosts(e)
         self.most_in_flight = max(self.most_in_flight, len(self.in_flight))
         d = threads.deferToThread(self._recover, e.id)
         d.addCallback(lambda state: self._crawl(e, state))
@@ -422,10 +434,28 @@ class PortalWindow:
             self._fill()
 
         if started:  # its lock is not needed any more (one not started keeps it until the end)
-            threads.deferToThread(self.heartbeat.release, portal_id).addBoth(next_one)
+            keys = [portal_id, *self._hosts_done(portal_id)]
+            threads.deferToThread(lambda: [self.heartbeat.release(k) for k in keys]).addBoth(next_one)
         else:
             next_one()
         return None
+
+    def _note_hosts(self, e: PortalEntry) -> None:
+        if self.host_locks:
+            from harvester.locks import portal_hosts
+
+            self.hosts_of[e.id] = portal_hosts(e.url, e.hosts)
+
+    def _hosts_done(self, portal_id: str) -> list[str]:
+        """The lock keys of the hosts whose last portal ``portal_id`` was."""
+        out = []
+        for h in self.hosts_of.pop(portal_id, ()):
+            self.host_users[h] = self.host_users.get(h, 1) - 1
+            if self.host_users[h] <= 0:
+                del self.host_users[h]
+                if h in self.host_locks:
+                    out.append(self.host_locks.pop(h))
+        return out
 
 
 def _record_failed_run(db: Database, e: PortalEntry, mode: str, why: str) -> int:
@@ -478,13 +508,17 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
             chosen.append(e)
         except LockBusy as exc:
             refused.append((e.id, str(exc)))
+    if chosen:
+        chosen, host_leases = _take_hosts(db, chosen, leases, holder, purpose, wait, refused)
+        leases += list(host_leases.values())
     if not chosen:
         return [], refused
     with Heartbeat(db, leases) as heartbeat:
         process = _Process(settings)
         watch = HarvestProgress(db, len(chosen), progress) if progress is not None else None
         window = process.window = PortalWindow(process, db, archive_dir, chosen, mode, limit, heartbeat, watch,
-                                               on_start=lambda: _filter_log_handlers(before_log))
+                                               on_start=lambda: _filter_log_handlers(before_log),
+                                               hosts={h: lease.portal_id for h, lease in host_leases.items()})
         del leases, chosen  # the heartbeat holds the locks; the window, the portals still to crawl
         _filter_log_handlers(before_log)
         ticker = None
@@ -520,6 +554,23 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
     for pid in window.not_started:
         refused.append((pid, why or "not harvested: the harvest was stopped before its turn"))
     return sorted(window.run_ids), refused
+
+
+def _take_hosts(db: Database, chosen: list[PortalEntry], leases: list, holder: str, purpose: str, wait: float,
+                refused: list[tuple[str, str]]):
+    """The leases on the hosts of the chosen portals (``harvester.locks.take_hosts``); a portal
+    whose host another process is harvesting is refused, and its own lock given back."""
+    from harvester.locks import portal_hosts, release, take_hosts
+
+    host_leases, busy = take_hosts(db, {e.id: portal_hosts(e.url, e.hosts) for e in chosen}, holder, purpose,
+                                   wait=wait)
+    if busy:
+        for lease in [lease for lease in leases if lease.portal_id in busy]:
+            release(db, lease)
+            leases.remove(lease)
+        refused.extend((pid, why) for pid, why in busy.items())
+        chosen = [e for e in chosen if e.id not in busy]
+    return chosen, host_leases
 
 
 def _run_of(crawler) -> int | None:

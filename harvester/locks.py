@@ -3,6 +3,12 @@
 Works the same on SQLite and PostgreSQL (an insert that only one writer can win, or a
 conditional update of an expired row). A holder renews its lock while it works; a holder
 that crashed stops renewing and its lock expires after ``ttl``.
+
+**Host leases.** Portals may share a host (a county site's departments). In one process their
+requests share the host's limit (``middlewares.hostlimit``); across processes and machines a
+harvest also holds a lease on every host of its portals (``host_key``: a row of the same table,
+keyed ``@host``, which no portal id can be), so two processes never harvest one host at once:
+the second refuses those portals (a cluster worker hands their jobs back for later).
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +38,33 @@ class LockBusy(RuntimeError):
 
 def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+HOST_PREFIX = "@"  # lock keys of hosts; portal ids start with a letter or digit (harvester.registry)
+_KEY_LENGTH = 64  # crawl_locks.portal_id
+
+
+def host_key(host: str) -> str:
+    """The lock key of a host: ``@`` and its name, or, for a name too long for the column, its
+    start and a digest of the whole."""
+    import hashlib
+
+    name = host.lower().rstrip(".")
+    key = HOST_PREFIX + name
+    if len(key) <= _KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:20]
+    return f"{HOST_PREFIX}{name[:_KEY_LENGTH - len(digest) - 2]}~{digest}"
+
+
+def portal_hosts(url: str, more: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The hosts a portal's harvest fetches from: its address's and the registry's ``hosts``."""
+    out = []
+    for h in [urlsplit(url).hostname or "", *more]:
+        h = h.lower().rstrip(".")
+        if h and h not in out:
+            out.append(h)
+    return out
 
 
 @dataclass
@@ -86,27 +120,30 @@ def holder_is_dead(holder: str) -> bool:
     return False
 
 
-def describe(db: Database, portal_id: str) -> str:
+def describe(db: Database, portal_id: str, what: str | None = None) -> str:
+    """Who holds the lock ``portal_id`` (a portal's, or a host's: ``what`` names it then)."""
+    what = what or f"portal {portal_id}"
     with db.session() as s:
         lock = s.get(CrawlLock, portal_id)
         if lock is None:
-            return f"portal {portal_id} is not locked"
+            return f"{what} is not locked"
         return (
-            f"portal {portal_id} is being harvested ({lock.purpose}) by {lock.holder} since "
+            f"{what} is being harvested ({lock.purpose}) by {lock.holder} since "
             f"{lock.acquired_at.isoformat(timespec='seconds')}; the lock expires at {lock.expires_at.isoformat(timespec='seconds')} unless renewed"
         )
 
 
 def acquire(db: Database, portal_id: str, holder: str, purpose: str, *, wait: float = 0.0,
-            ttl: dt.timedelta = DEFAULT_TTL, poll: float = 1.0) -> Lease:
-    """Acquire, waiting up to ``wait`` seconds; LockBusy with a clear message otherwise."""
+            ttl: dt.timedelta = DEFAULT_TTL, poll: float = 1.0, what: str | None = None) -> Lease:
+    """Acquire, waiting up to ``wait`` seconds; LockBusy with a clear message otherwise
+    (``what``: what the lock is of, for that message; default the portal ``portal_id``)."""
     deadline = time.monotonic() + wait
     while True:
         lease = try_acquire(db, portal_id, holder, purpose, ttl)
         if lease is not None:
             return lease
         if time.monotonic() >= deadline:
-            raise LockBusy(describe(db, portal_id))
+            raise LockBusy(describe(db, portal_id, what))
         time.sleep(min(poll, max(0.05, deadline - time.monotonic())))
 
 
@@ -219,3 +256,30 @@ class Heartbeat:
         except Exception:  # one by one, each failure named
             for lease in leases:
                 self._release(lease)
+
+
+def take_hosts(db: Database, portals: dict[str, list[str]], holder: str, purpose: str, *, wait: float = 0.0,
+               ttl: dt.timedelta = DEFAULT_TTL) -> tuple[dict[str, Lease], dict[str, str]]:
+    """Host leases for the portals ``{portal id: its hosts}``: returns the leases taken (by host)
+    and the portals refused with the reason (one of their hosts is being harvested by another
+    process). A host lease left with no portal to use it is given back at once."""
+    taken: dict[str, Lease] = {}
+    busy: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    for pid, hosts in portals.items():
+        for h in hosts:
+            if h in taken:
+                continue
+            if h not in busy:
+                try:
+                    taken[h] = acquire(db, host_key(h), holder, purpose, wait=wait, ttl=ttl, what=f"host {h}")
+                    continue
+                except LockBusy as exc:
+                    busy[h] = (f"{exc}. Portals sharing a host are harvested by one process at a time (its "
+                               "per-host limit holds for them together); this one waits for its turn")
+            refused[pid] = busy[h]
+            break
+    used = {h for pid, hosts in portals.items() if pid not in refused for h in hosts}
+    for h in [h for h in taken if h not in used]:
+        release(db, taken.pop(h))
+    return taken, refused

@@ -67,16 +67,22 @@ _children: set[subprocess.Popen] = set()
 _children_lock = threading.Lock()
 
 
+# How long a nightly harvest waits for its portal, or a host it shares with other portals, to be
+# free of another harvest (a sibling portal's, a recrawl) before the night is given up and said so.
+SCHEDULED_WAIT = 2 * 3600
+
+
 def run_child(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:
-    """Harvest one portal in a child process; record a crash as a health event."""
+    """Harvest one portal in a child process; record a crash, or a night the portal stayed
+    busy (SCHEDULED_WAIT), as a health event."""
     from harvester.recrawl import start_crawl_child
 
     logs = cfg.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     logfile = logs / f"{portal_id}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.log"
     with open(logfile, "w", encoding="utf-8") as fh:
-        proc = start_crawl_child(cfg, portal_id, full=False, wait=0, purpose="scheduled", settings=settings,
-                                 stdout=fh, stderr=subprocess.STDOUT)
+        proc = start_crawl_child(cfg, portal_id, full=False, wait=SCHEDULED_WAIT, purpose="scheduled",
+                                 settings=settings, stdout=fh, stderr=subprocess.STDOUT)
         with _children_lock:
             _children.add(proc)
         try:
@@ -84,10 +90,34 @@ def run_child(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> in
         finally:
             with _children_lock:
                 _children.discard(proc)
-    if rc not in (0, 1, 3):
+    if rc == 3:
+        record_busy(cfg, portal_id, logfile)
+    elif rc not in (0, 1):
         record_crash(cfg, portal_id, rc, logfile)
     log.info("scheduled harvest of %s ended with exit %s (log %s)", portal_id, rc, logfile)
     return rc
+
+
+def record_busy(cfg: Config, portal_id: str, logfile: Path) -> None:
+    """The night's harvest did not run: the portal or its host stayed busy with another harvest."""
+    from harvester.notify import Notifier
+    from storage.database import open_database
+    from storage.health import raise_event
+
+    try:
+        why = next((ln.split(": refused — ", 1)[1] for ln in logfile.read_text(encoding="utf-8").splitlines()
+                    if ": refused — " in ln), "busy")
+    except OSError:
+        why = "busy"
+    db = open_database(cfg.db_url)
+    try:
+        with db.session() as s:
+            waited = f"{SCHEDULED_WAIT // 60} min" if SCHEDULED_WAIT >= 120 else f"{SCHEDULED_WAIT} s"
+            raise_event(s, portal_id, "crashed", f"the scheduled harvest did not run: after waiting {waited}, {why}",
+                        data={"log": str(logfile)})
+        Notifier(cfg.notify).send_new_events(db)
+    finally:
+        db.dispose()
 
 
 def record_crash(cfg: Config, portal_id: str, returncode: int, logfile: Path | None) -> None:

@@ -195,6 +195,32 @@ def test_workers_share_a_harvest_and_a_killed_workers_portal_is_finished_by_the_
     db.dispose()
 
 
+def test_portals_sharing_a_host_stay_within_its_limit_across_workers(pg_url, redis_url, queue, tmp_path):
+    """Four agencies' portals on one county site, two workers taking two jobs each: without a
+    lease on the host, each crawl would send its own 2 requests at once to it."""
+    from harvester.cluster import enqueue
+    from harvester.config import Config
+    from harvester.registry import load_registry
+
+    universe = build_universe(seed=15, n_portals=4, reports_per_portal=3)
+    env = _env(pg_url, redis_url, queue)
+    db = open_database(pg_url)
+    with SimServer(universe, first_host=181, latency=0.1, portals_per_host=4) as srv:
+        registry = srv.write_registry(tmp_path / "portals.toml")
+        enqueue(Config.from_env(env), load_registry(registry),
+                settings=("AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0", "CONCURRENT_REQUESTS_PER_DOMAIN=2"))
+        workers = [Worker(f"w{i}", env, tmp_path / f"d{i}", tmp_path / "archive", registry, "--parallel", "2",
+                          "--until-empty") for i in range(2)]
+        assert [w.wait(120) for w in workers] == [0, 0], "\n\n".join(w.output() for w in workers)
+        done = Counter(p for w in workers for p in w.done())
+        assert sorted(done) == sorted(p.id for p in universe.portals) and set(done.values()) == {1}
+        assert lost_reports(db, srv, universe.portals) == []
+        loads = {srv.host_concurrency(p.id) for p in universe.portals}
+    assert loads == {2}, f"the shared host answered up to {max(loads)} requests at once (limit 2)"
+    assert open_runs_and_locks(db) == ([], [])
+    db.dispose()
+
+
 def test_a_stopped_worker_hands_its_portal_back_and_a_job_enqueued_twice_is_harvested_once(pg_url, redis_url, queue,
                                                                                             tmp_path):
     """SIGTERM: the worker's harvest stops (its run interrupted) and goes back on the queue; the

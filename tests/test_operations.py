@@ -105,6 +105,39 @@ def test_the_lock_is_waited_for(lock_db):
     assert b is not None and 0.4 < time.monotonic() - t < 5
 
 
+def test_portals_on_a_host_another_process_harvests_are_refused_naming_the_host(lock_db):
+    """Portals sharing a host: politeness holds across processes only if one process at a time
+    harvests the host. The portals on a busy host are refused; the others go on."""
+    other = locks.acquire(lock_db, locks.host_key("xxgk.county.gov.cn"), "hostA:1:x", "scheduled")
+    taken, refused = locks.take_hosts(lock_db, {
+        "jyj": ["xxgk.county.gov.cn"],
+        "city": ["www.city.gov.cn", "xxgk.county.gov.cn"],  # one of its hosts is busy
+        "wjw": ["www.wjw.gov.cn"],
+    }, "hostB:2:y", "recrawl")
+    assert sorted(refused) == ["city", "jyj"]
+    assert refused["jyj"].startswith("host xxgk.county.gov.cn is being harvested (scheduled) by hostA:1:x since")
+    assert "one process at a time" in refused["jyj"]
+    # a lease taken for a refused portal is not kept: the city's other host is free for others
+    assert sorted(taken) == ["www.wjw.gov.cn"]
+    assert locks.try_acquire(lock_db, locks.host_key("www.city.gov.cn"), "hostC:3:z", "manual") is not None
+    locks.release(lock_db, other)
+    taken, refused = locks.take_hosts(lock_db, {"jyj": ["xxgk.county.gov.cn"], "zf": ["xxgk.county.gov.cn"]},
+                                      "hostB:2:y", "recrawl")
+    assert refused == {} and list(taken) == ["xxgk.county.gov.cn"]  # one lease for the two portals
+
+
+def test_host_lock_keys_fit_the_column_and_never_look_like_a_portal():
+    from harvester.registry import _ID
+
+    long_host = "a" * 70 + ".gov.cn"
+    assert locks.host_key("XXGK.County.gov.cn.") == "@xxgk.county.gov.cn"
+    assert len(locks.host_key(long_host)) <= 64
+    assert locks.host_key(long_host) != locks.host_key("a" * 71 + ".gov.cn")
+    assert not _ID.match(locks.host_key("x.gov.cn"))
+    assert locks.portal_hosts("http://Www.X.gov.cn:8080/xxgk/", ["xxgk.x.gov.cn", "www.x.gov.cn"]) == [
+        "www.x.gov.cn", "xxgk.x.gov.cn"]
+
+
 # -- scheduler with frozen time ----------------------------------------------------------------
 @pytest.fixture
 def sched_env(tmp_path, monkeypatch):
@@ -455,6 +488,27 @@ def test_recrawl_shows_progress_and_refuses_a_busy_portal(portals, tmp_path):
         assert s.get(CrawlLock, pid) is None  # released after the harvest
 
 
+def test_a_harvest_is_refused_on_a_host_another_process_is_harvesting(portals, tmp_path):
+    """Another process harvesting the portal's host: the harvest is refused, naming the host;
+    a harvest leaves no host lease behind."""
+    universe, srv, reg = portals
+    pid = universe.portals[0].id
+    host = srv.address(pid)[0]
+    db = open_database(sqlite_url(tmp_path / "harvester.db"))
+    lease = locks.acquire(db, locks.host_key(host), locks.new_holder(), "scheduled")
+    res = harvester("--data", tmp_path, "--portals", reg, "crawl", pid, "--quiet")
+    assert res.returncode == 3
+    assert f"{pid}: refused — host {host} is being harvested (scheduled) by " in res.stderr
+    with db.session() as s:
+        assert s.get(CrawlLock, pid) is None  # its portal lock was given back
+        assert s.scalar(select(func.count()).select_from(CrawlRun)) == 0
+    locks.release(db, lease)
+    res = harvester("--data", tmp_path, "--portals", reg, "crawl", pid, "--quiet")
+    assert res.returncode == 0, res.stderr[-3000:]
+    with db.session() as s:
+        assert s.scalars(select(CrawlLock)).all() == []
+
+
 def test_a_killed_harvest_resumes_without_refetching_or_losing_anything(portals, tmp_path):
     universe, srv, reg = portals
     portal = universe.portals[1]
@@ -530,6 +584,31 @@ def test_a_crashing_child_is_recorded_and_the_other_portal_is_not_affected(porta
         [ev] = open_events(s, b)
         assert ev.kind == "crashed" and f"signal {signal.SIGKILL}" in ev.detail
         assert Path(ev.data["log"]).exists()
+
+
+def test_a_nightly_harvest_waits_for_its_busy_host_and_a_night_it_stays_busy_is_recorded(portals, tmp_path,
+                                                                                           monkeypatch):
+    """A sibling portal's harvest holds the shared host: the scheduled harvest waits for it
+    (it would otherwise skip the night); a host busy all the wait long is a health event."""
+    universe, srv, reg = portals
+    pid = universe.portals[0].id
+    host = srv.address(pid)[0]
+    cfg = Config(tmp_path, sqlite_url(tmp_path / "harvester.db"), reg)
+    db = open_database(cfg.db_url)
+    sibling = locks.acquire(db, locks.host_key(host), locks.new_holder(), "scheduled")
+    monkeypatch.setattr(scheduler, "SCHEDULED_WAIT", 1)
+    assert scheduler.run_child(cfg, pid) == 3
+    with db.session() as s:
+        [ev] = open_events(s, pid)
+        assert ev.kind == "crashed"
+        assert ev.detail.startswith(f"the scheduled harvest did not run: after waiting 1 s, host {host} is being "
+                                    "harvested (scheduled) by ")
+    monkeypatch.setattr(scheduler, "SCHEDULED_WAIT", 120)
+    threading.Timer(2.0, locks.release, args=(db, sibling)).start()
+    assert scheduler.run_child(cfg, pid) == 0
+    with db.session() as s:
+        assert s.scalars(select(CrawlRun.status).where(CrawlRun.portal_id == pid)).all() == ["ok"]
+    db.dispose()
 
 
 def test_the_browser_recrawl_action_starts_a_background_harvest_or_refuses(portals, tmp_path):

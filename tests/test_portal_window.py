@@ -98,3 +98,22 @@ def test_sigterm_mid_harvest_starts_no_more_portals_and_lists_the_rest(tmp_path)
         assert {r.portal_id for r in runs} == crawled
         assert all(r.status == "interrupted" and r.finished is not None for r in runs)
         assert s.scalars(select(CrawlLock)).all() == []
+
+
+def test_a_host_lease_is_given_back_with_the_last_portal_there(tmp_path):
+    """The window's bookkeeping of host leases: a host's lease goes back when the last portal
+    on it ends (others may harvest it then), not with the first, nor only at the harvest's end."""
+    from harvester.crawl import PortalWindow
+    from harvester.registry import PortalEntry
+
+    entries = [PortalEntry(id="jyj", name="教育局", url="http://xxgk.county.gov.cn/jyj/"),
+               PortalEntry(id="wjw", name="卫健委", url="http://xxgk.county.gov.cn/wjw/"),
+               PortalEntry(id="city", name="市政府", url="http://www.city.gov.cn/", hosts=("xxgk.county.gov.cn",))]
+    hosts = {"xxgk.county.gov.cn": "@xxgk.county.gov.cn", "www.city.gov.cn": "@www.city.gov.cn"}
+    window = PortalWindow(None, None, str(tmp_path), entries, "auto", 3, None, hosts=hosts)
+    for e in entries:
+        window._note_hosts(e)
+    assert window._hosts_done("jyj") == []
+    assert window._hosts_done("city") == ["@www.city.gov.cn"]
+    assert window._hosts_done("wjw") == ["@xxgk.county.gov.cn"]
+    assert window.host_users == {} and window.hosts_of == {}
