@@ -227,6 +227,24 @@ def _harvested_since(cfg: Config, portal_id: str, since: dt.datetime) -> str | N
             CrawlRun.status.not_in(("running", "interrupted"))).limit(1)).first()
 
 
+def _held_by_another(cfg: Config, portal: PortalEntry) -> str | None:
+    """Why the portal cannot be harvested now, read from the lock table (its own lock, or a
+    host's it shares, held by a live harvest), or None. A cheap look before a harvest process is
+    started for it: the harvest itself takes the locks (and would refuse the same way)."""
+    from sqlalchemy import select
+
+    from harvester.locks import holder_is_dead, host_key, portal_hosts
+    from storage.database import shared_database
+    from storage.models import CrawlLock, utcnow
+
+    keys = {portal.id: f"portal {portal.id}", **{host_key(h): f"host {h}" for h in portal_hosts(portal.url, portal.hosts)}}
+    with shared_database(cfg.db_url).session() as s:
+        for lock in s.scalars(select(CrawlLock).where(CrawlLock.portal_id.in_(list(keys)))):
+            if lock.expires_at > utcnow() and not holder_is_dead(lock.holder):
+                return f"{keys[lock.portal_id]} is being harvested by {lock.holder}"
+    return None
+
+
 def _last_run_id(cfg: Config, portal_id: str) -> int:
     """The id of the portal's latest crawl run (0: none)."""
     from sqlalchemy import func, select
@@ -314,6 +332,11 @@ def _harvest(entry: dict, harvest: dict) -> None:
     if status is not None:
         w.say(f"{pid}: already harvested in this harvest ({status}), nothing to do")
         return
+    busy = _held_by_another(w.cfg, portal)
+    if busy is not None:
+        delay = int(w.cfg.cluster.heartbeat * 1000)
+        w.say(f"{pid}: {busy}; back on the queue for {delay // 1000} s")
+        raise dramatiq.Retry(f"portal {pid} is busy", delay=delay)
     # a file of this job's own: two jobs of one portal at once never write one file
     registry = w.jobs_dir / f"{pid}-{uuid.uuid4().hex[:8]}.toml"
     registry.write_text(entry_toml(entry_json(portal)), encoding="utf-8")

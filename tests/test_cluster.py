@@ -286,7 +286,8 @@ def test_a_portal_locked_by_a_dead_worker_on_another_machine_waits_for_its_lease
                             acquired_at=now - dt.timedelta(minutes=9), expires_at=now + dt.timedelta(seconds=7)))
         w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
         assert w.wait(120) == 0, w.output()
-        assert any("being harvested by another process; back on the queue" in ln for ln in w.lines), w.output()
+        assert any(f"{portal}: portal {portal} is being harvested by other-machine:4242:deadbeef; back on the queue"
+                   in ln for ln in w.lines), w.output()
         assert w.done() == [portal], w.output()
         assert lost_reports(db, srv, universe.portals) == []
         assert open_runs_and_locks(db) == ([], [])
