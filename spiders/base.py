@@ -431,7 +431,13 @@ class PortalSpider(scrapy.Spider):
             yield from self.follow_redirect(response, target, f"HTTP {response.status}")
             return True
         if response.status == 200 and isinstance(response, scrapy.http.HtmlResponse):
-            return (yield from self._meta_refresh(response))
+            if (yield from self._meta_refresh(response)):
+                return True
+            target = self.script_redirect(response)
+            if target is not None:
+                self.crawler.stats.inc_value("harvester/script_redirects")
+                yield from self.follow_redirect(response, target, "script")
+                return True
         return False
 
     def _follow_up(self, response, url: str, **changes) -> scrapy.Request:
@@ -499,7 +505,7 @@ class PortalSpider(scrapy.Spider):
             headers = req.headers.copy()
             headers.pop("Content-Type", None)
             req = req.replace(method="GET", body=b"", headers=headers)
-        elif req.method != "GET" and how.startswith("meta"):
+        elif req.method != "GET" and how.startswith(("meta", "script")):  # a browser navigates with GET
             req = req.replace(method="GET", body=b"")
         yield req
 
@@ -562,6 +568,39 @@ class PortalSpider(scrapy.Spider):
         if kind in ("homepage", "section") and depth + 1 < self.discovery_depth:
             yield self._request(target, "section", depth_in_site=depth + 1)
         return False
+
+    def script_redirect(self, response) -> str | None:
+        """Where a redirect stub sends the browser by script (a portal's root page that is only
+        ``<script>window.location.href="/index.html"</script>``, a moved page's
+        ``location.replace(…)``), or None. Only a page with nothing else in it is a stub: next
+        to no visible text and no link other than to that target; the target is a literal
+        address (``script_target``) other than the page itself. The page stays stored as itself,
+        as with a meta refresh."""
+        if len(response.body) > 16384:
+            return None
+        text = self.text(response)
+        if "location" not in text:
+            return None
+        scripts = "\n".join(m.group(1) for m in _SCRIPT.finditer(text))
+        target = None
+        for pattern in (V.NAVIGATION_ASSIGN, V.NAVIGATION_CALL):
+            for m in pattern.finditer(scripts):
+                found = script_target(scripts[m.end():], response.url)
+                if found is not None and not same_page(found, response.url):
+                    target = strip_session_ids(found)
+                    break
+            if target is not None:
+                break
+        if target is None:
+            return None
+        visible = "".join(_INVISIBLE.sub(" ", text).split())
+        if len(visible) >= 80:
+            return None
+        root = urljoin(response.url, "/")
+        if any(not same_page(url, response.url) and not same_page(url, root) and not same_page(url, target)
+               for url, _ in self.links(response)):
+            return None
+        return target
 
     # -- blocks ----------------------------------------------------------------------------
     def is_challenge_page(self, response) -> bool:

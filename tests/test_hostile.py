@@ -196,7 +196,7 @@ def test_fault_is_recorded_and_nothing_else_is_lost(hostile, name):
 
 
 @pytest.mark.parametrize("name", [n for n in FAULTS if FAULTS[n].expect == "stored" and n in (
-    "moved-report", "homepage-302", "meta-refresh-0-same")])
+    "moved-report", "homepage-302", "meta-refresh-0-same", "homepage-script-redirect", "script-redirect-moved")])
 def test_redirected_url_leads_to_the_capture_of_its_final_url(hostile, name):
     f = hostile.faults[name]
     pid = f.portal.id

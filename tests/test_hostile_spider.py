@@ -158,6 +158,49 @@ def test_meta_refresh_to_another_host_is_recorded(delay):
     assert [x.url for x in out if isinstance(x, PageItem)] == [BASE + "/a.html"]
 
 
+# --------------------------------------------------------------------------- script redirects
+@pytest.mark.parametrize("script, target", [
+    ('window.location.href="/index.html";', "/index.html"),
+    ("top.location = 'xxgk/';", "/xxgk/"),
+    ('location.replace("/col/col1234/index.html")', "/col/col1234/index.html"),
+    ('setTimeout(function(){window.location.href=location.protocol+"//"+location.host+"/zwgk/"},1000);', "/zwgk/"),
+])
+def test_a_root_page_that_only_redirects_by_script_is_followed_as_a_redirect(script, target):
+    page = f'<html><head><script type="text/javascript">{script}</script></head><body></body></html>'
+    out = answer(make_spider(), response(BASE + "/", page, "homepage", depth_in_site=0))
+    (req,) = followed(out)
+    assert (req.url, req.meta["kind"], req.meta["redirected_from"]) == (BASE + target, "homepage", [BASE + "/"])
+    assert errors(out) == []
+    assert [x.url for x in out if isinstance(x, PageItem)] == [BASE + "/"]  # the stub is stored as itself
+
+
+def test_a_stub_with_a_click_here_link_to_its_target_is_a_redirect():
+    page = ('<html><script>location.href="/index.html";</script>'
+            '<body>正在跳转，<a href="/index.html">点击进入</a></body></html>')
+    (req,) = followed(answer(make_spider(), response(BASE + "/", page, "homepage", depth_in_site=0)))
+    assert req.url == BASE + "/index.html"
+
+
+def test_a_script_redirect_to_another_host_is_recorded_not_followed():
+    page = '<html><script>window.location.href="http://other.example.org/";</script></html>'
+    out = answer(make_spider(), response(BASE + "/", page, "homepage", depth_in_site=0))
+    assert followed(out) == [] and "script redirect to another host" in errors(out)[0]
+
+
+@pytest.mark.parametrize("page", [
+    # a page with content of its own, whose script navigates somewhere on a click
+    "<html><script>function go(){location.href='/search.html';}</script><body>"
+    + "<p>某县人民政府办公室2024年政府信息公开工作年度报告正文。</p>" * 5 + "</body></html>",
+    # links to other places: a real (short) page
+    '<html><script>location.href="/index.html";</script><a href="/xxgk/">政府信息公开</a>'
+    '<a href="/zwdt/">政务动态</a></html>',
+    # a computed target: not known without running the script
+    "<html><script>var u=getUrl();location.href=u;</script></html>",
+])
+def test_pages_that_are_not_script_redirect_stubs(page):
+    assert make_spider().script_redirect(response(BASE + "/", page, "homepage")) is None
+
+
 # --------------------------------------------------------------------------- JS challenge with 200
 CHALLENGE = ("<html><script>document.cookie='__jsl_clearance_s=1700000000.1|0|abc';location.reload();</script>"
              "</html>")

@@ -348,6 +348,28 @@ def _homepage_302(portal, sizes):
     return "/", "/index.html"
 
 
+def _script_stub(script: str, words: str = "") -> str:
+    return (f'<html><head><meta charset="utf-8"><title>{words or "跳转中"}</title>'
+            f'<script type="text/javascript">{script}</script></head><body>{words}</body></html>')
+
+
+def _homepage_script_redirect(portal, sizes):
+    """The root page is only a script sending the browser to /index.html, the real homepage."""
+    portal.pages["/index.html"] = portal.pages["/"]
+    _set_html(portal, "/", _script_stub('window.location.href = "/index.html";'))
+    return "/", "/index.html"
+
+
+def _script_redirect_moved(portal, sizes):
+    """A report page replaced by a stub whose script sends the browser to its new address."""
+    target = _report(portal)
+    final = _moved(target)
+    portal.pages[final] = portal.pages[target]
+    _set_html(portal, target, _script_stub(f'setTimeout(function(){{location.replace("./{final.rsplit("/", 1)[1]}")}}, 0);',
+                                           "页面已迁移，正在跳转……"))
+    return target, final
+
+
 def _refresh_stub(delay: int, url: str) -> str:
     return (f'<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="{delay};url={url}">'
             f'<title>页面跳转</title></head><body><p>页面正在跳转……</p></body></html>')
@@ -650,6 +672,10 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           _redirect_other_port),
     Fault("moved-report", "report -> 301 to its new address on the same host", "stored", "", _moved_report),
     Fault("homepage-302", "/ -> 302 /index.html", "stored", "", _homepage_302),
+    Fault("homepage-script-redirect", "/ is only <script>window.location.href=\"/index.html\"</script>", "stored", "",
+          _homepage_script_redirect),
+    Fault("script-redirect-moved", "a report page replaced by a stub whose script goes to its new address", "stored",
+          "", _script_redirect_moved),
     Fault("meta-refresh-0-same", "a report page replaced by a 0 s refresh to its new address", "stored", "", _meta_refresh_moved),
     Fault("meta-refresh-30-same", "the report page has a 30 s refresh to /xxgk/", "stored", "", _meta_refresh_in_report(30, False)),
     Fault("meta-refresh-0-other", "the report page has a 0 s refresh to another host", "error", "another host",
