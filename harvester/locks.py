@@ -36,8 +36,23 @@ class LockBusy(RuntimeError):
     """The portal is being harvested; the message says by whom and since when."""
 
 
+def _machine_tag() -> str:
+    """8 hex digits of this boot of this machine (Linux's boot id), or "" where there is none:
+    two machines given one host name (cloned images, containers named alike) are told apart."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            tag = fh.read().strip().replace("-", "")[:8].lower()
+    except OSError:
+        return ""
+    return tag if len(tag) == 8 and all(c in "0123456789abcdef" for c in tag) else ""
+
+
+MACHINE_TAG = _machine_tag()
+
+
 def new_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """``host:pid:token``; the token starts with the machine tag where there is one."""
+    return f"{socket.gethostname()}:{os.getpid()}:{MACHINE_TAG}{uuid.uuid4().hex[:8]}"
 
 
 HOST_PREFIX = "@"  # lock keys of hosts; portal ids start with a letter or digit (harvester.registry)
@@ -110,6 +125,10 @@ def holder_is_dead(holder: str) -> bool:
     except ValueError:
         return False
     if host != socket.gethostname():
+        return False
+    if len(_token) == 16 and _token[:8] != MACHINE_TAG:
+        # another machine of the same name (or this one before a reboot): its processes cannot
+        # be looked up from here; the lease runs out instead
         return False
     try:
         os.kill(pid_n, 0)

@@ -619,16 +619,35 @@ def test_a_job_handed_back_while_redis_is_unreachable_is_not_lost(pg_url, redis_
                 s.add(Portal(id=portal, name="x", url=srv.base_url(portal)))
                 s.flush()
                 s.add(CrawlLock(portal_id=portal, holder="other-machine:4242:deadbeef", purpose="scheduled",
-                                acquired_at=now, expires_at=now + dt.timedelta(seconds=12)))
+                                acquired_at=now, expires_at=now + dt.timedelta(seconds=15)))
             _enqueue(env, registry, portal)
+            # The worker looks at the portal's lock before it starts a harvest: that look is held
+            # (the lock table locked) until Redis has been cut, so the job's hand-back meets a
+            # Redis that cannot be reached.
+            from sqlalchemy import text
+
+            blocker = db.engine.connect()
+            held = blocker.begin()
+            blocker.execute(text("LOCK TABLE crawl_locks IN ACCESS EXCLUSIVE MODE"))
+
+            def worker_waits_on_the_lock_table():
+                with db.session() as s:
+                    return s.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted "
+                                         "AND relation = 'crawl_locks'::regclass"))
+
             w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
-            assert _wait_for(w.harvesting, timeout=60), w.output()
-            proxy.cut()
-            assert _wait_for(lambda: any("being harvested by another process" in ln for ln in w.lines), timeout=30), \
-                w.output()
+            try:
+                assert _wait_for(worker_waits_on_the_lock_table, timeout=60), w.output()
+                proxy.cut()
+            finally:
+                held.commit()
+                blocker.close()
+            assert _wait_for(lambda: any(f"portal {portal} is being harvested by other-machine" in ln for ln in w.lines),
+                             timeout=30), w.output()
             time.sleep(3)
             proxy.restore()
             assert w.wait(120) == 0, w.output()
+            assert any("trying again until Redis is back" in ln for ln in w.lines), w.output()  # it did meet the cut
             assert w.done() == [portal], w.output()
             assert lost_reports(db, srv, universe.portals) == []
     finally:

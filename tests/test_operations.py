@@ -97,6 +97,21 @@ def test_a_lock_of_a_dead_process_on_this_machine_is_stale(lock_db):
     assert other_live is None  # this (live) process holds it now
 
 
+def test_a_lock_of_a_machine_with_the_same_name_is_not_taken_for_dead(lock_db):
+    """Two machines given one host name (cloned images, containers named alike): a holder on the
+    other one, whose process id does not exist here, is honoured until its lease runs out."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    if not locks.MACHINE_TAG:
+        pytest.skip("no boot id on this system: machines of one name cannot be told apart")
+    other_tag = "0" * 8 if locks.MACHINE_TAG != "0" * 8 else "1" * 8
+    twin = f"{locks.socket.gethostname()}:{proc.pid}:{other_tag}deadbeef"
+    assert not locks.holder_is_dead(twin)
+    assert locks.try_acquire(lock_db, "p", twin, "scheduled") is not None
+    assert locks.try_acquire(lock_db, "p", locks.new_holder(), "recrawl") is None
+    assert locks.holder_is_dead(f"{locks.socket.gethostname()}:{proc.pid}:{locks.MACHINE_TAG}deadbeef")
+
+
 def test_the_lock_is_waited_for(lock_db):
     a = locks.acquire(lock_db, "p", locks.new_holder(), "scheduled")
     threading.Timer(0.5, locks.release, args=(lock_db, a)).start()
