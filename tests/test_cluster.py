@@ -196,16 +196,16 @@ def test_workers_share_a_harvest_and_a_killed_workers_portal_is_finished_by_the_
 
 
 def test_portals_sharing_a_host_stay_within_its_limit_across_workers(pg_url, redis_url, queue, tmp_path):
-    """Four agencies' portals on one county site, two workers taking two jobs each: without a
+    """Three agencies' portals on one county site, two workers taking two jobs each: without a
     lease on the host, each crawl would send its own 2 requests at once to it."""
     from harvester.cluster import enqueue
     from harvester.config import Config
     from harvester.registry import load_registry
 
-    universe = build_universe(seed=15, n_portals=4, reports_per_portal=3)
+    universe = build_universe(seed=15, n_portals=3, reports_per_portal=2)
     env = _env(pg_url, redis_url, queue)
     db = open_database(pg_url)
-    with SimServer(universe, first_host=181, latency=0.1, portals_per_host=4) as srv:
+    with SimServer(universe, first_host=181, latency=0.1, portals_per_host=3) as srv:
         registry = srv.write_registry(tmp_path / "portals.toml")
         enqueue(Config.from_env(env), load_registry(registry),
                 settings=("AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0", "CONCURRENT_REQUESTS_PER_DOMAIN=2"))
