@@ -237,7 +237,8 @@ def _held_by_another(cfg: Config, portal: PortalEntry) -> str | None:
     from storage.database import shared_database
     from storage.models import CrawlLock, utcnow
 
-    keys = {portal.id: f"portal {portal.id}", **{host_key(h): f"host {h}" for h in portal_hosts(portal.url, portal.hosts)}}
+    hosts = portal_hosts(portal.url, portal.hosts, portal.columns)
+    keys = {portal.id: f"portal {portal.id}", **{host_key(h): f"host {h}" for h in hosts}}
     with shared_database(cfg.db_url).session() as s:
         for lock in s.scalars(select(CrawlLock).where(CrawlLock.portal_id.in_(list(keys)))):
             if lock.expires_at > utcnow() and not holder_is_dead(lock.holder):

@@ -317,7 +317,7 @@ class PortalWindow:
             from harvester.locks import portal_hosts
 
             for e in entries:
-                for h in portal_hosts(e.url, e.hosts):
+                for h in portal_hosts(e.url, e.hosts, e.columns):
                     self.host_users[h] = self.host_users.get(h, 0) + 1
         self.in_flight: set[str] = set()
         self.recovering: set[str] = set()  # in flight, its crawler not started yet
@@ -444,7 +444,7 @@ class PortalWindow:
         if self.host_locks:
             from harvester.locks import portal_hosts
 
-            self.hosts_of[e.id] = portal_hosts(e.url, e.hosts)
+            self.hosts_of[e.id] = portal_hosts(e.url, e.hosts, e.columns)
 
     def _hosts_done(self, portal_id: str) -> list[str]:
         """The lock keys of the hosts whose last portal ``portal_id`` was."""
@@ -562,8 +562,8 @@ def _take_hosts(db: Database, chosen: list[PortalEntry], leases: list, holder: s
     whose host another process is harvesting is refused, and its own lock given back."""
     from harvester.locks import portal_hosts, release, take_hosts
 
-    host_leases, busy = take_hosts(db, {e.id: portal_hosts(e.url, e.hosts) for e in chosen}, holder, purpose,
-                                   wait=wait)
+    host_leases, busy = take_hosts(db, {e.id: portal_hosts(e.url, e.hosts, e.columns) for e in chosen}, holder,
+                                   purpose, wait=wait)
     if busy:
         for lease in [lease for lease in leases if lease.portal_id in busy]:
             release(db, lease)

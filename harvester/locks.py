@@ -72,10 +72,12 @@ def host_key(host: str) -> str:
     return f"{HOST_PREFIX}{name[:_KEY_LENGTH - len(digest) - 2]}~{digest}"
 
 
-def portal_hosts(url: str, more: tuple[str, ...] | list[str] = ()) -> list[str]:
-    """The hosts a portal's harvest fetches from: its address's and the registry's ``hosts``."""
+def portal_hosts(url: str, more: tuple[str, ...] | list[str] = (), columns: tuple[str, ...] | list[str] = ()
+                 ) -> list[str]:
+    """The hosts a portal's harvest fetches from: its address's, its columns' (a registry may
+    list a column on another host) and the registry's ``hosts``."""
     out = []
-    for h in [urlsplit(url).hostname or "", *more]:
+    for h in [urlsplit(url).hostname or "", *(urlsplit(c).hostname or "" for c in columns), *more]:
         h = h.lower().rstrip(".")
         if h and h not in out:
             out.append(h)
@@ -281,23 +283,19 @@ def take_hosts(db: Database, portals: dict[str, list[str]], holder: str, purpose
                ttl: dt.timedelta = DEFAULT_TTL) -> tuple[dict[str, Lease], dict[str, str]]:
     """Host leases for the portals ``{portal id: its hosts}``: returns the leases taken (by host)
     and the portals refused with the reason (one of their hosts is being harvested by another
-    process). A host lease left with no portal to use it is given back at once."""
+    process). A host lease left with no portal to use it is given back at once.
+
+    Hosts are taken in one order (sorted by name) whoever takes them: two processes that each
+    need two hosts never hold one each while waiting for the other's."""
     taken: dict[str, Lease] = {}
     busy: dict[str, str] = {}
-    refused: dict[str, str] = {}
-    for pid, hosts in portals.items():
-        for h in hosts:
-            if h in taken:
-                continue
-            if h not in busy:
-                try:
-                    taken[h] = acquire(db, host_key(h), holder, purpose, wait=wait, ttl=ttl, what=f"host {h}")
-                    continue
-                except LockBusy as exc:
-                    busy[h] = (f"{exc}. Portals sharing a host are harvested by one process at a time (its "
-                               "per-host limit holds for them together); this one waits for its turn")
-            refused[pid] = busy[h]
-            break
+    for h in sorted({h for hosts in portals.values() for h in hosts}):
+        try:
+            taken[h] = acquire(db, host_key(h), holder, purpose, wait=wait, ttl=ttl, what=f"host {h}")
+        except LockBusy as exc:
+            busy[h] = (f"{exc}. Portals sharing a host are harvested by one process at a time (its "
+                       "per-host limit holds for them together); this one waits for its turn")
+    refused = {pid: busy[h] for pid, hosts in portals.items() for h in hosts if h in busy}
     used = {h for pid, hosts in portals.items() if pid not in refused for h in hosts}
     for h in [h for h in taken if h not in used]:
         release(db, taken.pop(h))

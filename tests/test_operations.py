@@ -141,6 +141,26 @@ def test_portals_on_a_host_another_process_harvests_are_refused_naming_the_host(
     assert refused == {} and list(taken) == ["xxgk.county.gov.cn"]  # one lease for the two portals
 
 
+def test_two_harvests_needing_the_same_two_hosts_never_both_wait_each_other_out(lock_db):
+    """A portal on www.x and a column on zwgk.x, another the other way round: each process
+    holding one host while it waits for the other's would refuse both portals after the wait.
+    Hosts are taken in one order, so one of them always gets both."""
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def take(name, hosts):
+        barrier.wait()
+        results[name] = locks.take_hosts(lock_db, {name: hosts}, f"host{name}:1:x", "scheduled", wait=1.5)[1]
+
+    threads = [threading.Thread(target=take, args=("a", ["www.x.gov.cn", "zwgk.x.gov.cn"])),
+               threading.Thread(target=take, args=("b", ["zwgk.x.gov.cn", "www.x.gov.cn"]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(name for name, refused in results.items() if not refused) in (["a"], ["b"]), results
+
+
 def test_host_lock_keys_fit_the_column_and_never_look_like_a_portal():
     from harvester.registry import _ID
 
@@ -151,6 +171,9 @@ def test_host_lock_keys_fit_the_column_and_never_look_like_a_portal():
     assert not _ID.match(locks.host_key("x.gov.cn"))
     assert locks.portal_hosts("http://Www.X.gov.cn:8080/xxgk/", ["xxgk.x.gov.cn", "www.x.gov.cn"]) == [
         "www.x.gov.cn", "xxgk.x.gov.cn"]
+    # a column the registry lists on another host is fetched too: its host is the portal's
+    assert locks.portal_hosts("http://www.x.gov.cn/", (), ["http://zwgk.x.gov.cn/gknb/index.html"]) == [
+        "www.x.gov.cn", "zwgk.x.gov.cn"]
 
 
 # -- scheduler with frozen time ----------------------------------------------------------------
