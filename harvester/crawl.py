@@ -504,7 +504,7 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
     leases, refused, chosen = [], [], []
     for e in entries:
         try:
-            leases.append(acquire(db, e.id, holder, purpose, wait=wait))
+            leases.append(acquire(db, e.id, holder, purpose, wait=wait, keep=leases))
             chosen.append(e)
         except LockBusy as exc:
             refused.append((e.id, str(exc)))
@@ -563,7 +563,7 @@ def _take_hosts(db: Database, chosen: list[PortalEntry], leases: list, holder: s
     from harvester.locks import portal_hosts, release, take_hosts
 
     host_leases, busy = take_hosts(db, {e.id: portal_hosts(e.url, e.hosts, e.columns) for e in chosen}, holder,
-                                   purpose, wait=wait)
+                                   purpose, wait=wait, keep=leases)
     if busy:
         for lease in [lease for lease in leases if lease.portal_id in busy]:
             release(db, lease)

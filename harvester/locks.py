@@ -155,16 +155,25 @@ def describe(db: Database, portal_id: str, what: str | None = None) -> str:
 
 
 def acquire(db: Database, portal_id: str, holder: str, purpose: str, *, wait: float = 0.0,
-            ttl: dt.timedelta = DEFAULT_TTL, poll: float = 1.0, what: str | None = None) -> Lease:
+            ttl: dt.timedelta = DEFAULT_TTL, poll: float = 1.0, what: str | None = None,
+            keep: list[Lease] | None = None) -> Lease:
     """Acquire, waiting up to ``wait`` seconds; LockBusy with a clear message otherwise
-    (``what``: what the lock is of, for that message; default the portal ``portal_id``)."""
+    (``what``: what the lock is of, for that message; default the portal ``portal_id``).
+    ``keep``: leases already taken for the same harvest, renewed while this one is waited for
+    (a wait may outlast their ``ttl``: they would expire and be taken over meanwhile)."""
     deadline = time.monotonic() + wait
+    renewed = time.monotonic()
     while True:
         lease = try_acquire(db, portal_id, holder, purpose, ttl)
         if lease is not None:
             return lease
         if time.monotonic() >= deadline:
             raise LockBusy(describe(db, portal_id, what))
+        if keep and time.monotonic() - renewed >= ttl.total_seconds() / 4:
+            for lost in renew_all(db, keep, ttl):
+                log.error("lock %s was lost while waiting for %s (expired and taken over)", lost.portal_id,
+                          what or f"portal {portal_id}")
+            renewed = time.monotonic()
         time.sleep(min(poll, max(0.05, deadline - time.monotonic())))
 
 
@@ -280,10 +289,12 @@ class Heartbeat:
 
 
 def take_hosts(db: Database, portals: dict[str, list[str]], holder: str, purpose: str, *, wait: float = 0.0,
-               ttl: dt.timedelta = DEFAULT_TTL) -> tuple[dict[str, Lease], dict[str, str]]:
+               ttl: dt.timedelta = DEFAULT_TTL, keep: list[Lease] | None = None
+               ) -> tuple[dict[str, Lease], dict[str, str]]:
     """Host leases for the portals ``{portal id: its hosts}``: returns the leases taken (by host)
     and the portals refused with the reason (one of their hosts is being harvested by another
-    process). A host lease left with no portal to use it is given back at once.
+    process). A host lease left with no portal to use it is given back at once. While a host is
+    waited for, the leases taken before it (and ``keep``: the portals' own) are renewed.
 
     Hosts are taken in one order (sorted by name) whoever takes them: two processes that each
     need two hosts never hold one each while waiting for the other's."""
@@ -291,10 +302,11 @@ def take_hosts(db: Database, portals: dict[str, list[str]], holder: str, purpose
     busy: dict[str, str] = {}
     for h in sorted({h for hosts in portals.values() for h in hosts}):
         try:
-            taken[h] = acquire(db, host_key(h), holder, purpose, wait=wait, ttl=ttl, what=f"host {h}")
+            taken[h] = acquire(db, host_key(h), holder, purpose, wait=wait, ttl=ttl, what=f"host {h}",
+                               keep=[*(keep or ()), *taken.values()])
         except LockBusy as exc:
             busy[h] = (f"{exc}. Portals sharing a host are harvested by one process at a time (its "
-                       "per-host limit holds for them together); this one waits for its turn")
+                       "per-host limit holds for them together)")
     refused = {pid: busy[h] for pid, hosts in portals.items() for h in hosts if h in busy}
     used = {h for pid, hosts in portals.items() if pid not in refused for h in hosts}
     for h in [h for h in taken if h not in used]:

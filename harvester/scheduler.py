@@ -67,21 +67,26 @@ _children: set[subprocess.Popen] = set()
 _children_lock = threading.Lock()
 
 
-# How long a nightly harvest waits for its portal, or a host it shares with other portals, to be
-# free of another harvest (a sibling portal's, a recrawl) before the night is given up and said so.
-SCHEDULED_WAIT = 2 * 3600
+# A nightly harvest refused because its portal, or a host it shares with other portals, is busy
+# with another harvest (a sibling portal's, a recrawl) is tried again this much later (a one-off
+# job: no thread of the pool waits meanwhile) ...
+BUSY_RETRY_AFTER = dt.timedelta(minutes=15)
+# ... until this long after its first try; then the night is given up, and a health event says so.
+BUSY_GIVE_UP_AFTER = dt.timedelta(hours=6)
+RETRY_PREFIX = "retry:"  # job ids of those one-off tries (not registry jobs: sync_jobs leaves them)
+_STOPPING = threading.Event()  # the scheduler of this process is stopping: a child's end is no news
 
 
-def run_child(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:
-    """Harvest one portal in a child process; record a crash, or a night the portal stayed
-    busy (SCHEDULED_WAIT), as a health event."""
+def run_child(cfg: Config, portal_id: str, settings: tuple[str, ...] = (), busy_since: str | None = None) -> int:
+    """Harvest one portal in a child process; record a crash as a health event. A portal found
+    busy is tried again later (``busy_since``: when it was first found busy, ISO time)."""
     from harvester.recrawl import start_crawl_child
 
     logs = cfg.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     logfile = logs / f"{portal_id}-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}.log"
     with open(logfile, "w", encoding="utf-8") as fh:
-        proc = start_crawl_child(cfg, portal_id, full=False, wait=SCHEDULED_WAIT, purpose="scheduled",
+        proc = start_crawl_child(cfg, portal_id, full=False, wait=0, purpose="scheduled",
                                  settings=settings, stdout=fh, stderr=subprocess.STDOUT)
         with _children_lock:
             _children.add(proc)
@@ -90,31 +95,65 @@ def run_child(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> in
         finally:
             with _children_lock:
                 _children.discard(proc)
-    if rc == 3:
-        record_busy(cfg, portal_id, logfile)
+    if _STOPPING.is_set() and rc not in (0, 1):
+        log.info("scheduled harvest of %s stopped with the scheduler (exit %s)", portal_id, rc)
+    elif rc == 3:
+        _busy(cfg, portal_id, settings, logfile, busy_since)
     elif rc not in (0, 1):
         record_crash(cfg, portal_id, rc, logfile)
     log.info("scheduled harvest of %s ended with exit %s (log %s)", portal_id, rc, logfile)
     return rc
 
 
-def record_busy(cfg: Config, portal_id: str, logfile: Path) -> None:
+def _refusal(logfile: Path) -> str:
+    try:
+        return next((ln.split(": refused — ", 1)[1] for ln in logfile.read_text(encoding="utf-8").splitlines()
+                     if ": refused — " in ln), "busy")
+    except OSError:
+        return "busy"
+
+
+def _busy(cfg: Config, portal_id: str, settings: tuple[str, ...], logfile: Path, busy_since: str | None) -> None:
+    """The harvest was refused: its portal or a host of it is being harvested by another process."""
+    why = _refusal(logfile)
+    now = dt.datetime.now(dt.timezone.utc)
+    first = dt.datetime.fromisoformat(busy_since) if busy_since else now
+    if now - first < BUSY_GIVE_UP_AFTER:
+        when = _retry_later(portal_id, settings, first, now + BUSY_RETRY_AFTER)
+        if when is not None:
+            log.warning("scheduled harvest of %s refused (%s); tried again at %s", portal_id, why,
+                        when.isoformat(timespec="minutes"))
+            return
+    record_busy(cfg, portal_id, why, first, now)
+
+
+def _retry_later(portal_id: str, settings: tuple[str, ...], first: dt.datetime, when: dt.datetime):
+    """A one-off job trying the portal's harvest again at ``when``; None when there is no running
+    scheduler in this process to hold it."""
+    sched = _SCHEDULER
+    if sched is None or not sched.running or _STOPPING.is_set():
+        return None
+    from apscheduler.triggers.date import DateTrigger
+
+    sched.add_job("harvester.scheduler:scheduled_harvest", DateTrigger(run_date=when), id=RETRY_PREFIX + portal_id,
+                  name=f"nightly harvest of {portal_id}, tried again (busy)",
+                  args=[portal_id, list(settings), first.isoformat()], replace_existing=True)
+    return when
+
+
+def record_busy(cfg: Config, portal_id: str, why: str, first: dt.datetime, now: dt.datetime) -> None:
     """The night's harvest did not run: the portal or its host stayed busy with another harvest."""
     from harvester.notify import Notifier
     from storage.database import open_database
     from storage.health import raise_event
 
-    try:
-        why = next((ln.split(": refused — ", 1)[1] for ln in logfile.read_text(encoding="utf-8").splitlines()
-                    if ": refused — " in ln), "busy")
-    except OSError:
-        why = "busy"
+    minutes = int((now - first).total_seconds() // 60)
+    since = f", tried from {first.isoformat(timespec='minutes')} for {minutes} min" if minutes else ""
     db = open_database(cfg.db_url)
     try:
         with db.session() as s:
-            waited = f"{SCHEDULED_WAIT // 60} min" if SCHEDULED_WAIT >= 120 else f"{SCHEDULED_WAIT} s"
-            raise_event(s, portal_id, "crashed", f"the scheduled harvest did not run: after waiting {waited}, {why}",
-                        data={"log": str(logfile)})
+            raise_event(s, portal_id, "crashed", f"the scheduled harvest did not run{since}: {why}",
+                        data={"busy_since": first.isoformat()})
         Notifier(cfg.notify).send_new_events(db)
     finally:
         db.dispose()
@@ -189,36 +228,42 @@ def record_not_enqueued(cfg: Config, entries: list[PortalEntry], problem: str) -
         db.dispose()
 
 
-def run_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = ()) -> int:
+def run_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = (), busy_since: str | None = None) -> int:
     """A nightly harvest: enqueued for the workers in cluster mode, else run here in a child."""
     if cfg.cluster.redis_url:
         return enqueue_job(cfg, portal_id, settings)
-    return run_child(cfg, portal_id, settings)
+    return run_child(cfg, portal_id, settings, busy_since)
 
 
 RUNNER = run_job  # tests replace this to observe when jobs fire
 _ACTIVE: Config | None = None  # the configuration of the scheduler running in this process
+_SCHEDULER = None  # that scheduler (for one-off retries of busy portals)
 
 
-def scheduled_harvest(portal_id: str, settings: list[str] | tuple[str, ...] = ()) -> int:
-    """The job APScheduler stores (by reference) and runs. Its stored arguments are the portal
-    and its Scrapy settings only: the database URL (which may carry a password) and the paths
-    come from the scheduler running it, never from the job table."""
+def scheduled_harvest(portal_id: str, settings: list[str] | tuple[str, ...] = (), busy_since: str | None = None
+                      ) -> int:
+    """The job APScheduler stores (by reference) and runs. Its stored arguments are the portal,
+    its Scrapy settings and, for a retry, when the portal was first found busy: the database URL
+    (which may carry a password) and the paths come from the scheduler running it, never from
+    the job table."""
     if _ACTIVE is None:
         raise RuntimeError("scheduled_harvest runs only inside a scheduler made by build_scheduler")
+    if busy_since:
+        return RUNNER(_ACTIVE, portal_id, tuple(settings), busy_since=busy_since)
     return RUNNER(_ACTIVE, portal_id, tuple(settings))
 
 
 # -- the scheduler -----------------------------------------------------------------------------
 def build_scheduler(cfg: Config, schedule: Schedule, scheduler_cls=BackgroundScheduler):
-    global _ACTIVE
+    global _ACTIVE, _SCHEDULER
     _ACTIVE = cfg
-    return scheduler_cls(
+    _SCHEDULER = scheduler_cls(
         jobstores={"default": SQLAlchemyJobStore(url=cfg.db_url, tablename=JOB_TABLE)},
         executors={"default": ThreadPoolExecutor(schedule.max_parallel)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(schedule.catch_up_days * 86400)},
         timezone=schedule.timezone,
     )
+    return _SCHEDULER
 
 
 def sync_jobs(scheduler, entries: list[PortalEntry], schedule: Schedule) -> dict[str, str]:
@@ -252,6 +297,7 @@ def serve(cfg: Config, entries: list[PortalEntry], schedule: Schedule, out=None,
 
     out = out or sys.stdout
     stop = stop or threading.Event()
+    _STOPPING.clear()
     scheduler = build_scheduler(cfg, schedule)
     scheduler.start(paused=True)
     actions = sync_jobs(scheduler, entries, schedule)
@@ -268,6 +314,7 @@ def serve(cfg: Config, entries: list[PortalEntry], schedule: Schedule, out=None,
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     stop.wait()
+    _STOPPING.set()
     print("schedule: stopping — no new harvests; running ones finish their pages in flight", file=out)
     out.flush()
     scheduler.shutdown(wait=False)

@@ -173,6 +173,37 @@ def script_target(expr: str, page_url: str) -> str | None:
         return None
 
 
+_FRAMED = re.compile(r"(?i)<(?:iframe|frame|embed|object)\b")
+_JS_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
+# statements that make what follows them conditional (or not run at all)
+_JS_CONDITIONAL = re.compile(r"\b(?:if|else|while|for|switch|case|catch|try|return|function)\b|\?|&&|\|\|")
+# blocks whose body runs once the page loads: a timer, an onload or ready handler
+_JS_ON_LOAD = re.compile(
+    r"(?:\bsetTimeout\s*\(\s*|\.ready\s*\(\s*|\$\s*\(\s*|\bjQuery\s*\(\s*|\bonload\s*=\s*"
+    r"|\baddEventListener\s*\(\s*['\"](?:load|DOMContentLoaded)['\"]\s*,\s*)"
+    r"(?:function\s*\w*\s*\(\s*\)|\(\s*\)\s*=>)\s*$")
+
+
+def _unconditional(scripts: str, pos: int) -> bool:
+    """The statement at ``pos`` runs whenever the page is opened: at the script's top level or
+    in a timer / load handler, not behind an ``if`` (a mobile redirect), in a function that may
+    never be called (an onclick's), a ``try`` or a loop. String literals are blanked first, so
+    braces and words inside them do not count; a navigation inside a string (``setTimeout("…")``)
+    is judged by the statement holding the string."""
+    masked = _JS_STRING.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], scripts)
+    prefix = masked[:pos]
+    statement = prefix[max(prefix.rfind(";"), prefix.rfind("{"), prefix.rfind("}")) + 1:]
+    if _JS_CONDITIONAL.search(statement):
+        return False
+    opened: list[int] = []
+    for i, ch in enumerate(prefix):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}" and opened:
+            opened.pop()
+    return all(_JS_ON_LOAD.search(prefix[:i]) for i in opened)
+
+
 class PortalSpider(scrapy.Spider):
     """Walks any portal; the family of each listing page is detected from the page."""
 
@@ -581,12 +612,15 @@ class PortalSpider(scrapy.Spider):
         text = self.text(response)
         if "location" not in text:
             return None
+        if _FRAMED.search(text):  # a viewer showing a document in a frame is a page
+            return None
         scripts = "\n".join(m.group(1) for m in _SCRIPT.finditer(text))
         target = None
         for pattern in (V.NAVIGATION_ASSIGN, V.NAVIGATION_CALL):
             for m in pattern.finditer(scripts):
                 found = script_target(scripts[m.end():], response.url)
-                if found is not None and not same_page(found, response.url):
+                if (found is not None and urlsplit(found).scheme in ("http", "https")
+                        and not same_page(found, response.url) and _unconditional(scripts, m.start())):
                     target = strip_session_ids(found)
                     break
             if target is not None:

@@ -164,6 +164,8 @@ def test_meta_refresh_to_another_host_is_recorded(delay):
     ("top.location = 'xxgk/';", "/xxgk/"),
     ('location.replace("/col/col1234/index.html")', "/col/col1234/index.html"),
     ('setTimeout(function(){window.location.href=location.protocol+"//"+location.host+"/zwgk/"},1000);', "/zwgk/"),
+    ('window.onload = function () { self.location = "/portal/index.html"; };', "/portal/index.html"),
+    ('if (document.all) { var ie = 1; }\nlocation.href = "/index.html";', "/index.html"),
 ])
 def test_a_root_page_that_only_redirects_by_script_is_followed_as_a_redirect(script, target):
     page = f'<html><head><script type="text/javascript">{script}</script></head><body></body></html>'
@@ -196,9 +198,39 @@ def test_a_script_redirect_to_another_host_is_recorded_not_followed():
     '<a href="/zwdt/">政务动态</a></html>',
     # a computed target: not known without running the script
     "<html><script>var u=getUrl();location.href=u;</script></html>",
+    # a mobile redirect: only for phones (gkmlpt pages and many portals carry one)
+    '<html><script>if(/Android|iPhone/i.test(navigator.userAgent)){window.location.href="mobile.html";}</script>'
+    '<script>window._CONFIG = {SID: "1", TREE: []};</script></html>',
+    "<html><script>if (isMobile()) location.replace('/m/');</script></html>",
+    # a function an onclick may call, beside a PDF shown in a frame
+    "<html><script>function goHome(){location.href='/index.html'}</script>"
+    '<iframe src="/attach/0/report.pdf"></iframe></html>',
+    # a frame showing the page's document, whatever the script does
+    '<html><script>location.href="/index.html";</script><embed src="/attach/0/report.pdf"></html>',
+    "<html><script>try { top.location = '/x.html'; } catch (e) {}</script></html>",
+    # not an http(s) address
+    '<html><script>location.href="javascript:void(0)";</script></html>',
 ])
 def test_pages_that_are_not_script_redirect_stubs(page):
     assert make_spider().script_redirect(response(BASE + "/", page, "homepage")) is None
+
+
+MOBILE_REDIRECT = ('<script>if(/AppleWebKit.*mobile/i.test(navigator.userAgent)){try{'
+                   'if(/Android|iPhone|iPod/i.test(navigator.userAgent)){window.location.href="mobile.html";}'
+                   '}catch(e){}}</script>')
+
+
+@pytest.mark.parametrize("fixture, url, kind", [
+    ("gkmlpt_index.html", "/gkmlpt/index", "homepage"),  # the app's shell: its columns are in _CONFIG
+    ("gkmlpt_notice.html", "/gkmlpt/content/5/720/post_720635.html", "article"),  # a short page, body in _CONFIG
+])
+def test_a_short_gkmlpt_page_with_a_mobile_redirect_is_read_as_itself(fixture, url, kind):
+    from pathlib import Path
+
+    page = (Path(__file__).parent / "fixtures" / "families" / fixture).read_bytes()
+    page = page.replace(b"</head>", MOBILE_REDIRECT.encode() + b"</head>", 1)
+    spider = make_spider(url=BASE + "/gkmlpt/index")
+    assert spider.script_redirect(response(BASE + url, page, kind)) is None
 
 
 # --------------------------------------------------------------------------- JS challenge with 200

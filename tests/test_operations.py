@@ -131,7 +131,7 @@ def test_portals_on_a_host_another_process_harvests_are_refused_naming_the_host(
     }, "hostB:2:y", "recrawl")
     assert sorted(refused) == ["city", "jyj"]
     assert refused["jyj"].startswith("host xxgk.county.gov.cn is being harvested (scheduled) by hostA:1:x since")
-    assert "one process at a time" in refused["jyj"]
+    assert "one process at a time" in refused["jyj"] and "waits for its turn" not in refused["jyj"]
     # a lease taken for a refused portal is not kept: the city's other host is free for others
     assert sorted(taken) == ["www.wjw.gov.cn"]
     assert locks.try_acquire(lock_db, locks.host_key("www.city.gov.cn"), "hostC:3:z", "manual") is not None
@@ -159,6 +159,27 @@ def test_two_harvests_needing_the_same_two_hosts_never_both_wait_each_other_out(
     for t in threads:
         t.join(timeout=30)
     assert sorted(name for name, refused in results.items() if not refused) in (["a"], ["b"]), results
+
+
+def test_leases_taken_are_kept_alive_while_another_is_waited_for(lock_db):
+    """A harvest waiting for its second host (a nightly harvest may wait long) renews what it
+    holds already: its first host is not taken over by a sibling meanwhile."""
+    ttl = dt.timedelta(seconds=2)
+    other = locks.acquire(lock_db, locks.host_key("b.gov.cn"), "hostB:2:y", "scheduled")
+    got = {}
+
+    def take():
+        got["result"] = locks.take_hosts(lock_db, {"x": ["a.gov.cn", "b.gov.cn"]}, "hostA:1:x", "recrawl",
+                                         wait=6, ttl=ttl)
+
+    t = threading.Thread(target=take)
+    t.start()
+    time.sleep(3.5)  # well past the ttl of the lease on a.gov.cn
+    assert locks.try_acquire(lock_db, locks.host_key("a.gov.cn"), "hostC:3:z", "scheduled") is None
+    locks.release(lock_db, other)
+    t.join(timeout=30)
+    taken, refused = got["result"]
+    assert refused == {} and sorted(taken) == ["a.gov.cn", "b.gov.cn"]
 
 
 def test_host_lock_keys_fit_the_column_and_never_look_like_a_portal():
@@ -624,26 +645,39 @@ def test_a_crashing_child_is_recorded_and_the_other_portal_is_not_affected(porta
         assert Path(ev.data["log"]).exists()
 
 
-def test_a_nightly_harvest_waits_for_its_busy_host_and_a_night_it_stays_busy_is_recorded(portals, tmp_path,
-                                                                                           monkeypatch):
-    """A sibling portal's harvest holds the shared host: the scheduled harvest waits for it
-    (it would otherwise skip the night); a host busy all the wait long is a health event."""
+def test_a_nightly_harvest_whose_host_is_busy_is_tried_again_later_then_recorded(portals, tmp_path):
+    """A sibling portal's harvest holds the shared host: the scheduled harvest is refused at once
+    (no thread of the scheduler waits), comes back as a one-off job 15 minutes later, and a night
+    the host stays busy for 6 hours is a health event, never a silent skip."""
     universe, srv, reg = portals
     pid = universe.portals[0].id
     host = srv.address(pid)[0]
     cfg = Config(tmp_path, sqlite_url(tmp_path / "harvester.db"), reg)
     db = open_database(cfg.db_url)
     sibling = locks.acquire(db, locks.host_key(host), locks.new_holder(), "scheduled")
-    monkeypatch.setattr(scheduler, "SCHEDULED_WAIT", 1)
-    assert scheduler.run_child(cfg, pid) == 3
-    with db.session() as s:
-        [ev] = open_events(s, pid)
-        assert ev.kind == "crashed"
-        assert ev.detail.startswith(f"the scheduled harvest did not run: after waiting 1 s, host {host} is being "
-                                    "harvested (scheduled) by ")
-    monkeypatch.setattr(scheduler, "SCHEDULED_WAIT", 120)
-    threading.Timer(2.0, locks.release, args=(db, sibling)).start()
-    assert scheduler.run_child(cfg, pid) == 0
+    sched = scheduler.build_scheduler(cfg, scheduler.Schedule())
+    sched.start(paused=True)
+    try:
+        before = dt.datetime.now(dt.timezone.utc)
+        assert scheduler.run_child(cfg, pid) == 3
+        retry = sched.get_job(scheduler.RETRY_PREFIX + pid)
+        assert retry is not None and retry.args[:2] == (pid, [])
+        first = dt.datetime.fromisoformat(retry.args[2])
+        assert before <= first and abs(retry.next_run_time - (first + dt.timedelta(minutes=15))) < dt.timedelta(seconds=5)
+        with db.session() as s:
+            assert open_events(s, pid) == []  # not yet: it is tried again
+        # still busy six hours after the first try: the night is given up, and said so
+        long_ago = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=6, minutes=1)).isoformat()
+        assert scheduler.run_child(cfg, pid, busy_since=long_ago) == 3
+        with db.session() as s:
+            [ev] = open_events(s, pid)
+            assert ev.kind == "crashed" and ev.detail.startswith("the scheduled harvest did not run, tried from ")
+            assert f"host {host} is being harvested (scheduled) by " in ev.detail
+        # the host free again: the retried job harvests the portal
+        locks.release(db, sibling)
+        assert scheduler.scheduled_harvest(*retry.args) == 0
+    finally:
+        sched.shutdown(wait=False)
     with db.session() as s:
         assert s.scalars(select(CrawlRun.status).where(CrawlRun.portal_id == pid)).all() == ["ok"]
     db.dispose()
