@@ -228,22 +228,14 @@ def _harvested_since(cfg: Config, portal_id: str, since: dt.datetime) -> str | N
 
 
 def _held_by_another(cfg: Config, portal: PortalEntry) -> str | None:
-    """Why the portal cannot be harvested now, read from the lock table (its own lock, or a
-    host's it shares, held by a live harvest), or None. A cheap look before a harvest process is
-    started for it: the harvest itself takes the locks (and would refuse the same way)."""
-    from sqlalchemy import select
-
-    from harvester.locks import holder_is_dead, host_key, portal_hosts
+    """Why the portal cannot be harvested now (``harvester.locks.held_elsewhere``): a cheap look
+    before a harvest process is started for it; the harvest itself takes the locks (and would
+    refuse the same way)."""
+    from harvester.locks import held_elsewhere, portal_hosts
     from storage.database import shared_database
-    from storage.models import CrawlLock, utcnow
 
-    hosts = portal_hosts(portal.url, portal.hosts, portal.columns)
-    keys = {portal.id: f"portal {portal.id}", **{host_key(h): f"host {h}" for h in hosts}}
-    with shared_database(cfg.db_url).session() as s:
-        for lock in s.scalars(select(CrawlLock).where(CrawlLock.portal_id.in_(list(keys)))):
-            if lock.expires_at > utcnow() and not holder_is_dead(lock.holder):
-                return f"{keys[lock.portal_id]} is being harvested by {lock.holder}"
-    return None
+    return held_elsewhere(shared_database(cfg.db_url), portal.id,
+                          portal_hosts(portal.url, portal.hosts, portal.columns))
 
 
 def _last_run_id(cfg: Config, portal_id: str) -> int:

@@ -37,14 +37,23 @@ class LockBusy(RuntimeError):
 
 
 def _machine_tag() -> str:
-    """8 hex digits of this boot of this machine (Linux's boot id), or "" where there is none:
-    two machines given one host name (cloned images, containers named alike) are told apart."""
+    """8 hex digits naming this boot of this machine and this process-id namespace (Linux's boot
+    id and the namespace's inode), or "" where there is neither: two machines, or two containers
+    on one machine, given one host name are told apart, so a process id is only looked up where
+    it means the same process."""
+    import hashlib
+
+    parts = []
     try:
         with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
-            tag = fh.read().strip().replace("-", "")[:8].lower()
+            parts.append(fh.read().strip())
     except OSError:
         return ""
-    return tag if len(tag) == 8 and all(c in "0123456789abcdef" for c in tag) else ""
+    try:
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    except OSError:
+        pass
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:8]
 
 
 MACHINE_TAG = _machine_tag()
@@ -152,6 +161,20 @@ def describe(db: Database, portal_id: str, what: str | None = None) -> str:
             f"{what} is being harvested ({lock.purpose}) by {lock.holder} since "
             f"{lock.acquired_at.isoformat(timespec='seconds')}; the lock expires at {lock.expires_at.isoformat(timespec='seconds')} unless renewed"
         )
+
+
+def held_elsewhere(db: Database, portal_id: str, hosts: list[str]) -> str | None:
+    """Why the portal cannot be harvested now (its lock, or a lease on one of ``hosts``, held
+    by a live harvest: not expired, its process not known dead), or None. A look only: the
+    harvest takes the locks itself."""
+    keys = {portal_id: f"portal {portal_id}", **{host_key(h): f"host {h}" for h in hosts}}
+    with db.session() as s:
+        held = list(s.scalars(select(CrawlLock).where(CrawlLock.portal_id.in_(list(keys)))))
+    now = utcnow()
+    for lock in sorted(held, key=lambda lock: lock.portal_id != portal_id):
+        if lock.expires_at > now and not holder_is_dead(lock.holder):
+            return describe(db, lock.portal_id, keys[lock.portal_id])
+    return None
 
 
 def acquire(db: Database, portal_id: str, holder: str, purpose: str, *, wait: float = 0.0,

@@ -132,17 +132,24 @@ def recrawl(cfg: Config, db: Database, portal_id: str, *, full: bool = False, wa
 
 
 def launch(cfg: Config, portal_id: str, full: bool = False) -> dict:
-    """Start a recrawl in the background (for the archive browser); refuses if the portal is busy."""
-    from harvester.locks import describe
+    """Start a recrawl in the background (for the archive browser); refuses if the portal, or a
+    host it shares with other portals, is busy with another harvest."""
+    from harvester.locks import held_elsewhere, portal_hosts
+    from harvester.registry import RegistryError, load_registry, select
     from storage.database import open_database
-    from storage.models import CrawlLock
+    from storage.models import Portal
 
     db = open_database(cfg.db_url)
-    with db.session() as s:
-        lock = s.get(CrawlLock, portal_id)
-        busy = lock is not None and lock.expires_at > dt.datetime.now(dt.timezone.utc)
-    if busy:
-        return {"portal": portal_id, "started": False, "reason": describe(db, portal_id)}
+    try:
+        e = select(load_registry(cfg.registry), [portal_id])[0]
+        hosts = portal_hosts(e.url, e.hosts, e.columns)
+    except (RegistryError, OSError, IndexError):  # the crawl child will say what is wrong
+        with db.session() as s:
+            p = s.get(Portal, portal_id)
+            hosts = portal_hosts(p.url, (), p.columns or ()) if p is not None else []
+    reason = held_elsewhere(db, portal_id, hosts)
+    if reason is not None:
+        return {"portal": portal_id, "started": False, "reason": reason}
     proc = start_crawl_child(cfg, portal_id, full=full, wait=0, purpose="recrawl",
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     return {"portal": portal_id, "started": True, "pid": proc.pid, "full": full}

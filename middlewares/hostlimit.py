@@ -24,7 +24,7 @@ Across processes and machines, portals sharing a host are never harvested at onc
 from __future__ import annotations
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import CancelledError, DeferredSemaphore
@@ -62,8 +62,8 @@ class HostPlaces:
         sem = self._hosts.get(place.host)
         if sem is None:
             return
-        sem.release()
-        if sem.tokens == sem.limit and not sem.waiting:
+        sem.release()  # may hand the place on at once, and its new holder give it back already
+        if sem.tokens == sem.limit and not sem.waiting and self._hosts.get(place.host) is sem:
             del self._hosts[place.host]
 
     def busy(self, host: str) -> int:
@@ -115,8 +115,23 @@ class HostLimitMiddleware:
         if self.closed:  # the crawl ended while it waited: nothing more is fetched for it
             self.places.give_back(place)
             raise CancelledError("the crawl ended")
+        why = self._stopping()
+        if why:  # a request queued before its portal was blocked waits no more, nor is it sent
+            self.places.give_back(place)
+            raise IgnoreRequest(f"not fetched: {why}")
         request.meta[META_KEY] = place
         self.held.add(place)
+        return None
+
+    def _stopping(self) -> str | None:
+        """Why the portal's crawl fetches nothing more (Scrapy would still send every request
+        already handed to its downloader when a spider closes), or None."""
+        from storage.failure import GUARD
+
+        if getattr(getattr(self.crawler, "spider", None), "blocked", False):
+            return "the portal blocked the crawl"
+        if GUARD.tripped:
+            return f"the harvest is stopping ({GUARD.cause})"
         return None
 
     def _give_back(self, request) -> None:
@@ -134,8 +149,9 @@ class HostLimitMiddleware:
         return None
 
     def spider_closed(self, spider):
-        """Places still held or waited for (a crawl stopped with requests on the way) go back:
-        the other portals on those hosts go on at full speed."""
+        """Places still held or waited for go back (Scrapy closes a spider once its requests
+        have ended, so there should be none: this is the last guard against a leak that would
+        slow every other portal on those hosts)."""
         self.closed = True
         for d in list(self.waiting):
             d.cancel()

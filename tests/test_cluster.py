@@ -286,8 +286,9 @@ def test_a_portal_locked_by_a_dead_worker_on_another_machine_waits_for_its_lease
                             acquired_at=now - dt.timedelta(minutes=9), expires_at=now + dt.timedelta(seconds=7)))
         w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
         assert w.wait(120) == 0, w.output()
-        assert any(f"{portal}: portal {portal} is being harvested by other-machine:4242:deadbeef; back on the queue"
-                   in ln for ln in w.lines), w.output()
+        assert any(ln.split("worker w: ", 1)[-1].startswith(
+            f"{portal}: portal {portal} is being harvested (scheduled) by other-machine:4242:deadbeef since ")
+            and "unless renewed; back on the queue" in ln for ln in w.lines), w.output()
         assert w.done() == [portal], w.output()
         assert lost_reports(db, srv, universe.portals) == []
         assert open_runs_and_locks(db) == ([], [])
@@ -642,7 +643,8 @@ def test_a_job_handed_back_while_redis_is_unreachable_is_not_lost(pg_url, redis_
             finally:
                 held.commit()
                 blocker.close()
-            assert _wait_for(lambda: any(f"portal {portal} is being harvested by other-machine" in ln for ln in w.lines),
+            assert _wait_for(lambda: any(f"portal {portal} is being harvested (scheduled) by other-machine" in ln
+                                                 for ln in w.lines),
                              timeout=30), w.output()
             time.sleep(3)
             proxy.restore()

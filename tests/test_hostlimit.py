@@ -67,8 +67,8 @@ def test_idle_hosts_are_forgotten():
     assert len(places) == 0
 
 
-def _middleware(places: HostPlaces, limit: int = 1) -> HostLimitMiddleware:
-    crawler = SimpleNamespace(engine=None)
+def _middleware(places: HostPlaces, limit: int = 1, spider=None) -> HostLimitMiddleware:
+    crawler = SimpleNamespace(engine=None, spider=spider)
     return HostLimitMiddleware(crawler, limit, places)
 
 
@@ -114,6 +114,24 @@ def test_a_crawl_that_ends_gives_back_its_places_and_stops_waiting():
     assert len(waiting) == 1 and waiting[0].check(CancelledError)
     assert others == [None]  # the other portal got the host
     assert places.busy("a.gov.cn") == 1
+
+
+def test_requests_waiting_when_their_portal_blocks_are_not_sent():
+    """A portal that answered with a block (its spider closes): its requests still waiting for a
+    place are dropped, not sent one by one behind the other portals on the host."""
+    from scrapy.exceptions import IgnoreRequest
+
+    places = HostPlaces()
+    spider = SimpleNamespace(blocked=False)
+    mw, other = _middleware(places, spider=spider), _middleware(places)
+    first = _request()
+    fired(Deferred.fromCoroutine(mw.process_request(first)))
+    queued = fired(Deferred.fromCoroutine(mw.process_request(_request("http://a.gov.cn/2.html"))))
+    spider.blocked = True
+    mw.process_response(first, Response(first.url, request=first))
+    assert len(queued) == 1 and queued[0].check(IgnoreRequest)
+    assert "blocked" in queued[0].getErrorMessage()
+    assert fired(Deferred.fromCoroutine(other.process_request(_request("http://a.gov.cn/3.html")))) == [None]
 
 
 @pytest.mark.parametrize("limit", [0, -1])

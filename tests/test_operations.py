@@ -696,6 +696,12 @@ def test_the_browser_recrawl_action_starts_a_background_harvest_or_refuses(porta
     refused = launch(cfg, pid, False)
     assert refused["started"] is False and f"portal {pid} is being harvested (scheduled)" in refused["reason"]
     locks.release(db, lease)
+    # a sibling portal's harvest on the same host refuses it too, saying so
+    host = srv.address(pid)[0]
+    lease = locks.acquire(db, locks.host_key(host), locks.new_holder(), "scheduled")
+    refused = launch(cfg, pid, False)
+    assert refused["started"] is False and refused["reason"].startswith(f"host {host} is being harvested (scheduled)")
+    locks.release(db, lease)
     started = launch(cfg, pid, False)
     assert started["started"] is True
 
