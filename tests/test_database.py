@@ -102,3 +102,39 @@ def test_migrations_match_the_models_on_postgresql(pg_url):
         assert _schema_diff(db) == []
     finally:
         db.dispose()
+
+
+def test_the_newest_revisions_read_from_the_files_are_alembics():
+    """A store at these revisions is opened without running Alembic: the reading must agree
+    with Alembic's own, or a new migration would never be applied."""
+    from alembic.script import ScriptDirectory
+
+    from storage.database import alembic_config, migration_heads
+
+    assert migration_heads() == set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def test_a_store_behind_the_newest_revision_is_migrated_and_one_at_it_is_opened_as_it_is(tmp_path):
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    from alembic import command
+
+    from storage.database import alembic_config
+
+    url = sqlite_url(tmp_path / "h.db")
+    command.upgrade(alembic_config(url), "0006_redirects")  # a store made before the newest migrations
+    probe = ("import sys; from storage.database import open_database; open_database(sys.argv[1]).dispose(); "
+             "print('alembic' in sys.modules)")
+    run = lambda: subprocess.run([sys.executable, "-c", probe, url], capture_output=True, text=True, timeout=60)  # noqa: E731
+    behind = run()
+    assert behind.returncode == 0 and behind.stdout.strip() == "True", behind.stderr  # migrated
+    db = open_database(url, migrate=False)
+    with db.engine.connect() as c:
+        assert set(c.execute(text("SELECT version_num FROM alembic_version")).scalars()) == {
+            "0004", "0007_unique_snapshots"}
+    db.dispose()
+    at_heads = run()
+    assert at_heads.returncode == 0 and at_heads.stdout.strip() == "False", at_heads.stderr  # Alembic not loaded
