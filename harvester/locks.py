@@ -185,18 +185,17 @@ def acquire(db: Database, portal_id: str, holder: str, purpose: str, *, wait: fl
     ``keep``: leases already taken for the same harvest, renewed while this one is waited for
     (a wait may outlast their ``ttl``: they would expire and be taken over meanwhile)."""
     deadline = time.monotonic() + wait
-    renewed = time.monotonic()
     while True:
         lease = try_acquire(db, portal_id, holder, purpose, ttl)
         if lease is not None:
             return lease
         if time.monotonic() >= deadline:
             raise LockBusy(describe(db, portal_id, what))
-        if keep and time.monotonic() - renewed >= ttl.total_seconds() / 4:
+        # renewed once a quarter of their time has gone, however many waits came before this one
+        if keep and min(k.expires_at for k in keep) - utcnow() < ttl * 3 / 4:
             for lost in renew_all(db, keep, ttl):
                 log.error("lock %s was lost while waiting for %s (expired and taken over)", lost.portal_id,
                           what or f"portal {portal_id}")
-            renewed = time.monotonic()
         time.sleep(min(poll, max(0.05, deadline - time.monotonic())))
 
 

@@ -116,6 +116,10 @@ def _refusal(logfile: Path) -> str:
 def _busy(cfg: Config, portal_id: str, settings: tuple[str, ...], logfile: Path, busy_since: str | None) -> None:
     """The harvest was refused: its portal or a host of it is being harvested by another process."""
     why = _refusal(logfile)
+    if why.startswith(f"portal {portal_id} is being harvested (scheduled)"):
+        # its own nightly harvest is running (the night's job and a retry of it met): done by that one
+        log.info("scheduled harvest of %s not started: it is being harvested already (%s)", portal_id, why)
+        return
     now = dt.datetime.now(dt.timezone.utc)
     first = dt.datetime.fromisoformat(busy_since) if busy_since else now
     if now - first < BUSY_GIVE_UP_AFTER:
@@ -124,7 +128,7 @@ def _busy(cfg: Config, portal_id: str, settings: tuple[str, ...], logfile: Path,
             log.warning("scheduled harvest of %s refused (%s); tried again at %s", portal_id, why,
                         when.isoformat(timespec="minutes"))
             return
-    record_busy(cfg, portal_id, why, first, now)
+    record_busy(cfg, portal_id, why, first, now, logfile)
 
 
 def _retry_later(portal_id: str, settings: tuple[str, ...], first: dt.datetime, when: dt.datetime):
@@ -141,7 +145,8 @@ def _retry_later(portal_id: str, settings: tuple[str, ...], first: dt.datetime, 
     return when
 
 
-def record_busy(cfg: Config, portal_id: str, why: str, first: dt.datetime, now: dt.datetime) -> None:
+def record_busy(cfg: Config, portal_id: str, why: str, first: dt.datetime, now: dt.datetime,
+                logfile: Path | None = None) -> None:
     """The night's harvest did not run: the portal or its host stayed busy with another harvest."""
     from harvester.notify import Notifier
     from storage.database import open_database
@@ -153,7 +158,7 @@ def record_busy(cfg: Config, portal_id: str, why: str, first: dt.datetime, now: 
     try:
         with db.session() as s:
             raise_event(s, portal_id, "crashed", f"the scheduled harvest did not run{since}: {why}",
-                        data={"busy_since": first.isoformat()})
+                        data={"busy_since": first.isoformat(), "log": str(logfile) if logfile else None})
         Notifier(cfg.notify).send_new_events(db)
     finally:
         db.dispose()
@@ -273,8 +278,15 @@ def sync_jobs(scheduler, entries: list[PortalEntry], schedule: Schedule) -> dict
     for e, (hh, mm) in zip(entries, schedule.times(len(entries))):
         wanted[JOB_PREFIX + e.id] = (e.id, CronTrigger(hour=hh, minute=mm, timezone=schedule.timezone))
     actions = {}
+    stale = dt.datetime.now(dt.timezone.utc) - BUSY_GIVE_UP_AFTER
     for job in scheduler.get_jobs():
         if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+            scheduler.remove_job(job.id)
+            actions[job.id] = "removed"
+        elif job.id.startswith(RETRY_PREFIX) and (
+                JOB_PREFIX + job.id[len(RETRY_PREFIX):] not in wanted or _retry_started(job) < stale):
+            # a retry of a portal gone from the registry, or of a night long over (the scheduler
+            # was down): the portal's next nightly harvest stands for it
             scheduler.remove_job(job.id)
             actions[job.id] = "removed"
     for job_id, (pid, trigger) in wanted.items():
@@ -289,6 +301,14 @@ def sync_jobs(scheduler, entries: list[PortalEntry], schedule: Schedule) -> dict
         )
         actions[job_id] = "added" if job is None else "updated"
     return actions
+
+
+def _retry_started(job) -> dt.datetime:
+    """When the portal of a ``retry:`` job was first found busy (its third argument)."""
+    try:
+        return dt.datetime.fromisoformat(job.args[2])
+    except (IndexError, TypeError, ValueError):
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
 
 def serve(cfg: Config, entries: list[PortalEntry], schedule: Schedule, out=None, stop: threading.Event | None = None) -> int:

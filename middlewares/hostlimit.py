@@ -78,6 +78,11 @@ class HostPlaces:
 PLACES = HostPlaces()  # one per process: shared by every crawler in it
 
 
+class NotSent(IgnoreRequest):
+    """A request dropped because its portal's crawl is stopping (blocked, a full disk): not an
+    error of its own (the run records why it stopped), so the spider does not record it as one."""
+
+
 class HostLimitMiddleware:
     def __init__(self, crawler, limit: int, places: HostPlaces = PLACES):
         self.crawler, self.limit, self.places = crawler, limit, places
@@ -118,7 +123,7 @@ class HostLimitMiddleware:
         why = self._stopping()
         if why:  # a request queued before its portal was blocked waits no more, nor is it sent
             self.places.give_back(place)
-            raise IgnoreRequest(f"not fetched: {why}")
+            raise NotSent(f"not fetched: {why}")
         request.meta[META_KEY] = place
         self.held.add(place)
         return None

@@ -176,7 +176,8 @@ def script_target(expr: str, page_url: str) -> str | None:
 _FRAMED = re.compile(r"(?i)<(?:iframe|frame|embed|object)\b")
 _JS_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 # statements that make what follows them conditional (or not run at all)
-_JS_CONDITIONAL = re.compile(r"\b(?:if|else|while|for|switch|case|catch|try|return|function)\b|\?|&&|\|\|")
+_JS_CONDITIONAL = re.compile(r"\b(?:if|else|while|for|switch|case|catch|try|return|function)\b|=>|\?|&&|\|\|")
+_JS_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 # blocks whose body runs once the page loads: a timer, an onload or ready handler
 _JS_ON_LOAD = re.compile(
     r"(?:\bsetTimeout\s*\(\s*|\.ready\s*\(\s*|\$\s*\(\s*|\bjQuery\s*\(\s*|\bonload\s*=\s*"
@@ -191,6 +192,7 @@ def _unconditional(scripts: str, pos: int) -> bool:
     braces and words inside them do not count; a navigation inside a string (``setTimeout("…")``)
     is judged by the statement holding the string."""
     masked = _JS_STRING.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], scripts)
+    masked = _JS_COMMENT.sub(lambda m: " " * len(m.group(0)), masked)  # (their strings blanked first)
     prefix = masked[:pos]
     statement = prefix[max(prefix.rfind(";"), prefix.rfind("{"), prefix.rfind("}")) + 1:]
     if _JS_CONDITIONAL.search(statement):
@@ -201,7 +203,8 @@ def _unconditional(scripts: str, pos: int) -> bool:
             opened.append(i)
         elif ch == "}" and opened:
             opened.pop()
-    return all(_JS_ON_LOAD.search(prefix[:i]) for i in opened)
+    # a handler is named by its words ("load", "DOMContentLoaded"), read where they are not blanked
+    return all(_JS_ON_LOAD.search(scripts[:i]) for i in opened)
 
 
 class PortalSpider(scrapy.Spider):
@@ -368,6 +371,11 @@ class PortalSpider(scrapy.Spider):
             yield self._request(self.url, "homepage", depth=0)
 
     def on_error(self, failure):
+        from middlewares.hostlimit import NotSent
+
+        if failure.check(NotSent):  # the crawl is stopping (a block, a full disk): recorded as such
+            self.crawler.stats.inc_value("harvester/not_sent_stopping")
+            return
         request = failure.request
         why = self.failure_reason(failure)
         if request.meta.get("archive") is not None and request.meta.get("kind"):

@@ -166,6 +166,8 @@ def test_meta_refresh_to_another_host_is_recorded(delay):
     ('setTimeout(function(){window.location.href=location.protocol+"//"+location.host+"/zwgk/"},1000);', "/zwgk/"),
     ('window.onload = function () { self.location = "/portal/index.html"; };', "/portal/index.html"),
     ('if (document.all) { var ie = 1; }\nlocation.href = "/index.html";', "/index.html"),
+    ('document.addEventListener("DOMContentLoaded", function () { location.href = "/index.html"; });', "/index.html"),
+    ('// if you are not redirected, click ?x=1\n/* { */ location.href = "/index.html";', "/index.html"),
 ])
 def test_a_root_page_that_only_redirects_by_script_is_followed_as_a_redirect(script, target):
     page = f'<html><head><script type="text/javascript">{script}</script></head><body></body></html>'
@@ -208,11 +210,31 @@ def test_a_script_redirect_to_another_host_is_recorded_not_followed():
     # a frame showing the page's document, whatever the script does
     '<html><script>location.href="/index.html";</script><embed src="/attach/0/report.pdf"></html>',
     "<html><script>try { top.location = '/x.html'; } catch (e) {}</script></html>",
+    # a click handler written as an arrow function
+    '<html><script>document.body.onclick = () => location.href = "/index.html";</script></html>',
     # not an http(s) address
     '<html><script>location.href="javascript:void(0)";</script></html>',
 ])
 def test_pages_that_are_not_script_redirect_stubs(page):
     assert make_spider().script_redirect(response(BASE + "/", page, "homepage")) is None
+
+
+def test_requests_not_sent_because_the_portal_blocked_are_not_errors_of_their_own():
+    """A blocked portal's queued requests are dropped (middlewares.hostlimit): the run says it was
+    blocked; a "not fetched" error per dropped URL would only hide that (and raise error_rate)."""
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    from middlewares.hostlimit import NotSent
+
+    spider = make_spider()
+    request = Request(BASE + "/a.html", meta={"kind": "article"})
+    dropped = Failure(NotSent("not fetched: the portal blocked the crawl"))
+    dropped.request = request
+    assert list(spider.on_error(dropped)) == []
+    other = Failure(IgnoreRequest("something else"))
+    other.request = request
+    assert [type(x) for x in spider.on_error(other)] == [FetchError]
 
 
 MOBILE_REDIRECT = ('<script>if(/AppleWebKit.*mobile/i.test(navigator.userAgent)){try{'

@@ -683,6 +683,26 @@ def test_a_nightly_harvest_whose_host_is_busy_is_tried_again_later_then_recorded
     db.dispose()
 
 
+def test_retries_left_from_a_night_long_over_or_of_a_portal_gone_are_dropped_at_start(tmp_path):
+    cfg = Config(tmp_path, sqlite_url(tmp_path / "h.db"), tmp_path / "portals.toml")
+    open_database(cfg.db_url).dispose()
+    entries = [PortalEntry("a", "甲", "http://127.0.0.1/"), PortalEntry("b", "乙", "http://127.0.0.2/")]
+    sched = scheduler.build_scheduler(cfg, scheduler.Schedule())
+    sched.start(paused=True)
+    try:
+        now = dt.datetime.now(dt.timezone.utc)
+        later = now + dt.timedelta(minutes=15)
+        scheduler._retry_later("a", (), now - dt.timedelta(minutes=20), later)  # tonight's: kept
+        scheduler._retry_later("b", (), now - dt.timedelta(hours=30), later)  # a night long over
+        scheduler._retry_later("gone", (), now, later)  # no longer in the registry
+        actions = scheduler.sync_jobs(sched, entries, scheduler.Schedule())
+        assert {k: v for k, v in actions.items() if k.startswith("retry:")} == {"retry:b": "removed",
+                                                                               "retry:gone": "removed"}
+        assert sorted(j.id for j in sched.get_jobs()) == ["harvest:a", "harvest:b", "retry:a"]
+    finally:
+        sched.shutdown(wait=False)
+
+
 def test_the_browser_recrawl_action_starts_a_background_harvest_or_refuses(portals, tmp_path):
     from harvester.recrawl import launch
 
