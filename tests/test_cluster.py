@@ -586,7 +586,7 @@ def test_jobs_wait_for_a_store_that_cannot_be_reached_instead_of_being_dropped(p
             assert _wait_for(lambda: any(": started:" in ln for ln in w.lines), timeout=60), w.output()
             proxy.cut()
             _enqueue(env, registry)
-            time.sleep(10)  # longer than a failing job's 3 retries take (1 + 2 + 4 s)
+            time.sleep(8.5)  # longer than a failing job's 3 retries take (1 + 2 + 4 s)
             proxy.restore()
             assert w.wait(120) == 0, w.output()
             assert sorted(w.done()) == sorted(p.id for p in universe.portals), w.output()

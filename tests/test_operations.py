@@ -150,7 +150,7 @@ def test_two_harvests_needing_the_same_two_hosts_never_both_wait_each_other_out(
 
     def take(name, hosts):
         barrier.wait()
-        results[name] = locks.take_hosts(lock_db, {name: hosts}, f"host{name}:1:x", "scheduled", wait=1.5)[1]
+        results[name] = locks.take_hosts(lock_db, {name: hosts}, f"host{name}:1:x", "scheduled", wait=0.8)[1]
 
     threads = [threading.Thread(target=take, args=("a", ["www.x.gov.cn", "zwgk.x.gov.cn"])),
                threading.Thread(target=take, args=("b", ["zwgk.x.gov.cn", "www.x.gov.cn"]))]
@@ -174,7 +174,7 @@ def test_leases_taken_are_kept_alive_while_another_is_waited_for(lock_db):
 
     t = threading.Thread(target=take)
     t.start()
-    time.sleep(3.5)  # well past the ttl of the lease on a.gov.cn
+    time.sleep(3.0)  # past the ttl of the lease on a.gov.cn
     assert locks.try_acquire(lock_db, locks.host_key("a.gov.cn"), "hostC:3:z", "scheduled") is None
     locks.release(lock_db, other)
     t.join(timeout=30)
