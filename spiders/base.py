@@ -185,6 +185,24 @@ _JS_ON_LOAD = re.compile(
     r"(?:function\s*\w*\s*\(\s*\)|\(\s*\)\s*=>)\s*$")
 
 
+def _scripts(text: str) -> str:
+    """The page's inline scripts, one after the other."""
+    return "\n".join(m.group(1) for m in _SCRIPT.finditer(text))
+
+
+def _visible(text: str) -> str:
+    """The page's visible characters (no markup, scripts, styles or white space)."""
+    return "".join(_INVISIBLE.sub(" ", text).split())
+
+
+def _navigations(scripts: str, page_url: str):
+    """Each place a script navigates (``location… =``, ``location.replace(…)``): where the
+    statement starts and the literal address it goes to (None when computed otherwise)."""
+    for pattern in (V.NAVIGATION_ASSIGN, V.NAVIGATION_CALL):
+        for m in pattern.finditer(scripts):
+            yield m.start(), script_target(scripts[m.end():], page_url)
+
+
 def _unconditional(scripts: str, pos: int) -> bool:
     """The statement at ``pos`` runs whenever the page is opened: at the script's top level or
     in a timer / load handler, not behind an ``if`` (a mobile redirect), in a function that may
@@ -622,25 +640,11 @@ class PortalSpider(scrapy.Spider):
             return None
         if _FRAMED.search(text):  # a viewer showing a document in a frame is a page
             return None
-        scripts = "\n".join(m.group(1) for m in _SCRIPT.finditer(text))
-        target = None
-        for pattern in (V.NAVIGATION_ASSIGN, V.NAVIGATION_CALL):
-            for m in pattern.finditer(scripts):
-                found = script_target(scripts[m.end():], response.url)
-                if (found is not None and urlsplit(found).scheme in ("http", "https")
-                        and not same_page(found, response.url) and _unconditional(scripts, m.start())):
-                    target = strip_session_ids(found)
-                    break
-            if target is not None:
-                break
-        if target is None:
-            return None
-        visible = "".join(_INVISIBLE.sub(" ", text).split())
-        if len(visible) >= 80:
-            return None
-        root = urljoin(response.url, "/")
-        if any(not same_page(url, response.url) and not same_page(url, root) and not same_page(url, target)
-               for url, _ in self.links(response)):
+        scripts = _scripts(text)
+        target = next((strip_session_ids(found) for start, found in _navigations(scripts, response.url)
+                       if found is not None and urlsplit(found).scheme in ("http", "https")
+                       and not same_page(found, response.url) and _unconditional(scripts, start)), None)
+        if target is None or len(_visible(text)) >= 80 or self._links_elsewhere(response, target):
             return None
         return target
 
@@ -663,28 +667,30 @@ class PortalSpider(scrapy.Spider):
 
     def _script_reloads(self, response, text: str) -> bool:
         """A script on the page reloads it or navigates back to it (see ``is_challenge_page``)."""
-        scripts = "\n".join(m.group(1) for m in _SCRIPT.finditer(text))
+        scripts = _scripts(text)
         if not scripts:
             return False
         if V.RELOAD_CALL.search(scripts):
             return True
         sets_cookie = bool(_COOKIE_SET.search(scripts))
-        for pattern in (V.NAVIGATION_ASSIGN, V.NAVIGATION_CALL):
-            for m in pattern.finditer(scripts):
-                target = script_target(scripts[m.end():], response.url)
-                if target is None:
-                    if sets_cookie:  # a computed address after setting a cookie: a challenge's way
-                        return True
-                elif same_page(target, response.url):
+        for _start, target in _navigations(scripts, response.url):
+            if target is None:
+                if sets_cookie:  # a computed address after setting a cookie: a challenge's way
                     return True
+            elif same_page(target, response.url):
+                return True
         return False
 
     def _has_real_content(self, response, text: str) -> bool:
-        visible = "".join(_INVISIBLE.sub(" ", text).split())
+        visible = _visible(text)
         if len(visible) >= 80 or any(w in visible for w in V.EMPTY_PAGE_TEXTS):
             return True
-        root = urljoin(response.url, "/")
-        return any(not same_page(url, response.url) and not same_page(url, root) for url, _ in self.links(response))
+        return self._links_elsewhere(response)
+
+    def _links_elsewhere(self, response, *also: str) -> bool:
+        """The page links somewhere other than itself, its site's root and ``also``."""
+        known = (response.url, urljoin(response.url, "/"), *also)
+        return any(not any(same_page(url, u) for u in known) for url, _ in self.links(response))
 
     def is_block(self, response) -> bool:
         """412 / 521 (JavaScript challenges) block at once, as does a challenge page served
