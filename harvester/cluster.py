@@ -231,11 +231,10 @@ def _held_by_another(cfg: Config, portal: PortalEntry) -> str | None:
     """Why the portal cannot be harvested now (``harvester.locks.held_elsewhere``): a cheap look
     before a harvest process is started for it; the harvest itself takes the locks (and would
     refuse the same way)."""
-    from harvester.locks import held_elsewhere, portal_hosts
+    from harvester.locks import entry_hosts, held_elsewhere
     from storage.database import shared_database
 
-    return held_elsewhere(shared_database(cfg.db_url), portal.id,
-                          portal_hosts(portal.url, portal.hosts, portal.columns))
+    return held_elsewhere(shared_database(cfg.db_url), portal.id, entry_hosts(portal))
 
 
 def _last_run_id(cfg: Config, portal_id: str) -> int:

@@ -299,7 +299,8 @@ class PortalWindow:
 
     def __init__(self, process: CrawlerProcess, db: Database, archive_dir: str, entries: list[PortalEntry],
                  mode: str, limit: int, heartbeat, watch: HarvestProgress | None = None,
-                 on_start: Callable[[], None] | None = None, hosts: dict[str, str] | None = None):
+                 on_start: Callable[[], None] | None = None, hosts: dict[str, str] | None = None,
+                 hosts_of: dict[str, list[str]] | None = None):
         from collections import deque
 
         from twisted.internet import defer
@@ -308,17 +309,14 @@ class PortalWindow:
         self.limit = max(1, limit)
         self.heartbeat, self.watch, self.on_start = heartbeat, watch, on_start
         self.queue = deque(entries)
-        # the host leases held (host -> lock key) and how many portals still to end use each:
-        # a host's lease is given back with its last portal
+        # the host leases held (host -> lock key), each portal's hosts until it ends, and how
+        # many portals still to end use each host: a host's lease is given back with its last portal
         self.host_locks = dict(hosts or {})
+        self.hosts_of = dict(hosts_of or {})
         self.host_users: dict[str, int] = {}
-        self.hosts_of: dict[str, list[str]] = {}  # in flight only
-        if self.host_locks:
-            from harvester.locks import portal_hosts
-
-            for e in entries:
-                for h in portal_hosts(e.url, e.hosts, e.columns):
-                    self.host_users[h] = self.host_users.get(h, 0) + 1
+        for hosts_of_one in self.hosts_of.values():
+            for h in hosts_of_one:
+                self.host_users[h] = self.host_users.get(h, 0) + 1
         self.in_flight: set[str] = set()
         self.recovering: set[str] = set()  # in flight, its crawler not started yet
         self.most_in_flight = 0
@@ -349,7 +347,6 @@ class PortalWindow:
 
         self.in_flight.add(e.id)
         self.recovering.add(e.id)
-        self._note_hosts(e)
         self.most_in_flight = max(self.most_in_flight, len(self.in_flight))
         d = threads.deferToThread(self._recover, e.id)
         d.addCallback(lambda state: self._crawl(e, state))
@@ -440,12 +437,6 @@ class PortalWindow:
             next_one()
         return None
 
-    def _note_hosts(self, e: PortalEntry) -> None:
-        if self.host_locks:
-            from harvester.locks import portal_hosts
-
-            self.hosts_of[e.id] = portal_hosts(e.url, e.hosts, e.columns)
-
     def _hosts_done(self, portal_id: str) -> list[str]:
         """The lock keys of the hosts whose last portal ``portal_id`` was."""
         out = []
@@ -508,8 +499,9 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
             chosen.append(e)
         except LockBusy as exc:
             refused.append((e.id, str(exc)))
+    host_leases, hosts_of = {}, {}
     if chosen:
-        chosen, host_leases = _take_hosts(db, chosen, leases, holder, purpose, wait, refused)
+        chosen, host_leases, hosts_of = _take_hosts(db, chosen, leases, holder, purpose, wait, refused)
         leases += list(host_leases.values())
     if not chosen:
         return [], refused
@@ -518,7 +510,8 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
         watch = HarvestProgress(db, len(chosen), progress) if progress is not None else None
         window = process.window = PortalWindow(process, db, archive_dir, chosen, mode, limit, heartbeat, watch,
                                                on_start=lambda: _filter_log_handlers(before_log),
-                                               hosts={h: lease.portal_id for h, lease in host_leases.items()})
+                                               hosts={h: lease.portal_id for h, lease in host_leases.items()},
+                                               hosts_of=hosts_of)
         del leases, chosen  # the heartbeat holds the locks; the window, the portals still to crawl
         _filter_log_handlers(before_log)
         ticker = None
@@ -559,18 +552,20 @@ def _run_crawl(db, entries, archive_dir, overrides, mode, *, purpose, wait, prog
 def _take_hosts(db: Database, chosen: list[PortalEntry], leases: list, holder: str, purpose: str, wait: float,
                 refused: list[tuple[str, str]]):
     """The leases on the hosts of the chosen portals (``harvester.locks.take_hosts``); a portal
-    whose host another process is harvesting is refused, and its own lock given back."""
-    from harvester.locks import portal_hosts, release, take_hosts
+    whose host another process is harvesting is refused, and its own lock given back. Returns
+    the portals kept, the host leases and the hosts of each portal kept."""
+    from harvester.locks import entry_hosts, release, take_hosts
 
-    host_leases, busy = take_hosts(db, {e.id: portal_hosts(e.url, e.hosts, e.columns) for e in chosen}, holder,
-                                   purpose, wait=wait, keep=leases)
+    hosts_of = {e.id: entry_hosts(e) for e in chosen}
+    host_leases, busy = take_hosts(db, hosts_of, holder, purpose, wait=wait, keep=leases)
     if busy:
         for lease in [lease for lease in leases if lease.portal_id in busy]:
             release(db, lease)
             leases.remove(lease)
         refused.extend((pid, why) for pid, why in busy.items())
         chosen = [e for e in chosen if e.id not in busy]
-    return chosen, host_leases
+        hosts_of = {pid: hosts for pid, hosts in hosts_of.items() if pid not in busy}
+    return chosen, host_leases, hosts_of
 
 
 def _run_of(crawler) -> int | None:

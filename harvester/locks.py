@@ -155,12 +155,18 @@ def describe(db: Database, portal_id: str, what: str | None = None) -> str:
     what = what or f"portal {portal_id}"
     with db.session() as s:
         lock = s.get(CrawlLock, portal_id)
-        if lock is None:
-            return f"{what} is not locked"
-        return (
-            f"{what} is being harvested ({lock.purpose}) by {lock.holder} since "
-            f"{lock.acquired_at.isoformat(timespec='seconds')}; the lock expires at {lock.expires_at.isoformat(timespec='seconds')} unless renewed"
-        )
+        return f"{what} is not locked" if lock is None else _held_by(what, lock)
+
+
+def _held_by(what: str, lock: CrawlLock) -> str:
+    return (f"{what} is being harvested ({lock.purpose}) by {lock.holder} since "
+            f"{lock.acquired_at.isoformat(timespec='seconds')}; the lock expires at "
+            f"{lock.expires_at.isoformat(timespec='seconds')} unless renewed")
+
+
+def entry_hosts(entry) -> list[str]:
+    """``portal_hosts`` of a registry entry (its address, columns and ``hosts``)."""
+    return portal_hosts(entry.url, entry.hosts, entry.columns)
 
 
 def held_elsewhere(db: Database, portal_id: str, hosts: list[str]) -> str | None:
@@ -173,7 +179,7 @@ def held_elsewhere(db: Database, portal_id: str, hosts: list[str]) -> str | None
     now = utcnow()
     for lock in sorted(held, key=lambda lock: lock.portal_id != portal_id):
         if lock.expires_at > now and not holder_is_dead(lock.holder):
-            return describe(db, lock.portal_id, keys[lock.portal_id])
+            return _held_by(keys[lock.portal_id], lock)
     return None
 
 

@@ -134,15 +134,14 @@ def recrawl(cfg: Config, db: Database, portal_id: str, *, full: bool = False, wa
 def launch(cfg: Config, portal_id: str, full: bool = False) -> dict:
     """Start a recrawl in the background (for the archive browser); refuses if the portal, or a
     host it shares with other portals, is busy with another harvest."""
-    from harvester.locks import held_elsewhere, portal_hosts
+    from harvester.locks import entry_hosts, held_elsewhere, portal_hosts
     from harvester.registry import RegistryError, load_registry, select
     from storage.database import open_database
     from storage.models import Portal
 
     db = open_database(cfg.db_url)
     try:
-        e = select(load_registry(cfg.registry), [portal_id])[0]
-        hosts = portal_hosts(e.url, e.hosts, e.columns)
+        hosts = entry_hosts(select(load_registry(cfg.registry), [portal_id])[0])
     except (RegistryError, OSError, IndexError):  # the crawl child will say what is wrong
         with db.session() as s:
             p = s.get(Portal, portal_id)

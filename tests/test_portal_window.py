@@ -109,10 +109,11 @@ def test_a_host_lease_is_given_back_with_the_last_portal_there(tmp_path):
     entries = [PortalEntry(id="jyj", name="教育局", url="http://xxgk.county.gov.cn/jyj/"),
                PortalEntry(id="wjw", name="卫健委", url="http://xxgk.county.gov.cn/wjw/"),
                PortalEntry(id="city", name="市政府", url="http://www.city.gov.cn/", hosts=("xxgk.county.gov.cn",))]
+    from harvester.locks import entry_hosts
+
     hosts = {"xxgk.county.gov.cn": "@xxgk.county.gov.cn", "www.city.gov.cn": "@www.city.gov.cn"}
-    window = PortalWindow(None, None, str(tmp_path), entries, "auto", 3, None, hosts=hosts)
-    for e in entries:
-        window._note_hosts(e)
+    window = PortalWindow(None, None, str(tmp_path), entries, "auto", 3, None, hosts=hosts,
+                          hosts_of={e.id: entry_hosts(e) for e in entries})
     assert window._hosts_done("jyj") == []
     assert window._hosts_done("city") == ["@www.city.gov.cn"]
     assert window._hosts_done("wjw") == ["@xxgk.county.gov.cn"]
