@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 EXIT_USAGE = 2
-EXIT_BUSY = 3  # a portal is being harvested by another process
+EXIT_BUSY = 3  # a portal, or a host it shares, is being harvested by another process
 
 
 class CliError(Exception):

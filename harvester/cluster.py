@@ -43,6 +43,7 @@ import uuid
 from pathlib import Path
 from typing import IO
 
+from harvester.cli import EXIT_BUSY
 from harvester.config import Config
 from harvester.registry import PortalEntry, parse_registry
 
@@ -54,7 +55,6 @@ ACTOR = "harvest_portal"
 # (dramatiq's default is 1,000: a dead worker's jobs could wait many minutes on a quiet cluster).
 MAINTENANCE_CHANCE = 100_000
 CRASH_RETRIES = 3  # a harvest process that crashed is tried again this many times
-EXIT_BUSY = 3  # `harvester crawl`: the portal is being harvested by another process
 PARENT_ENV = "HARVESTER_PARENT_PID"  # set by a worker for its crawl children (see die_with_parent)
 
 

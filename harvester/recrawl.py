@@ -18,11 +18,10 @@ from typing import IO
 
 from sqlalchemy import func, select
 
+from harvester.cli import EXIT_BUSY
 from harvester.config import Config
 from storage.database import Database
 from storage.models import CrawlRun
-
-EXIT_BUSY = 3
 
 
 def crawl_command(cfg: Config, portal_id: str, *, full: bool, wait: float, purpose: str,

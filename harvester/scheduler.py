@@ -32,6 +32,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from harvester.cli import EXIT_BUSY
 from harvester.config import Config
 from harvester.registry import PortalEntry
 
@@ -97,7 +98,7 @@ def run_child(cfg: Config, portal_id: str, settings: tuple[str, ...] = (), busy_
                 _children.discard(proc)
     if _STOPPING.is_set() and rc not in (0, 1):
         log.info("scheduled harvest of %s stopped with the scheduler (exit %s)", portal_id, rc)
-    elif rc == 3:
+    elif rc == EXIT_BUSY:
         _busy(cfg, portal_id, settings, logfile, busy_since)
     elif rc not in (0, 1):
         record_crash(cfg, portal_id, rc, logfile)
@@ -145,37 +146,41 @@ def _retry_later(portal_id: str, settings: tuple[str, ...], first: dt.datetime, 
     return when
 
 
-def record_busy(cfg: Config, portal_id: str, why: str, first: dt.datetime, now: dt.datetime,
-                logfile: Path | None = None) -> None:
-    """The night's harvest did not run: the portal or its host stayed busy with another harvest."""
+def _record_crashed(cfg: Config, portal_id: str, detail: str, data: dict,
+                    entries: list[PortalEntry] | None = None) -> None:
+    """A "crashed" health event on the portal (the night's harvest did not happen as it should),
+    notified. ``entries``: registry entries to make the portal's row from first, if missing."""
     from harvester.notify import Notifier
     from storage.database import open_database
     from storage.health import raise_event
 
-    minutes = int((now - first).total_seconds() // 60)
-    since = f", tried from {first.isoformat(timespec='minutes')} for {minutes} min" if minutes else ""
     db = open_database(cfg.db_url)
     try:
+        if entries:
+            from harvester.crawl import sync_portals
+
+            sync_portals(db, entries)  # the event needs the portal's row
         with db.session() as s:
-            raise_event(s, portal_id, "crashed", f"the scheduled harvest did not run{since}: {why}",
-                        data={"busy_since": first.isoformat(), "log": str(logfile) if logfile else None})
+            raise_event(s, portal_id, "crashed", detail, data=data)
         Notifier(cfg.notify).send_new_events(db)
     finally:
         db.dispose()
 
 
-def record_crash(cfg: Config, portal_id: str, returncode: int, logfile: Path | None) -> None:
-    from harvester.notify import Notifier
-    from storage.database import open_database
-    from storage.health import raise_event
+def record_busy(cfg: Config, portal_id: str, why: str, first: dt.datetime, now: dt.datetime,
+                logfile: Path | None = None) -> None:
+    """The night's harvest did not run: the portal or its host stayed busy with another harvest."""
+    minutes = int((now - first).total_seconds() // 60)
+    since = f", tried from {first.isoformat(timespec='minutes')} for {minutes} min" if minutes else ""
+    _record_crashed(cfg, portal_id, f"the scheduled harvest did not run{since}: {why}",
+                    {"busy_since": first.isoformat(), "log": str(logfile) if logfile else None})
 
-    db = open_database(cfg.db_url)
+
+def record_crash(cfg: Config, portal_id: str, returncode: int, logfile: Path | None) -> None:
     how = f"signal {-returncode}" if returncode < 0 else f"exit {returncode}"
-    with db.session() as s:
-        raise_event(s, portal_id, "crashed", f"the harvest process ended abnormally ({how}); the next run recovers what it archived",
-                    data={"returncode": returncode, "log": str(logfile) if logfile else None})
-    Notifier(cfg.notify).send_new_events(db)
-    db.dispose()
+    _record_crashed(cfg, portal_id,
+                    f"the harvest process ended abnormally ({how}); the next run recovers what it archived",
+                    {"returncode": returncode, "log": str(logfile) if logfile else None})
 
 
 # Waits between attempts to put a nightly harvest on an unreachable queue (about 5 minutes in all).
@@ -216,21 +221,9 @@ def enqueue_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = (), *, 
 
 def record_not_enqueued(cfg: Config, entries: list[PortalEntry], problem: str) -> None:
     """The night's harvest of a portal never reached the workers: a health event, notified."""
-    from harvester.crawl import sync_portals
-    from harvester.notify import Notifier
-    from storage.database import open_database
-    from storage.health import raise_event
-
-    db = open_database(cfg.db_url)
-    try:
-        sync_portals(db, entries)  # the event needs the portal's row
-        with db.session() as s:
-            raise_event(s, entries[0].id, "crashed",
-                        f"the scheduled harvest could not be put on the job queue, so it did not run: {problem}",
-                        data={"queue": cfg.cluster.queue, "problem": problem})
-        Notifier(cfg.notify).send_new_events(db)
-    finally:
-        db.dispose()
+    _record_crashed(cfg, entries[0].id,
+                    f"the scheduled harvest could not be put on the job queue, so it did not run: {problem}",
+                    {"queue": cfg.cluster.queue, "problem": problem}, entries=entries)
 
 
 def run_job(cfg: Config, portal_id: str, settings: tuple[str, ...] = (), busy_since: str | None = None) -> int:
