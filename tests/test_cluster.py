@@ -269,8 +269,6 @@ def test_a_portal_locked_by_a_dead_worker_on_another_machine_waits_for_its_lease
     queue (busy), comes again, takes the expired lock over and harvests the portal."""
     import datetime as dt
 
-    from storage.models import CrawlLock, Portal
-
     universe = build_universe(seed=14, n_portals=1, reports_per_portal=2)
     env = _env(pg_url, redis_url, queue)
     db = open_database(pg_url)
@@ -278,12 +276,8 @@ def test_a_portal_locked_by_a_dead_worker_on_another_machine_waits_for_its_lease
         registry = srv.write_registry(tmp_path / "portals.toml")
         portal = universe.portals[0].id
         _enqueue(env, registry, portal)
-        now = dt.datetime.now(dt.timezone.utc)
-        with db.session() as s:
-            s.add(Portal(id=portal, name="x", url=srv.base_url(portal)))
-            s.flush()
-            s.add(CrawlLock(portal_id=portal, holder="other-machine:4242:deadbeef", purpose="scheduled",
-                            acquired_at=now - dt.timedelta(minutes=9), expires_at=now + dt.timedelta(seconds=7)))
+        _locked_on_another_machine(db, portal, srv.base_url(portal), held_for=dt.timedelta(minutes=9),
+                                   expires_in=dt.timedelta(seconds=7))
         w = Worker("w", env, tmp_path / "d", tmp_path / "archive", registry, "--parallel", "1", "--until-empty")
         assert w.wait(120) == 0, w.output()
         assert any(ln.split("worker w: ", 1)[-1].startswith(
@@ -378,6 +372,30 @@ def test_a_harvest_that_never_started_is_a_recorded_crash_not_done(pg_url, redis
     db.dispose()
 
 
+def _redis_behind_proxy(redis_url: str):
+    """A cuttable proxy to the test Redis, and the Redis URL that goes through it."""
+    from urllib.parse import urlsplit
+
+    real = urlsplit(redis_url)
+    proxy = CuttableProxy((real.hostname, real.port))
+    return proxy, f"redis://127.0.0.1:{proxy.port}{real.path}"
+
+
+def _locked_on_another_machine(db, portal: str, url: str, *, held_for, expires_in) -> None:
+    """The portal's row, and its lock held by a worker on another machine (its process cannot be
+    looked up from here) since ``held_for`` ago, for ``expires_in`` more."""
+    import datetime as dt
+
+    from storage.models import CrawlLock, Portal
+
+    now = dt.datetime.now(dt.timezone.utc)
+    with db.session() as s:
+        s.add(Portal(id=portal, name="x", url=url))
+        s.flush()
+        s.add(CrawlLock(portal_id=portal, holder="other-machine:4242:deadbeef", purpose="scheduled",
+                        acquired_at=now - held_for, expires_at=now + expires_in))
+
+
 class CuttableProxy:
     """A TCP proxy to the real Redis that can be cut (listener and every connection closed,
     new connections refused) and restored on the same port: a network cut, or a Redis restart."""
@@ -456,12 +474,9 @@ def test_a_worker_waiting_for_an_empty_queue_outlives_a_redis_cut(pg_url, redis_
     """`worker --until-empty` while its Redis is unreachable for a few seconds (a restart, a
     network cut): the harvest goes on, the worker waits for Redis, then ends as usual once the
     queue is empty (it used to die of the connection error, its harvest interrupted)."""
-    from urllib.parse import urlsplit
-
     universe = build_universe(seed=16, n_portals=1, reports_per_portal=3)
-    real = urlsplit(redis_url)
-    proxy = CuttableProxy((real.hostname, real.port))
-    env = _env(pg_url, f"redis://127.0.0.1:{proxy.port}{real.path}", queue)
+    proxy, via_proxy = _redis_behind_proxy(redis_url)
+    env = _env(pg_url, via_proxy, queue)
     db = open_database(pg_url)
     try:
         with SimServer(universe, first_host=179) as srv:
@@ -602,25 +617,18 @@ def test_a_job_handed_back_while_redis_is_unreachable_is_not_lost(pg_url, redis_
     back on the queue waits for Redis, and the portal is harvested afterwards. (dramatiq logged
     the failed re-enqueue, then acked the job once Redis was back: the job was gone.)"""
     import datetime as dt
-    from urllib.parse import urlsplit
-
-    from storage.models import CrawlLock, Portal
 
     universe = build_universe(seed=18, n_portals=1, reports_per_portal=1)
-    real = urlsplit(redis_url)
-    proxy = CuttableProxy((real.hostname, real.port))
-    env = _env(pg_url, f"redis://127.0.0.1:{proxy.port}{real.path}", queue)
+    proxy, via_proxy = _redis_behind_proxy(redis_url)
+    env = _env(pg_url, via_proxy, queue)
     db = open_database(pg_url)
     try:
         with SimServer(universe, first_host=176) as srv:
             registry = srv.write_registry(tmp_path / "portals.toml")
             portal = universe.portals[0].id
-            now = dt.datetime.now(dt.timezone.utc)
-            with db.session() as s:  # held by a worker on another machine, for a few more seconds
-                s.add(Portal(id=portal, name="x", url=srv.base_url(portal)))
-                s.flush()
-                s.add(CrawlLock(portal_id=portal, holder="other-machine:4242:deadbeef", purpose="scheduled",
-                                acquired_at=now, expires_at=now + dt.timedelta(seconds=15)))
+            # held by a worker on another machine, for a few more seconds
+            _locked_on_another_machine(db, portal, srv.base_url(portal), held_for=dt.timedelta(0),
+                                       expires_in=dt.timedelta(seconds=15))
             _enqueue(env, registry, portal)
             # The worker looks at the portal's lock before it starts a harvest: that look is held
             # (the lock table locked) until Redis has been cut, so the job's hand-back meets a

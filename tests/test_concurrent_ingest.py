@@ -73,6 +73,22 @@ def _store_rounds(url: str, n: int, barrier, report: str, rounds: int, captures,
         Path(report).write_text("\n".join(errors), encoding="utf-8")
 
 
+def _run_workers(target, pg_url: str, reports_stem: Path) -> None:
+    """WORKERS processes running ``target(url, n, barrier, report)`` together (they meet at the
+    barrier first); each writes what went wrong to its report file. Fails on any report or exit."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(WORKERS)
+    reports = [Path(f"{reports_stem}{n}.txt") for n in range(WORKERS)]
+    procs = [ctx.Process(target=target, args=(pg_url, n, barrier, str(reports[n]))) for n in range(WORKERS)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    failures = [f.read_text(encoding="utf-8") for f in reports if f.exists() and f.read_text(encoding="utf-8")]
+    assert not failures, "\n".join(failures[:3])
+    assert [p.exitcode for p in procs] == [0] * WORKERS
+
+
 def _worker(url: str, n: int, barrier, report: str) -> None:
     # half the workers store the repost first
     _store_rounds(url, n, barrier, report, ROUNDS, _round_captures, lambda n, r: n % 2)
@@ -83,17 +99,7 @@ def test_workers_racing_on_one_reposted_report_store_it_once(pg_url, tmp_path):
     with db.session() as s:
         s.add_all([Portal(id="county", name="甲县", url="http://127.0.0.41/"),
                    Portal(id="city", name="某市", url="http://127.0.0.42/")])
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WORKERS)
-    reports = [tmp_path / f"worker{n}.txt" for n in range(WORKERS)]
-    procs = [ctx.Process(target=_worker, args=(pg_url, n, barrier, str(reports[n]))) for n in range(WORKERS)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    failures = [f.read_text(encoding="utf-8") for f in reports if f.exists() and f.read_text(encoding="utf-8")]
-    assert not failures, "\n".join(failures[:3])
-    assert [p.exitcode for p in procs] == [0] * WORKERS
+    _run_workers(_worker, pg_url, tmp_path / "worker")
 
     expected = [c for r in range(ROUNDS) for c in _round_captures(r)]
     with db.session() as s:
@@ -153,17 +159,7 @@ def test_workers_starting_at_once_on_a_new_postgresql_store_migrate_it_once(pg_u
 
     from storage.database import alembic_config
 
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WORKERS)
-    reports = [tmp_path / f"open{n}.txt" for n in range(WORKERS)]
-    procs = [ctx.Process(target=_open_at_once, args=(pg_url, n, barrier, str(reports[n]))) for n in range(WORKERS)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    failures = [f.read_text(encoding="utf-8") for f in reports if f.exists() and f.read_text(encoding="utf-8")]
-    assert not failures, "\n".join(failures[:2])
-    assert [p.exitcode for p in procs] == [0] * WORKERS
+    _run_workers(_open_at_once, pg_url, tmp_path / "open")
     heads = set(ScriptDirectory.from_config(alembic_config(pg_url)).get_heads())
     engine = create_engine(pg_url)
     with engine.connect() as c:
@@ -226,17 +222,7 @@ def test_workers_racing_on_a_page_and_its_attachment_make_one_report(pg_url, tmp
         for cap in _family_captures(r, placeholder=True):
             with db.session() as s:
                 ingest_capture(s, cap)
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(WORKERS)
-    reports = [tmp_path / f"family{n}.txt" for n in range(WORKERS)]
-    procs = [ctx.Process(target=_family_worker, args=(pg_url, n, barrier, str(reports[n]))) for n in range(WORKERS)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=300)
-    failures = [f.read_text(encoding="utf-8") for f in reports if f.exists() and f.read_text(encoding="utf-8")]
-    assert not failures, "\n".join(failures[:2])
-    assert [p.exitcode for p in procs] == [0] * WORKERS
+    _run_workers(_family_worker, pg_url, tmp_path / "family")
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Report)) == FAMILY_ROUNDS
         for r in range(FAMILY_ROUNDS):
