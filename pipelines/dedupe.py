@@ -14,9 +14,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import select
 
-from harvester.items import PageItem
+from pipelines.extract import to_read
 from storage.database import shared_database
-from storage.ingest import READ_KINDS
 from storage.models import Content
 
 log = logging.getLogger(__name__)
@@ -46,9 +45,7 @@ class KnownContentPipeline:
             )) is not None
 
     async def process_item(self, item, spider=None):
-        # only bodies the extraction would read are looked up
-        if (not isinstance(item, PageItem) or item.kind not in READ_KINDS or item.status != 200 or item.failure
-                or not item.archive.get("sha256")):
+        if not to_read(item) or not item.archive.get("sha256"):  # only bodies the extraction would read
             return item
         from twisted.internet import threads
 

@@ -13,6 +13,12 @@ from harvester.items import PageItem
 from storage.ingest import READ_KINDS
 
 
+def to_read(item) -> bool:
+    """A page whose body the extraction reads (unless the store read the same body before):
+    an article or attachment answered 200 whose body could be used."""
+    return isinstance(item, PageItem) and item.kind in READ_KINDS and item.status == 200 and not item.failure
+
+
 class ExtractPipeline:
     def __init__(self, crawler=None):
         self.crawler = crawler
@@ -29,8 +35,7 @@ class ExtractPipeline:
         self.pool.start()  # a worker imports the reader while the crawl discovers its columns
 
     async def process_item(self, item, spider=None):
-        if (not isinstance(item, PageItem) or item.kind not in READ_KINDS or item.status != 200 or item.known_content
-                or item.failure):
+        if not to_read(item) or item.known_content:
             return item
         from harvester.readpool import read_deferred
 
