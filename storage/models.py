@@ -212,7 +212,7 @@ class ReportVersion(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     content_sha256: Mapped[str] = mapped_column(String(64))
-    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    text_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     previous_content_sha256: Mapped[str | None] = mapped_column(String(64))
     previous_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -134,7 +134,7 @@ def test_a_store_behind_the_newest_revision_is_migrated_and_one_at_it_is_opened_
     db = open_database(url, migrate=False)
     with db.engine.connect() as c:
         assert set(c.execute(text("SELECT version_num FROM alembic_version")).scalars()) == {
-            "0004", "0007_unique_snapshots"}
+            "0004", "0008_version_text_index"}
     db.dispose()
     at_heads = run()
     assert at_heads.returncode == 0 and at_heads.stdout.strip() == "False", at_heads.stderr  # Alembic not loaded
