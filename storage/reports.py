@@ -34,9 +34,10 @@ def find_report(s: Session, content: Content, digest: str | None, sh: int | None
     """The report this text belongs to: the same normalised text, else near-duplicate text
     (simhash), of the same agency and year."""
     if digest:
-        hits = list(s.scalars(select(Report).where(Report.text_sha256 == digest)))
-        hits += list(s.scalars(select(Report).join(ReportVersion).where(ReportVersion.text_sha256 == digest)))
-        for hit in hits:
+        # the reports whose current text has this digest first, then those that had it once
+        current = Report.text_sha256 == digest
+        once = Report.id.in_(select(ReportVersion.report_id).where(ReportVersion.text_sha256 == digest))
+        for hit in s.scalars(select(Report).where(current | once).order_by(current.desc(), Report.id)):
             if _compatible(hit, content):
                 return hit
     if sh is None or content.year is None:
@@ -124,9 +125,11 @@ def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datet
     digest = text_digest(text)
     sh = simhash(text)
     outcome = None
-    if doc.report_id is None:
+    linked_before = doc.report_id is not None
+    if not linked_before:
         _serialise_matching(s, content)
-        report = related_report(s, doc) or find_report(s, content, digest, sh)
+        with s.no_autoflush:  # the document's pending changes are not what these look for
+            report = related_report(s, doc) or find_report(s, content, digest, sh)
         if report is None:
             report = Report(
                 agency=content.agency, year=content.year, title=content.title,
@@ -140,9 +143,11 @@ def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datet
         doc.report_id = report.id
     else:
         report = s.get(Report, doc.report_id)
+    # A document's versions are recorded once it is linked, and a link is never undone: one
+    # linked just now has none.
     latest = s.scalars(
         select(ReportVersion).where(ReportVersion.document_id == doc.id).order_by(ReportVersion.seen_at.desc()).limit(1)
-    ).first()
+    ).first() if linked_before else None
     if latest is not None and latest.content_sha256 == content.sha256:
         return "unchanged"
     changed = latest is not None or (previous_sha is not None and previous_sha != content.sha256)

@@ -2,9 +2,11 @@
 import datetime as dt
 import random
 
+from sqlalchemy import select
+
 from harvester.similarity import distance, near_duplicate, normalise, simhash, text_digest
 from storage.database import open_database, sqlite_url
-from storage.models import Content, Document, Portal
+from storage.models import Content, Document, Portal, ReportVersion
 from storage.reports import record_report
 
 T = dt.datetime(2025, 2, 1, tzinfo=dt.timezone.utc)
@@ -64,6 +66,30 @@ def test_a_slightly_altered_repost_joins_the_report_but_another_agency_or_year_d
         assert out == "new" and same_text_other_agency.report_id != original.report_id
         next_year = _doc(s, "http://127.0.0.1/town-2025.html")
         assert record_report(s, next_year, _content(s, "4" * 64, altered + "!", year=2025), T, None) == "new"
+
+
+def test_a_repost_of_a_text_the_report_has_since_replaced_joins_it_and_versions_chain(tmp_path):
+    """The digest of every version is looked up, not only the current one: a county that reposted
+    the first edition after the township corrected its report still points at that report."""
+    db = open_database(sqlite_url(tmp_path / "h.db"))
+    first, corrected = _text(1), _text(7)  # unlike enough that simhash alone would not join them
+    assert not near_duplicate(simhash(first), simhash(corrected))
+    later = T + dt.timedelta(days=30)
+    with db.session() as s:
+        s.add(Portal(id="p", name="县", url="http://127.0.0.1/"))
+        s.flush()
+        town = _doc(s, "http://127.0.0.1/town.html")
+        assert record_report(s, town, _content(s, "1" * 64, first), T, None) == "new"
+        town.current_sha256 = "1" * 64
+        assert record_report(s, town, _content(s, "2" * 64, corrected), later, "1" * 64) == "changed"
+        assert record_report(s, town, s.get(Content, "2" * 64), later, "2" * 64) == "unchanged"
+        repost = _doc(s, "http://127.0.0.1/county-repost.html")
+        assert record_report(s, repost, _content(s, "3" * 64, first + "\n"), later, None) == "location"
+        assert repost.report_id == town.report_id
+        s.flush()
+        versions = [(v.document_id, v.content_sha256, v.previous_content_sha256)
+                    for v in s.scalars(select(ReportVersion).order_by(ReportVersion.id))]
+    assert versions == [(town.id, "1" * 64, None), (town.id, "2" * 64, "1" * 64), (repost.id, "3" * 64, None)]
 
 
 def _simhash_by_definition(text: str):
