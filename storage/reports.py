@@ -34,10 +34,11 @@ def find_report(s: Session, content: Content, digest: str | None, sh: int | None
     """The report this text belongs to: the same normalised text, else near-duplicate text
     (simhash), of the same agency and year."""
     if digest:
-        # the reports whose current text has this digest first, then those that had it once
-        current = Report.text_sha256 == digest
-        once = Report.id.in_(select(ReportVersion.report_id).where(ReportVersion.text_sha256 == digest))
-        for hit in s.scalars(select(Report).where(current | once).order_by(current.desc(), Report.id)):
+        # the reports whose current text has this digest first, then those that had it once (two
+        # indexed lookups: PostgreSQL cannot use an index for an OR with an IN-subquery)
+        hits = list(s.scalars(select(Report).where(Report.text_sha256 == digest)))
+        hits += list(s.scalars(select(Report).join(ReportVersion).where(ReportVersion.text_sha256 == digest)))
+        for hit in hits:
             if _compatible(hit, content):
                 return hit
     if sh is None or content.year is None:
@@ -125,6 +126,8 @@ def record_report(s: Session, doc: Document, content: Content, seen_at: dt.datet
     digest = text_digest(text)
     sh = simhash(text)
     outcome = None
+    if doc.id is None:
+        s.flush()  # the lookups below run without autoflush, and the version needs the document's id
     linked_before = doc.report_id is not None
     if not linked_before:
         _serialise_matching(s, content)

@@ -2,6 +2,7 @@
 import datetime as dt
 import random
 
+import pytest
 from sqlalchemy import select
 
 from harvester.similarity import distance, near_duplicate, normalise, simhash, text_digest
@@ -68,14 +69,21 @@ def test_a_slightly_altered_repost_joins_the_report_but_another_agency_or_year_d
         assert record_report(s, next_year, _content(s, "4" * 64, altered + "!", year=2025), T, None) == "new"
 
 
-def test_a_repost_of_a_text_the_report_has_since_replaced_joins_it_and_versions_chain(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    url = sqlite_url(tmp_path / "h.db") if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    db = open_database(url)
+    yield db
+    db.dispose()
+
+
+def test_a_repost_of_a_text_the_report_has_since_replaced_joins_it_and_versions_chain(store):
     """The digest of every version is looked up, not only the current one: a county that reposted
     the first edition after the township corrected its report still points at that report."""
-    db = open_database(sqlite_url(tmp_path / "h.db"))
     first, corrected = _text(1), _text(7)  # unlike enough that simhash alone would not join them
     assert not near_duplicate(simhash(first), simhash(corrected))
     later = T + dt.timedelta(days=30)
-    with db.session() as s:
+    with store.session() as s:
         s.add(Portal(id="p", name="县", url="http://127.0.0.1/"))
         s.flush()
         town = _doc(s, "http://127.0.0.1/town.html")
@@ -90,6 +98,24 @@ def test_a_repost_of_a_text_the_report_has_since_replaced_joins_it_and_versions_
         versions = [(v.document_id, v.content_sha256, v.previous_content_sha256)
                     for v in s.scalars(select(ReportVersion).order_by(ReportVersion.id))]
     assert versions == [(town.id, "1" * 64, None), (town.id, "2" * 64, "1" * 64), (repost.id, "3" * 64, None)]
+
+
+def test_a_report_whose_current_text_matches_wins_over_one_that_had_it_once(store):
+    """Two reports could take a text of unknown agency: the one showing that text now, not one
+    that showed it once and has since become an empty (image-only) page."""
+    a = _text(3)
+    with store.session() as s:
+        s.add(Portal(id="p", name="县", url="http://127.0.0.1/"))
+        s.flush()
+        emptied = _doc(s, "http://127.0.0.1/x-town.html")
+        record_report(s, emptied, _content(s, "1" * 64, a, agency="司前镇人民政府"), T, None)
+        emptied.current_sha256 = "1" * 64
+        assert record_report(s, emptied, _content(s, "2" * 64, "", agency="司前镇人民政府"), T, "1" * 64) == "changed"
+        showing = _doc(s, "http://127.0.0.1/y-town.html")
+        assert record_report(s, showing, _content(s, "3" * 64, a, agency="隆街镇人民政府"), T, None) == "new"
+        unknown = _doc(s, "http://127.0.0.1/unsigned-repost.html")
+        assert record_report(s, unknown, _content(s, "4" * 64, a, agency=None), T, None) == "location"
+        assert unknown.report_id == showing.report_id != emptied.report_id
 
 
 def _simhash_by_definition(text: str):
