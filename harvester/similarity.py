@@ -13,10 +13,11 @@ store's thread (which shares the reactor's GIL) looks them up instead of computi
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import threading
 import unicodedata
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 NEAR_BITS = 3
 _DROP = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
@@ -31,13 +32,17 @@ def text_digest(text: str) -> str | None:
     known = _recall(text)
     if known is not None:
         return known[0]
-    norm = normalise(text)
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
+    return _digest_of(normalise(text))
 
 
 def fingerprints(text: str) -> tuple[str, str | None, int | None]:
     """(key of the text, text_digest, simhash): computed where the text was read, for ``remember``."""
-    return _key(text), text_digest(text), simhash(text)
+    norm = normalise(text)  # once for both
+    return _key(text), _digest_of(norm), _simhash_of(norm)
+
+
+def _digest_of(norm: str) -> str | None:
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
 
 
 _MEMO_SIZE = 4096
@@ -71,31 +76,34 @@ def simhash(text: str) -> int | None:
     known = _recall(text)
     if known is not None:
         return known[1]
-    norm = normalise(text)
+    return _simhash_of(normalise(text))
+
+
+# For each bit position of a byte, the byte values that have that bit set.
+_WITH_BIT = [operator.itemgetter(*[b for b in range(256) if b & (1 << i)]) for i in range(8)]
+
+
+def _simhash_of(norm: str) -> int | None:
     if len(norm) < _SHINGLE:
         return None
-    seen: dict[str, int] = {}
-    for i in range(len(norm) - _SHINGLE + 1):
-        g = norm[i : i + _SHINGLE]
-        seen[g] = seen.get(g, 0) + 1
+    # how often each character 4-gram occurs (Counter counts an iterable in C)
+    seen = Counter(norm[i : i + _SHINGLE] for i in range(len(norm) - _SHINGLE + 1))
     # Bit b of the simhash is set when the grams whose hash has bit b set outweigh the others.
     # Rather than 64 tests a gram, each of the hash's 8 bytes adds the gram's weight to its
-    # byte value's tally; the bits are summed from the 8 × 256 tallies at the end (6× faster).
-    # The hash is big-endian: its last byte holds bits 0-7.
+    # byte value's tally; a bit's weight is then the sum of the 128 tallies of the byte values
+    # that have it set (summed in C). The hash is big-endian: its last byte holds bits 0-7.
     cols = [[0] * 256 for _ in range(8)]
     c0, c1, c2, c3, c4, c5, c6, c7 = cols
-    total = 0
     blake = hashlib.blake2b
     for gram, n in seen.items():
         d = blake(gram.encode("utf-8"), digest_size=8).digest()
         c0[d[0]] += n; c1[d[1]] += n; c2[d[2]] += n; c3[d[3]] += n  # noqa: E702
         c4[d[4]] += n; c5[d[5]] += n; c6[d[6]] += n; c7[d[7]] += n  # noqa: E702
-        total += n
+    total = len(norm) - _SHINGLE + 1
     value = 0
     for pos, col in enumerate(cols):
-        for i in range(8):
-            mask = 1 << i
-            if 2 * sum(w for b, w in enumerate(col) if b & mask) > total:
+        for i, with_bit in enumerate(_WITH_BIT):
+            if 2 * sum(with_bit(col)) > total:
                 value |= 1 << (8 * (7 - pos) + i)
     return value - (1 << 64) if value >= (1 << 63) else value
 
