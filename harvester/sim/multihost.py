@@ -66,7 +66,7 @@ class Host:
 
 
 class _Conn:
-    __slots__ = ("sock", "host", "handler", "idle_since", "closed")
+    __slots__ = ("sock", "host", "handler", "idle_since", "closed", "counted")
 
     def __init__(self, sock: socket.socket, host: Host, handler: BaseHTTPRequestHandler):
         self.sock = sock
@@ -74,6 +74,7 @@ class _Conn:
         self.handler = handler
         self.idle_since = time.monotonic()
         self.closed = False
+        self.counted = True  # among its host's open connections
 
 
 _WAKE = object()
@@ -257,13 +258,41 @@ class MultiHostServer:
             host.active -= 1
             self._address_active[host.server_address[0]] -= 1
 
+    def _answered_once(self, conn: _Conn):
+        """The end of one request, counted once: by the handler just before it writes the last
+        bytes of its answer (``self.answered()``), else when it returns. Counted after the
+        last write, a client that sends its next request as soon as it has the answer would be
+        seen twice at once whenever this thread is slow to get back the GIL. A connection
+        this answer is the last of is counted closed at the same moment, for the same reason."""
+        done = False
+
+        def answered() -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            self._end(conn.host)
+            if getattr(conn.handler, "close_connection", False):
+                self._closing(conn)
+        return answered
+
+    def _closing(self, conn: _Conn) -> None:
+        """No longer counted among the host's open connections (once)."""
+        with self._lock:
+            if not conn.counted:
+                return
+            conn.counted = False
+            conn.host.open -= 1
+
     def _close(self, conn: _Conn) -> None:
         with self._lock:
             if conn.closed:
                 return
             conn.closed = True
             self._conns.discard(conn)
-            conn.host.open -= 1
+            if conn.counted:
+                conn.counted = False
+                conn.host.open -= 1
         try:
             conn.handler.finish()
         except OSError:
@@ -281,6 +310,7 @@ class MultiHostServer:
         keep = False
         try:
             while True:
+                handler.answered = self._answered_once(conn)
                 try:
                     handler.close_connection = True
                     handler.handle_one_request()
@@ -292,7 +322,7 @@ class MultiHostServer:
                     traceback.print_exc()
                     keep = False
                 finally:
-                    self._end(conn.host)
+                    handler.answered()
                 if not keep or not self._buffered(conn):
                     break
                 self._begin(conn.host)  # a pipelined request already read into the buffer

@@ -160,9 +160,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         if status != 304:
             self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
+        answered = getattr(self, "answered", None)  # the host's load counts this request done
         if send_body and body and status != 304:
+            self.end_headers()
+            if answered:
+                answered()
             self.wfile.write(body)
+        else:
+            if answered:
+                answered()
+            self.end_headers()
 
 
 class _PortalServer(Host):

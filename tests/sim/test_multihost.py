@@ -91,6 +91,40 @@ def test_load_record_counts_overlapping_requests_per_host():
         assert srv.concurrency(calm.id) == (1, 1)  # one after the other
 
 
+def test_a_request_is_done_for_the_load_record_once_its_answer_is_sent(monkeypatch):
+    """A client that asks again as soon as it has its answer is never counted twice at once,
+    however long the serving thread takes to come back from writing that answer (a loaded
+    machine: it waits for the GIL), on a new connection or on the same one."""
+    import socketserver
+
+    write = socketserver._SocketWriter.write
+
+    def slow_to_come_back(self, b):
+        n = write(self, b)
+        time.sleep(0.3)  # the answer has left; this thread is not running yet
+        return n
+
+    monkeypatch.setattr(socketserver._SocketWriter, "write", slow_to_come_back)
+    u = build_universe(seed=9, n_portals=1, reports_per_portal=3)
+    portal = u.portals[0]
+    with SimServer(u, first_host=92) as srv:
+        for r in portal.reports:  # one connection each (urllib closes it)
+            assert fetch(srv.url(portal.id, r.path)).status == 200
+        assert srv.concurrency(portal.id) == (1, 1)
+        host, port = srv.url(portal.id, "/").split("/")[2].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as c:  # keep-alive: one connection
+            f = c.makefile("rb")
+            for r in portal.reports:
+                c.sendall(f"GET {r.path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                assert f.readline().split()[1] == b"200"
+                length = 0
+                while (line := f.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                f.read(length)
+        assert srv.concurrency(portal.id) == (1, 1)
+
+
 def test_latency_delays_answers_without_holding_workers():
     u = build_universe(seed=9, n_portals=8, reports_per_portal=1)
     with SimServer(u, first_host=100, latency=0.4, threads=2) as srv:
