@@ -7,9 +7,11 @@ to the selector. So thousands of hosts (each its own address and listening socke
 one socket each, not a thread each.
 
 Each host keeps a record of its load: the most requests it was serving at once (from the
-moment a request's first bytes arrive to the moment its answer is written) and the most
+moment a request's first bytes arrive to the moment before its answer's last byte is written,
+when the handler calls ``self.answered()``; else until the handler returns) and the most
 connections it had open at once. A politeness test compares these with the crawler's
-per-host concurrency.
+per-host concurrency: a client cannot have its answer, and so cannot be done with the
+request, before that last byte.
 
 Addresses: ``host_address(n)`` is the n-th loopback host, ``127.0.0.1`` … ``127.0.0.254``,
 then ``127.0.1.1`` … ``127.0.1.254`` and so on (Linux routes all of 127/8 to ``lo``), so
