@@ -67,6 +67,11 @@ def related_report(s: Session, doc: Document) -> Report | None:
     return s.get(Report, child.report_id) if child is not None else None
 
 
+# A transaction-scoped advisory lock (PostgreSQL). Advisory locks belong to the database, not
+# to a schema: the second key is mixed with the schema's hash, so stores in two schemas of one
+# database (a staging copy, tests side by side) never wait for each other's locks.
+_ADVISORY_LOCK = sql_text("SELECT pg_advisory_xact_lock(:a, CAST(:b AS integer) # hashtext(current_schema()))")
+
 # First key of the transaction-scoped advisory locks taken while matching a report (PostgreSQL).
 _MATCHING_LOCK = 0x7867
 
@@ -85,7 +90,7 @@ def _serialise_matching(s: Session, content: Content) -> None:
     if s.get_bind().dialect.name != "postgresql":
         return
     agency = (content.record or {}).get("agency_simplified") or simplified_agency(content.agency) or ""
-    s.execute(sql_text("SELECT pg_advisory_xact_lock(:a, :b)"),
+    s.execute(_ADVISORY_LOCK,
               {"a": _MATCHING_LOCK, "b": _matching_key(agency, content.year)})
 
 
@@ -110,7 +115,7 @@ def serialise_family(s: Session, page_url: str) -> None:
         return
     s.flush()
     key = hashlib.sha256(page_url.encode()).digest()
-    s.execute(sql_text("SELECT pg_advisory_xact_lock(:a, :b)"),
+    s.execute(_ADVISORY_LOCK,
               {"a": _FAMILY_LOCK, "b": int.from_bytes(key[:4], "big", signed=True)})
     s.expire_all()
 
@@ -216,5 +221,5 @@ def _lock_for_merge(s: Session, keep: Report, drop: Report) -> None:
         return
     keys = sorted({_matching_key(simplified_agency(r.agency) or "", r.year) for r in (keep, drop)})
     for k in keys:
-        s.execute(sql_text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": _MATCHING_LOCK, "b": k})
+        s.execute(_ADVISORY_LOCK, {"a": _MATCHING_LOCK, "b": k})
     s.execute(select(Report.id).where(Report.id == drop.id).with_for_update())

@@ -50,7 +50,8 @@ def _pg_trgm_in_public(c) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    c.execute(text("SELECT pg_advisory_xact_lock(7867, 1)"))  # tests starting at once take turns
+    # tests starting at once take turns (a one-key lock: apart from the store's two-key ones)
+    c.execute(text("SELECT pg_advisory_xact_lock(hashtext('xxgk tests: pg_trgm'))"))
     where = c.execute(text("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
                            "WHERE e.extname = 'pg_trgm'")).scalar()
     try:

@@ -265,11 +265,12 @@ def test_two_processes_making_one_new_portals_row_at_once_both_go_on(pg_url):
 
     t = threading.Thread(target=sync)
     t.start()
-    with db.engine.connect() as watch:  # the sync's insert is waiting for the other's
+    other_pid = other.execute(text("select pg_backend_pid()")).scalar()
+    with db.engine.connect() as watch:  # the sync's insert is waiting for the other's (not another test's)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not watch.execute(text(
-                "select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
-                "where not l.granted and a.query ilike '%insert into portals%'")).scalar():
+                "select count(*) from pg_stat_activity a where :other = any(pg_blocking_pids(a.pid)) "
+                "and a.query ilike '%insert into portals%'"), {"other": other_pid}).scalar():
             time.sleep(0.05)
     tx.commit()
     other.close()
