@@ -20,7 +20,7 @@ process and of its read pool's workers are given beside: on a shared machine the
 than the walls. The floor, (bare Scrapy's CPU + reading CPU) ÷ cores, is the least wall any
 harvester crawling with Scrapy's CPU cost can reach on this machine: the ideal assumes the
 crawl takes no core from the reading. Here the simulated portals answer on the same cores (threads
-of this process; their CPU is measured too), so the floor with their CPU added is the one that
+of this process; their threads' CPU is measured too), so the floor with their CPU added is the one that
 holds for this benchmark. Rounds alternate the crawlers
 (``--repeat``) and the best wall of each is kept, which damps the noise of a shared machine.
 Appended to bench/RESULTS.md unless --no-record.
@@ -62,7 +62,7 @@ def harvest(root: Path, data: Path, registry: Path, extra: list[str]) -> dict:
     return measured_in(root, cmd)
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int | str) -> float:
     try:
         with open(f"/proc/{pid}/stat") as f:
             stat = f.read()
@@ -72,14 +72,24 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _portals_cpu() -> float:
+    """CPU seconds of this process's simulated-portal threads (``sim-selector``, ``sim-worker…``),
+    not of the sampling around them."""
+    total = 0.0
+    for t in threading.enumerate():
+        if t.name.startswith("sim-") and t.native_id:
+            seconds = _cpu_seconds(f"{os.getpid()}/task/{t.native_id}")
+            total += max(seconds, 0.0)
+    return total
+
+
 def measured_in(root: Path, cmd: list[str]) -> dict:
     """Run ``cmd`` from the checkout ``root`` (its packages imported, not ours); wall time, peak
     RSS of the process tree, and CPU seconds of the harvest process and of its children (the
     read pool's workers), sampled from /proc every 0.1 s (a child's last 0.1 s may be missed), and
-    the CPU seconds of this process meanwhile: the simulated portals answering (its threads), with
-    this sampling's own small share."""
+    the CPU seconds the simulated portals' threads in this process spent meanwhile."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    start, own_cpu = time.monotonic(), time.process_time()
+    start, portals_before = time.monotonic(), _portals_cpu()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root, env=env)
     peak = TreePeak(os.getpid())  # this process's children: the harvest and its workers (the sim is threads)
     peak.start()
@@ -95,7 +105,7 @@ def measured_in(root: Path, cmd: list[str]) -> dict:
         time.sleep(0.1)
     reader.join()
     wall = time.monotonic() - start
-    portals_cpu = time.process_time() - own_cpu
+    portals_cpu = _portals_cpu() - portals_before
     peak.stop()
     main_cpu = cpu.pop(proc.pid, 0.0)
     return {"rc": proc.returncode, "wall": wall, "stdout": out_err.get("out", ""), "stderr": out_err.get("err", ""),
