@@ -193,6 +193,18 @@ def _warm(spec: str) -> int:
     return os.getpid()
 
 
+def _exit_status(process, wait: float = 5.0) -> int | None:
+    """The exit status of a reader that died, once it is known. The executor's own thread may
+    be reaping the same process at that moment: until it has recorded the status, asking for
+    it here finds nothing (the child is already reaped) rather than the status."""
+    deadline = time.monotonic() + wait
+    while True:
+        process.join(0.05)
+        code = getattr(process, "exitcode", None)
+        if code is not None or time.monotonic() >= deadline:
+            return code
+
+
 # -- the submitting side --------------------------------------------------------------------------
 class ReadPool:
     """A pool of reader processes; ``submit()`` returns a future that never fails on a crash."""
@@ -325,9 +337,7 @@ class ReadPool:
                     continue
                 with self._lock:
                     self.culprits += 1
-                for p in readers:  # its exit status says why it died
-                    p.join(1.0)
-                if any(getattr(p, "exitcode", None) == -signal.SIGXCPU for p in readers):
+                if any(_exit_status(p) == -signal.SIGXCPU for p in readers):  # it says why it died
                     reason = f"the process reading it died: it took more than {args[5]} s of CPU"
                 else:
                     reason = f"the process reading it died ({exc or 'killed'})"
