@@ -279,10 +279,13 @@ class MultiHostServer:
         return answered
 
     def _closing(self, conn: _Conn) -> None:
-        """No longer counted among the host's open connections (once)."""
         with self._lock:
-            if not conn.counted:
-                return
+            self._uncount(conn)
+
+    @staticmethod
+    def _uncount(conn: _Conn) -> None:
+        """No longer counted among the host's open connections (once; the lock is held)."""
+        if conn.counted:
             conn.counted = False
             conn.host.open -= 1
 
@@ -292,9 +295,7 @@ class MultiHostServer:
                 return
             conn.closed = True
             self._conns.discard(conn)
-            if conn.counted:
-                conn.counted = False
-                conn.host.open -= 1
+            self._uncount(conn)
         try:
             conn.handler.finish()
         except OSError:

@@ -160,18 +160,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         if status != 304:
             self.send_header("Content-Length", str(len(body)))
-        answered = getattr(self, "answered", None)  # the host's load counts this request done
+        answered = getattr(self, "answered", lambda: None)  # the host's load counts this request done
         if send_body and body and status != 304:
             # all but the last byte first: until that byte the client cannot have its answer,
             # so it is not asking anything else on this request's account
             self.end_headers()
             self.wfile.write(body[:-1])
-            if answered:
-                answered()
+            answered()
             self.wfile.write(body[-1:])
         else:
-            if answered:
-                answered()
+            answered()
             self.end_headers()
 
 

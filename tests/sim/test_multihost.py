@@ -111,8 +111,8 @@ def test_a_request_is_done_for_the_load_record_once_its_answer_is_sent(monkeypat
         for r in portal.reports:  # one connection each (urllib closes it)
             assert fetch(srv.url(portal.id, r.path)).status == 200
         assert srv.concurrency(portal.id) == (1, 1)
-        host, port = srv.url(portal.id, "/").split("/")[2].split(":")
-        with socket.create_connection((host, int(port)), timeout=10) as c:  # keep-alive: one connection
+        host, port = srv.address(portal.id)
+        with socket.create_connection((host, port), timeout=10) as c:  # keep-alive: one connection
             f = c.makefile("rb")
             for r in portal.reports:
                 c.sendall(f"GET {r.path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
@@ -137,8 +137,8 @@ def test_a_request_still_being_received_is_counted_as_served():
     portal.pages["/big.bin"] = SimPage.make(b"x" * (32 << 20), "application/octet-stream",
                                             dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc))
     with SimServer(u, first_host=94) as srv:
-        host, port = srv.url(portal.id, "/").split("/")[2].split(":")
-        with socket.create_connection((host, int(port)), timeout=10) as slow:
+        host, port = srv.address(portal.id)
+        with socket.create_connection((host, port), timeout=10) as slow:
             slow.sendall(f"GET /big.bin HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
             assert slow.recv(12).startswith(b"HTTP/1.")  # the answer has begun; the rest waits for us
             time.sleep(0.2)
